@@ -1,0 +1,22 @@
+{
+    'name': 'Xero Integration',
+    'version': '19.0.1.0.0',
+    'summary': 'Connect Odoo companies to Xero organisations and keep them in sync',
+    'category': 'Accounting/Accounting',
+    'author': 'Xero Integration maintainers',
+    'license': 'LGPL-3',
+    'depends': ['account', 'mail'],
+    'external_dependencies': {'python': ['xero_python', 'cryptography', 'requests']},
+    'data': [
+        'security/security.xml',
+        'security/ir.model.access.csv',
+        'security/rules.xml',
+        'data/mail_template_data.xml',
+        'views/templates.xml',
+        'views/xero_organisation_views.xml',
+        'views/res_config_settings_views.xml',
+        'views/menus.xml',
+    ],
+    'installable': True,
+    'application': True,
+}

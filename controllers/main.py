@@ -1,0 +1,80 @@
+import logging
+
+from odoo import http
+from odoo.http import request
+
+from ..const import CONNECT_ROUTE, DEFAULT_SCOPES
+from ..xero_client import OAuthClient, XeroError, authorize_url, make_pkce_pair
+
+_logger = logging.getLogger(__name__)
+
+ORGANISATIONS_URL = '/odoo/action-xero_integration.xero_organisation_action'
+
+
+class XeroOAuthController(http.Controller):
+    """The OAuth2 round trip. Without ``code`` it sends the admin to Xero's consent page; Xero
+    sends the browser back here with ``code`` and ``state`` (or ``error``).
+
+    Every failure renders a page with a clear message and an HTTP status, never a traceback.
+    """
+
+    @http.route(CONNECT_ROUTE, type='http', auth='user', methods=['GET'], readonly=False)
+    def connect(self, code=None, state=None, error=None, error_description=None, **kw):
+        if not request.env.user.has_group('base.group_system'):
+            return self._page(403, 'Only administrators can connect Xero organisations.')
+        if error or code or state:
+            return self._callback(code, state, error, error_description)
+        return self._start()
+
+    def _start(self):
+        icp = request.env['ir.config_parameter'].sudo()
+        client_id = icp.get_param('xero_integration.client_id')
+        if not client_id or not icp.get_param('xero_integration.client_secret'):
+            return self._page(400, 'Enter the Xero Client ID and Client Secret in Settings, save, '
+                                   'then press Connect.')
+        org_model = request.env['xero.organisation']
+        redirect_uri = self._redirect_uri()
+        verifier, challenge = make_pkce_pair()
+        state = request.env['xero.oauth.state']._issue(
+            request.env.user, request.env.company, verifier, redirect_uri)
+        url = authorize_url(org_model._host('login_url'), client_id, redirect_uri,
+                            icp.get_param('xero_integration.scopes') or DEFAULT_SCOPES, state, challenge)
+        return request.redirect(url, code=302, local=False)
+
+    def _callback(self, code, state, error, error_description):
+        pending, problem = request.env['xero.oauth.state']._consume(state, request.env.user)
+        if problem:
+            return self._page(*problem)
+        if error == 'access_denied':
+            return self._page(200, 'Access was declined on Xero\'s consent page, so nothing was '
+                                   'connected. Press Connect again to retry.', title='Not connected')
+        if error:
+            return self._page(400, 'Xero did not authorise the connection: %s' % (error_description or error))
+        if not code:
+            return self._page(400, 'Xero sent no authorisation code. Start again from the Connect button.')
+        icp = request.env['ir.config_parameter'].sudo()
+        oauth = OAuthClient(request.env['xero.organisation']._host('identity_url'),
+                            icp.get_param('xero_integration.client_id') or '',
+                            icp.get_param('xero_integration.client_secret') or '')
+        try:
+            token_data = oauth.exchange_code(code, pending['redirect_uri'], pending['code_verifier'])
+            orgs = request.env['xero.organisation']._connect_authorised(token_data, pending['company'])
+        except XeroError as e:
+            _logger.warning('Xero connect failed: %s', e)
+            return self._page(502, 'Xero did not complete the connection: %s' % e.message)
+        if not orgs:
+            return self._page(400, 'No Xero organisation was selected on the consent page, so nothing '
+                                   'was connected.', title='Not connected')
+        return request.redirect(ORGANISATIONS_URL, code=303)
+
+    def _redirect_uri(self):
+        base_url = request.env['ir.config_parameter'].sudo().get_param('web.base.url', '')
+        return base_url.rstrip('/') + CONNECT_ROUTE
+
+    def _page(self, status, message, title=None):
+        titles = {200: 'Xero', 400: 'Xero connection failed', 403: 'Not allowed', 502: 'Xero connection failed'}
+        return request.render('xero_integration.oauth_message', {
+            'title': title or titles.get(status, 'Xero'),
+            'message': message,
+            'back_url': ORGANISATIONS_URL,
+        }, status=status)

@@ -1,0 +1,203 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..const import CONNECT_ROUTE, HOST_PARAMS
+from ..xero_client import XeroApi, XeroAuthError, XeroError, XeroTokenExpired, jwt_claims
+
+_logger = logging.getLogger(__name__)
+
+# Writing the last-call time on every request would make concurrent workers fight over this row.
+LAST_CALL_RESOLUTION = timedelta(minutes=1)
+
+
+class XeroOrganisation(models.Model):
+    """A Xero organisation (tenant) connected to one Odoo company."""
+    _name = 'xero.organisation'
+    _description = 'Xero Organisation'
+    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _order = 'company_id, name, id'
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    tenant_id = fields.Char(string='Tenant ID', required=True, readonly=True, copy=False, index=True)
+    tenant_type = fields.Char(readonly=True, default='ORGANISATION')
+    company_id = fields.Many2one('res.company', required=True, index=True, tracking=True,
+                                 default=lambda self: self.env.company)
+    state = fields.Selection([
+        ('connected', 'Connected'),
+        ('needs_reconnect', 'Needs reconnect'),
+        ('disconnected', 'Disconnected'),
+    ], required=True, default='connected', readonly=True, tracking=True, copy=False)
+    connection_id = fields.Char(string='Xero connection ID', readonly=True, copy=False)
+    token_id = fields.Many2one('xero.token', readonly=True, copy=False, ondelete='set null',
+                               groups='base.group_system')
+    base_currency = fields.Char(readonly=True)
+    country_code = fields.Char(readonly=True)
+    short_code = fields.Char(readonly=True)
+    connected_date = fields.Datetime(readonly=True, copy=False)
+    last_call_date = fields.Datetime(string='Last successful call', readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
+    last_error_date = fields.Datetime(readonly=True, copy=False)
+
+    _tenant_uniq = models.Constraint(
+        'UNIQUE (tenant_id)',
+        'This Xero organisation is already connected to Odoo: one organisation links to one company.')
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_connect(self):
+        """Start (or restart) the consent flow in Xero."""
+        return {'type': 'ir.actions.act_url', 'url': CONNECT_ROUTE, 'target': 'self'}
+
+    def action_disconnect(self):
+        """Remove the connection in Xero and mark the organisation disconnected.
+
+        Nothing else changes: every link between Odoo records and Xero records stays, so a later
+        reconnection picks up where it left off.
+        """
+        self.check_access('write')
+        for org in self.sudo():
+            token = org.token_id
+            if org.state == 'connected' and token and org.connection_id:
+                try:
+                    org._api(api_token_only=True).delete_connection(org.connection_id)
+                except XeroError as e:
+                    # Already gone on Xero's side, or unreachable: the user still wants it gone here.
+                    _logger.warning('Xero organisation %s: disconnect in Xero failed (%s)', org.id, e)
+            org.write({'state': 'disconnected', 'connection_id': False, 'token_id': False})
+            org.message_post(body=_('Disconnected from Xero by %s.', self.env.user.name))
+            if token and not token.organisation_ids:
+                token._revoke()
+                token.unlink()
+        return True
+
+    def action_refresh_details(self):
+        for org in self:
+            org._fetch_details()
+        return True
+
+    # --- connecting -----------------------------------------------------------------------
+
+    @api.model
+    def _host(self, key):
+        param, default = HOST_PARAMS[key]
+        return (self.env['ir.config_parameter'].sudo().get_param(param) or default).rstrip('/')
+
+    @api.model
+    def _connect_authorised(self, token_data, company):
+        """Create or update one organisation per tenant the consent `token_data` just authorised.
+
+        Only the tenants of this authorisation event are taken (``/connections?authEventId=``),
+        not every tenant the Xero user ever connected.
+        """
+        token_model = self.env['xero.token'].sudo()
+        token = token_model.create(token_model._values_from_response(token_data))
+        auth_event_id = jwt_claims(token_data['access_token']).get('authentication_event_id')
+        connections = XeroApi(self._host('api_url'), token_data['access_token']).get_connections(
+            auth_event_id=auth_event_id)
+        orgs = self.browse()
+        for connection in connections:
+            if connection['tenant_type'] != 'ORGANISATION':
+                continue
+            org = self.sudo().with_context(active_test=False).search(
+                [('tenant_id', '=', connection['tenant_id'])], limit=1)
+            values = {
+                'name': connection['tenant_name'],
+                'tenant_type': connection['tenant_type'],
+                'connection_id': connection['id'],
+                'token_id': token.id,
+                'state': 'connected',
+                'active': True,
+                'connected_date': fields.Datetime.now(),
+                'last_error': False,
+                'last_error_date': False,
+            }
+            if org:
+                org.write(values)
+            else:
+                org = self.sudo().create({**values, 'tenant_id': connection['tenant_id'],
+                                          'company_id': company.id})
+            orgs |= org
+        if not orgs:
+            token.unlink()
+            return orgs
+        # Tokens of earlier consents that no organisation uses any more are dead weight.
+        token_model.search([('organisation_ids', '=', False), ('id', '!=', token.id)]).unlink()
+        for org in orgs:
+            org.message_post(body=_('Connected to Xero by %s.', self.env.user.name))
+            try:
+                org._fetch_details()
+            except XeroError as e:
+                _logger.warning('Xero organisation %s: could not read its details (%s)', org.id, e)
+        return orgs
+
+    def _fetch_details(self):
+        self.ensure_one()
+        info = self._call('get_organisations').data.organisations[0]
+        self.sudo().write({
+            'name': info.name or self.name,
+            'base_currency': info.base_currency and str(getattr(info.base_currency, 'value', info.base_currency)),
+            'country_code': info.country_code and str(getattr(info.country_code, 'value', info.country_code)),
+            'short_code': info.short_code,
+        })
+
+    # --- calling Xero ---------------------------------------------------------------------
+
+    def _api(self, api_token_only=False):
+        """A client bound to this organisation, with a token refreshed on demand."""
+        self.ensure_one()
+        token = self.sudo().token_id
+        if self.state != 'connected' or not token:
+            raise UserError(_('The Xero organisation "%s" is not connected. Connect it again from '
+                              'Xero > Organisations.', self.name))
+        return XeroApi(self._host('api_url'), token._get_access_token,
+                       tenant_id=None if api_token_only else self.tenant_id)
+
+    def _call(self, method, *args, api='accounting', **kwargs):
+        """Call Xero for this organisation; keeps the status and the last-call time true."""
+        self.ensure_one()
+        client = self._api()
+        try:
+            try:
+                result = client.call(api, method, *args, **kwargs)
+            except XeroTokenExpired:
+                # Xero can drop an access token before its expiry: refresh once, try once more.
+                # The first request was refused, so sending it again cannot duplicate anything.
+                self.sudo().token_id._refresh(force=True)
+                result = client.call(api, method, *args, **kwargs)
+        except XeroAuthError as e:
+            if self.state == 'connected':
+                self._set_needs_reconnect(str(e))
+            raise
+        now = fields.Datetime.now()
+        if not self.last_call_date or now - self.last_call_date > LAST_CALL_RESOLUTION:
+            self.sudo().last_call_date = now
+        return result
+
+    # --- losing the connection ------------------------------------------------------------
+
+    def _set_needs_reconnect(self, reason):
+        """Flag the organisations and tell the Xero administrators, once."""
+        orgs = self.sudo().filtered(lambda o: o.state == 'connected')
+        if not orgs:
+            return
+        orgs.write({'state': 'needs_reconnect', 'last_error': reason,
+                    'last_error_date': fields.Datetime.now()})
+        admins = self.env.ref('xero_integration.group_xero_manager').sudo().all_user_ids.filtered(
+            lambda u: u.active and not u.share and u.id != 1)
+        template = self.env.ref('xero_integration.mail_template_xero_reconnect', raise_if_not_found=False)
+        for org in orgs:
+            for admin in admins:
+                org.activity_schedule(
+                    'mail.mail_activity_data_todo', user_id=admin.id,
+                    summary=_('Reconnect Xero organisation %s', org.name),
+                    note=_('Xero refused the stored authorisation (%s). Press Connect in Xero settings '
+                           'to authorise again; nothing syncs until then.', reason))
+            if template and admins:
+                template.with_context(xero_admin_emails=','.join(a.email for a in admins if a.email)
+                                      ).send_mail(org.id, force_send=False)
+            org.message_post(body=_('Xero refused the stored authorisation: %s', reason))

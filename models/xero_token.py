@@ -1,0 +1,173 @@
+import base64
+import hashlib
+import logging
+import os
+from datetime import timedelta
+
+import psycopg2.errors
+from cryptography.fernet import Fernet, InvalidToken
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL, config
+
+from ..const import TOKEN_REFRESH_MARGIN_SECONDS
+from ..xero_client import OAuthClient, XeroAuthError, jwt_claims
+
+_logger = logging.getLogger(__name__)
+
+ENCRYPTION_KEY_OPTION = 'xero_encryption_key'
+ENCRYPTION_KEY_ENV = 'XERO_ENCRYPTION_KEY'
+
+
+class XeroToken(models.Model):
+    """One OAuth token set, as granted by one consent in Xero.
+
+    A single consent can authorise several organisations, and they then share one rotating
+    refresh token: the token lives here, once, and organisations point at it. Refreshing a
+    copy per organisation would invalidate the others' copies.
+
+    Secrets are stored Fernet-encrypted and are only ever read by this model's methods.
+    """
+    _name = 'xero.token'
+    _description = 'Xero OAuth token set'
+
+    auth_event_id = fields.Char(readonly=True, index=True)
+    xero_user_id = fields.Char(readonly=True)
+    access_token_enc = fields.Char(groups='base.group_system', copy=False, prefetch=False)
+    refresh_token_enc = fields.Char(groups='base.group_system', copy=False, prefetch=False)
+    expires_at = fields.Datetime(readonly=True, copy=False)
+    scope = fields.Char(readonly=True)
+    refreshed_date = fields.Datetime(readonly=True, copy=False)
+    organisation_ids = fields.One2many('xero.organisation', 'token_id')
+
+    # --- encryption -----------------------------------------------------------------------
+
+    @api.model
+    def _encryption_key_source(self):
+        """'config' when a key is configured, 'database' when it is derived from database.secret."""
+        if config.get(ENCRYPTION_KEY_OPTION) or os.environ.get(ENCRYPTION_KEY_ENV):
+            return 'config'
+        return 'database'
+
+    @api.model
+    def _fernet(self):
+        secret = config.get(ENCRYPTION_KEY_OPTION) or os.environ.get(ENCRYPTION_KEY_ENV)
+        if not secret:
+            secret = self.env['ir.config_parameter'].sudo().get_param('database.secret')
+        # Any passphrase works, a generated Fernet key included: hash it to the 32 bytes Fernet needs.
+        digest = hashlib.sha256(b'xero_integration:' + secret.encode()).digest()
+        return Fernet(base64.urlsafe_b64encode(digest))
+
+    @api.model
+    def _encrypt(self, value):
+        return self._fernet().encrypt(value.encode()).decode() if value else False
+
+    @api.model
+    def _decrypt(self, value):
+        if not value:
+            return None
+        try:
+            return self._fernet().decrypt(value.encode()).decode()
+        except InvalidToken:
+            # The key changed (another server key, a restored database): the tokens are unusable.
+            raise XeroAuthError(_('The stored Xero tokens cannot be decrypted with the current '
+                                  'encryption key; connect the organisation again.')) from None
+
+    @api.model
+    def _values_from_response(self, token_data):
+        """Field values for a token endpoint answer (code exchange or refresh)."""
+        claims = jwt_claims(token_data['access_token'])
+        expires_in = int(token_data.get('expires_in') or 1800)
+        return {
+            'access_token_enc': self._encrypt(token_data['access_token']),
+            'refresh_token_enc': self._encrypt(token_data.get('refresh_token')),
+            'expires_at': fields.Datetime.now() + timedelta(seconds=expires_in),
+            'scope': token_data.get('scope') or claims.get('scope') and ' '.join(claims['scope']),
+            'auth_event_id': claims.get('authentication_event_id'),
+            'xero_user_id': claims.get('xero_userid'),
+            'refreshed_date': fields.Datetime.now(),
+        }
+
+    # --- access token ---------------------------------------------------------------------
+
+    def _is_fresh(self):
+        margin = timedelta(seconds=TOKEN_REFRESH_MARGIN_SECONDS)
+        return bool(self.expires_at and self.expires_at > fields.Datetime.now() + margin)
+
+    def _get_access_token(self, force_refresh=False):
+        """A valid access token, refreshed ahead of expiry when needed."""
+        self.ensure_one()
+        token = self.sudo()
+        if not force_refresh and token._is_fresh() and token.access_token_enc:
+            return self._decrypt(token.access_token_enc)
+        return self._refresh(force=force_refresh)
+
+    def _refresh(self, force=False, attempts=3):
+        """Refresh under a row lock, in a transaction of its own that is committed at once.
+
+        The lock makes concurrent workers refresh once: the others wait, then find the new
+        token. The commit matters because Xero rotates the refresh token: if the caller's
+        transaction rolled back after the refresh, the only valid refresh token would be lost
+        and the next refresh would get invalid_grant.
+        """
+        self.ensure_one()
+        stale_expiry = self.sudo().expires_at
+        for attempt in range(attempts):
+            try:
+                return self._refresh_once(force, stale_expiry)
+            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+                # Another worker refreshed while we waited for the lock: our snapshot predates its
+                # commit. A new transaction will see its token.
+                if attempt == attempts - 1:
+                    raise
+                _logger.info('Xero token %s: concurrent refresh detected, reading it again', self.id)
+
+    def _refresh_once(self, force, stale_expiry):
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL('SELECT id FROM xero_token WHERE id = %s FOR NO KEY UPDATE', self.id))
+            if not cr.fetchone():
+                raise XeroAuthError(_('The Xero authorisation no longer exists; connect again.'))
+            token = self.with_env(self.env(cr=cr, su=True))
+            # Someone else refreshed while we queued for the lock: use theirs.
+            if token._is_fresh() and (not force or token.expires_at != stale_expiry):
+                return self._decrypt(token.access_token_enc)
+            refresh_token = self._decrypt(token.refresh_token_enc)
+            if not refresh_token:
+                raise XeroAuthError(_('There is no Xero refresh token; connect again.'))
+            try:
+                data = token._oauth_client().refresh(refresh_token)
+            except XeroAuthError as e:
+                token._on_authorisation_lost(str(e))
+                cr.commit()
+                raise
+            token.write(self._values_from_response(data))
+            _logger.info('Xero token %s refreshed (expires %s)', token.id, token.expires_at)
+            return data['access_token']
+
+    @api.model
+    def _oauth_client(self):
+        icp = self.env['ir.config_parameter'].sudo()
+        return OAuthClient(
+            self.env['xero.organisation']._host('identity_url'),
+            icp.get_param('xero_integration.client_id') or '',
+            icp.get_param('xero_integration.client_secret') or '',
+        )
+
+    def _on_authorisation_lost(self, reason):
+        """invalid_grant: only a person can fix this. Flag every organisation on this token and
+        tell the Xero administrators once; no retry loop."""
+        self.write({'access_token_enc': False, 'refresh_token_enc': False, 'expires_at': False})
+        orgs = self.organisation_ids.filtered(lambda o: o.state == 'connected')
+        orgs._set_needs_reconnect(reason)
+
+    def _revoke(self):
+        """Best effort: tell Xero to forget this grant, then forget it here."""
+        for token in self.sudo():
+            refresh_token = None
+            try:
+                refresh_token = self._decrypt(token.refresh_token_enc)
+                if refresh_token:
+                    token._oauth_client().revoke(refresh_token)
+            except Exception as e:  # noqa: BLE001 - the grant is dropped here whatever Xero says
+                _logger.warning('Xero token %s: revocation failed (%s)', token.id, type(e).__name__)
+            token.write({'access_token_enc': False, 'refresh_token_enc': False, 'expires_at': False})

@@ -1,0 +1,196 @@
+"""The only module that imports xero_python.
+
+It builds the SDK clients on the configured hosts, turns off urllib3's silent retries, passes
+explicit timeouts, reads the rate-limit headers, and turns every SDK, HTTP and network error
+into one of the addon's own exceptions (``exceptions.py``).
+"""
+import json
+import logging
+from dataclasses import dataclass, field
+
+import certifi
+import urllib3
+from xero_python.accounting import AccountingApi
+from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client.oauth2 import OAuth2Token
+from xero_python.exceptions import ApiException, HTTPStatusException
+from xero_python.identity import IdentityApi
+
+from .exceptions import (XeroAuthError, XeroFatalError, XeroNotFound, XeroRateLimited,
+                         XeroRetryableError, XeroTokenExpired, XeroValidationError)
+
+_logger = logging.getLogger(__name__)
+
+# (connect, read) in seconds. Must be ints or a 2-tuple: the SDK silently ignores a float.
+DEFAULT_TIMEOUT = (10, 60)
+ACCOUNTING_PATH = '/api.xro/2.0'
+
+
+@dataclass
+class RateLimits:
+    """What Xero's last answer said is left of the tenant's and the app's budgets."""
+
+    minute_remaining: int = None
+    day_remaining: int = None
+    app_minute_remaining: int = None
+    retry_after: int = None
+    problem: str = None
+
+    @classmethod
+    def from_headers(cls, headers):
+        def _int(name):
+            value = headers.get(name) if headers else None
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None
+        return cls(
+            minute_remaining=_int('X-MinLimit-Remaining'),
+            day_remaining=_int('X-DayLimit-Remaining'),
+            app_minute_remaining=_int('X-AppMinLimit-Remaining'),
+            retry_after=_int('Retry-After'),
+            problem=headers.get('X-Rate-Limit-Problem') if headers else None,
+        )
+
+
+@dataclass
+class XeroResult:
+    data: object
+    status: int
+    rate: RateLimits = field(default_factory=RateLimits)
+
+
+def _pool_manager():
+    # urllib3's default Retry(total=3) re-sends a PUT after a read timeout or a dropped
+    # connection, which creates the same invoice twice in Xero (XERO_API.md §7). The addon
+    # retries itself, with the same Idempotency-Key.
+    return urllib3.PoolManager(num_pools=4, maxsize=4, retries=False,
+                               cert_reqs='CERT_REQUIRED', ca_certs=certifi.where())
+
+
+class XeroApi:
+    """The SDK bound to one access token and, for accounting calls, one tenant.
+
+    Not thread-safe (neither is the SDK): build one per job. ``access_token`` may be a string or
+    a callable returning one, so that the caller can refresh it under its own lock.
+    """
+
+    def __init__(self, api_url, access_token, tenant_id=None, timeout=DEFAULT_TIMEOUT,
+                 on_response=None):
+        self.api_url = api_url.rstrip('/')
+        self.tenant_id = tenant_id
+        self.timeout = timeout
+        self.on_response = on_response
+        self._access_token = access_token
+        self.last_rate = RateLimits()
+        configuration = Configuration(oauth2_token=OAuth2Token())
+        self.api_client = ApiClient(configuration, pool_threads=1,
+                                    oauth2_token_getter=self._token_dict,
+                                    oauth2_token_saver=self._refuse_sdk_refresh)
+        self.api_client.rest_client.pool_manager = _pool_manager()
+        self.accounting = AccountingApi(self.api_client, base_url=self.api_url + ACCOUNTING_PATH)
+        self.identity = IdentityApi(self.api_client, base_url=self.api_url)
+
+    # --- token plumbing ---------------------------------------------------------------------
+
+    def _token_dict(self):
+        token = self._access_token() if callable(self._access_token) else self._access_token
+        # No expires_at: the SDK then never tries its own (unlocked) refresh.
+        return {'access_token': token, 'token_type': 'Bearer', 'expires_in': None, 'scope': ''}
+
+    def _refuse_sdk_refresh(self, token):
+        raise XeroFatalError('The SDK tried to refresh the token itself; the addon refreshes it')
+
+    # --- calls ------------------------------------------------------------------------------
+
+    def call(self, api, method, *args, **kwargs):
+        """Call ``api.method`` (``api`` is 'accounting' or 'identity') and return a XeroResult.
+
+        Accounting calls get the tenant id as first argument.
+        """
+        fn = getattr(getattr(self, api), method)
+        if api == 'accounting':
+            args = (self.tenant_id, *args)
+        kwargs.setdefault('_request_timeout', self.timeout)
+        kwargs['_return_http_data_only'] = False
+        try:
+            data, status, headers = fn(*args, **kwargs)
+        except HTTPStatusException as e:
+            raise self._translate(e, method) from None
+        except ApiException as e:
+            raise XeroRetryableError(f'Xero call {method} failed: {e.reason}') from None
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            # Timeouts, resets, refused connections: the request may or may not have landed.
+            raise XeroRetryableError(f'Xero call {method} got no answer: {type(e).__name__}') from None
+        self._record(headers, status)
+        return XeroResult(data=data, status=status, rate=self.last_rate)
+
+    def _record(self, headers, status):
+        self.last_rate = RateLimits.from_headers(headers)
+        if self.on_response:
+            self.on_response(status, self.last_rate)
+
+    def _translate(self, error, method):
+        status = error.status if isinstance(error.status, int) else getattr(error.http_resp, 'status', None)
+        headers = error.headers or {}
+        self._record(headers, status)
+        body = _json_body(error)
+        if status == 429:
+            rate = self.last_rate
+            return XeroRateLimited(
+                f'Xero rate limit reached ({rate.problem or "unknown"}); retry after {rate.retry_after}s',
+                retry_after=rate.retry_after, problem=rate.problem, status=status)
+        if status == 400 and isinstance(body, dict) and body.get('error') == 'invalid_grant':
+            return XeroAuthError('Xero refused the authorisation: invalid_grant', status=status)
+        if status == 400:
+            return _validation_error(body, status)
+        if status == 401:
+            return XeroTokenExpired('Xero did not accept the access token', status=status)
+        if status == 403:
+            return XeroAuthError('Xero refused access to this organisation; connect it again',
+                                 status=status)
+        if status == 404:
+            return XeroNotFound(f'Xero has no such resource ({method})', status=status)
+        if status in (500, 502, 503, 504):
+            return XeroRetryableError(f'Xero server error {status} on {method}', status=status)
+        return XeroFatalError(f'Xero answered {status} on {method}', status=status, body=body)
+
+    # --- convenience for the connection flow -------------------------------------------------
+
+    def get_connections(self, auth_event_id=None):
+        kwargs = {'auth_event_id': auth_event_id} if auth_event_id else {}
+        result = self.call('identity', 'get_connections', **kwargs)
+        return [{
+            'id': str(c.id),
+            'tenant_id': str(c.tenant_id),
+            'tenant_type': c.tenant_type,
+            'tenant_name': c.tenant_name,
+            'auth_event_id': str(c.auth_event_id) if c.auth_event_id else None,
+        } for c in result.data or []]
+
+    def delete_connection(self, connection_id):
+        self.call('identity', 'delete_connection', connection_id)
+
+    def get_organisation(self):
+        result = self.call('accounting', 'get_organisations')
+        orgs = result.data.organisations or []
+        return orgs[0] if orgs else None
+
+
+def _json_body(error):
+    try:
+        return json.loads(getattr(error.http_resp, 'data', b'') or b'{}')
+    except (ValueError, TypeError):
+        return None
+
+
+def _validation_error(body, status):
+    body = body if isinstance(body, dict) else {}
+    elements = []
+    for element in body.get('Elements') or []:
+        elements.append([v.get('Message') for v in element.get('ValidationErrors') or []
+                         if v.get('Message')])
+    flat = [m for messages in elements for m in messages]
+    message = '; '.join(flat) or body.get('Message') or body.get('Detail') or 'Xero refused the request'
+    return XeroValidationError(message, elements=elements, status=status, body=body)
+

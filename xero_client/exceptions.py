@@ -1,0 +1,62 @@
+"""The addon's own exceptions for everything that can go wrong talking to Xero.
+
+Callers decide what to do from the class alone: re-authorise, wait, fix the record, retry
+later, or give up. Nothing above the client layer ever sees an SDK or urllib3 exception.
+"""
+
+
+class XeroError(Exception):
+    """Base class. ``status`` is the HTTP status when there was a response."""
+
+    retryable = False
+
+    def __init__(self, message, status=None, body=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class XeroAuthError(XeroError):
+    """The authorisation is gone (invalid_grant, revoked, tenant disconnected).
+
+    Only a person can fix it, by connecting again: never retry in a loop.
+    """
+
+
+class XeroTokenExpired(XeroAuthError):
+    """401 on an API call: the access token is no longer accepted; a refresh may fix it."""
+
+
+class XeroRateLimited(XeroError):
+    """429. ``retry_after`` is in seconds; ``problem`` is Xero's X-Rate-Limit-Problem."""
+
+    retryable = True
+
+    def __init__(self, message, retry_after=None, problem=None, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        self.problem = problem
+
+
+class XeroValidationError(XeroError):
+    """400 ValidationException. ``elements`` holds one list of messages per element sent."""
+
+    def __init__(self, message, elements=None, **kw):
+        super().__init__(message, **kw)
+        self.elements = elements or []
+
+
+class XeroRetryableError(XeroError):
+    """A 5xx answer, a timeout or a dropped connection: the same request may be tried again,
+    with the same Idempotency-Key."""
+
+    retryable = True
+
+
+class XeroFatalError(XeroError):
+    """Anything else: a bug, a 404, a refused request. Retrying will not help."""
+
+
+class XeroNotFound(XeroFatalError):
+    """404."""
