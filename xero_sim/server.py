@@ -1,0 +1,252 @@
+"""HTTP layer: routing, request log and counters, fault injection, bearer
+and tenant checks, rate limits, Idempotency-Key replay."""
+import hashlib
+import socket
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from . import accounting, control, identity_http
+from .accounting.base import ApiError
+from .messages import Response, json_response
+from .observability import RecordedRequest
+from .util import CIDict, is_uuid
+
+API = accounting.API_PREFIX.lower()
+IDEMPOTENT_METHODS = ('PUT', 'POST', 'PATCH')
+
+
+def classify(method, path):
+    """(area, canonical endpoint) of a request path."""
+    low = path.lower().rstrip('/') or '/'
+    if low == '/_sim' or low.startswith('/_sim/'):
+        return 'control', path
+    if low == '/identity/connect/authorize':
+        return 'authorize', '/identity/connect/authorize'
+    if low in ('/connect/token', '/connect/revocation'):
+        return 'token', low
+    if low == '/connections':
+        return 'connections', '/connections'
+    if low.startswith('/connections/'):
+        return 'connections', '/connections/{id}'
+    if low == API or low.startswith(API + '/'):
+        return 'api', accounting.canonical_endpoint(method, path[len(API):])
+    return 'unknown', path
+
+
+def _problem(status, title, detail):
+    return json_response(status, {'Type': None, 'Title': title, 'Status': status,
+                                  'Detail': detail, 'Instance': str(uuid.uuid4()),
+                                  'Extensions': {}})
+
+
+def unauthorized(detail='AuthenticationUnsuccessful'):
+    resp = _problem(401, 'Unauthorized', detail)
+    resp.headers['WWW-Authenticate'] = 'Bearer error="invalid_token"' if detail == 'TokenExpired' \
+        else 'Bearer'
+    return resp
+
+
+def forbidden():
+    return _problem(403, 'Forbidden', 'AuthenticationUnsuccessful')
+
+
+def rate_limited(sim, problem, retry_after, tenant_id):
+    sim.counters.record_rate_limited(problem)
+    resp = json_response(429, {'Title': 'Too Many Requests', 'Status': 429,
+                               'Detail': "You've exceeded the per %s rate limit" % problem})
+    resp.headers['Retry-After'] = str(int(retry_after))
+    resp.headers['X-Rate-Limit-Problem'] = problem
+    return resp
+
+
+def fault_status(fault):
+    status = int(fault.opts.get('status', 500))
+    detail = {500: 'An error occurred in Xero. Check the API Status page '
+                   'http://status.developer.xero.com for current service status.',
+              503: 'The Xero API is temporarily unavailable'}.get(status, 'Injected fault')
+    resp = _problem(status, 'Simulated fault', fault.opts.get('body') or detail)
+    if fault.opts.get('retry_after') is not None:
+        resp.headers['Retry-After'] = str(fault.opts['retry_after'])
+    return resp
+
+
+def _bearer(req):
+    auth = req.headers.get('Authorization') or ''
+    if auth[:7].lower() == 'bearer ':
+        return auth[7:].strip()
+    return None
+
+
+def handle_api(sim, req, slow_delay):
+    grant, reason = sim.identity.check_access_token(_bearer(req))
+    if grant is None:
+        return unauthorized(reason)
+    tenant_id = req.tenant_id
+    org = sim.get_organisation(tenant_id) if tenant_id else None
+    if org is None or not sim.identity.is_connected(grant, tenant_id):
+        return forbidden()
+    limited = sim.ratelimiter.acquire(tenant_id)
+    if limited:
+        return rate_limited(sim, limited[0], limited[1], tenant_id)
+    try:
+        if slow_delay:
+            time.sleep(slow_delay)
+        handler, params, _canon, exists = accounting.resolve(
+            req.method, req.path[len(API):])
+        if handler is None:
+            if exists:
+                return _problem(405, 'Method Not Allowed', 'The method is not allowed')
+            return _problem(404, 'NotFound', "The resource you're looking for cannot be found")
+        with sim.lock:
+            return _with_idempotency(sim, req, org, handler, params)
+    finally:
+        sim.ratelimiter.release(tenant_id)
+
+
+def _with_idempotency(sim, req, org, handler, params):
+    key = req.headers.get('Idempotency-Key')
+    if key is not None and req.method in IDEMPOTENT_METHODS:
+        if len(key) > 128:
+            return json_response(400, {
+                'ErrorNumber': 10, 'Type': 'ValidationException',
+                'Message': 'Idempotency-Key must be 128 characters or fewer',
+                'Elements': []})
+        digest = hashlib.sha256(req.body or b'').hexdigest()
+        stored = org.idempotency.get(key)
+        if stored:
+            status, body, headers, stored_digest = stored
+            sim.counters.add('idempotent_replays')
+            if stored_digest != digest:
+                sim.counters.add('idempotent_conflicts')
+            resp = Response(status, body, headers)
+            resp.headers['Idempotent-Replayed'] = 'true'
+            return resp
+    try:
+        resp = handler(sim, req, org, **params)
+        sim.webhooks.flush()
+    except ApiError as exc:
+        resp = json_response(exc.status, exc.body)
+        # Summarised batches commit valid elements, so keep their events.
+        sim.webhooks.flush()
+    if key is not None and req.method in IDEMPOTENT_METHODS and resp.status < 500:
+        org.idempotency[key] = (resp.status, resp.body, dict(resp.headers), digest)
+    return resp
+
+
+def dispatch(sim, req, area, slow_delay):
+    if area == 'control':
+        return control.handle(sim, req)
+    if slow_delay and area != 'api':
+        time.sleep(slow_delay)
+    if area == 'authorize':
+        if req.method not in ('GET', 'POST'):
+            return _problem(405, 'Method Not Allowed', '')
+        return identity_http.authorize(sim, req)
+    if area == 'token':
+        if req.method != 'POST':
+            return _problem(405, 'Method Not Allowed', '')
+        if req.endpoint == '/connect/token':
+            return identity_http.token(sim, req)
+        return identity_http.revocation(sim, req)
+    if area == 'connections':
+        grant, reason = sim.identity.check_access_token(_bearer(req))
+        if grant is None:
+            return unauthorized(reason)
+        conn_id = req.path.rstrip('/').split('/')[-1] if req.endpoint.endswith('{id}') else None
+        return identity_http.connections(sim, req, grant, conn_id)
+    if area == 'api':
+        resp = handle_api(sim, req, slow_delay)
+        resp.headers.update(sim.ratelimiter.headers(
+            req.tenant_id if sim.get_organisation(req.tenant_id or '') else None))
+        return resp
+    return _problem(404, 'NotFound', 'No such endpoint in the Xero simulator')
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'XeroSimulator/1.0'
+
+    def log_message(self, fmt, *args):  # keep test output quiet
+        pass
+
+    def _handle(self):
+        sim = self.server.sim
+        parts = urlsplit(self.path)
+        query_lists = parse_qs(parts.query, keep_blank_values=True)
+        length = int(self.headers.get('Content-Length') or 0)
+        body = self.rfile.read(length) if length else b''
+        headers = CIDict(self.headers.items())
+        tenant_id = headers.get('Xero-Tenant-Id')
+        tenant_id = tenant_id.strip().lower() if tenant_id and is_uuid(tenant_id.strip()) \
+            else (tenant_id or None)
+        area, endpoint = classify(self.command, parts.path)
+        req = RecordedRequest(self.command, parts.path,
+                              {k: v[0] for k, v in query_lists.items()}, headers, body,
+                              tenant_id, endpoint, sim.clock.now(), query_lists)
+        fault = None
+        if area != 'control':
+            sim.requests.append(req)
+            sim.counters.record_call(self.command, endpoint, tenant_id)
+            fault = sim.faults.take(self.command, parts.path, endpoint, tenant_id)
+        try:
+            if fault and fault.kind == 'status':
+                resp = fault_status(fault)
+            elif fault and fault.kind == 'rate_limit':
+                resp = rate_limited(sim, fault.opts['problem'], fault.opts['retry_after'],
+                                    tenant_id)
+                if area == 'api':
+                    resp.headers.update(sim.ratelimiter.headers(
+                        tenant_id if sim.get_organisation(tenant_id or '') else None))
+            else:
+                delay = fault.opts['delay'] if fault and fault.kind == 'slow' else 0
+                resp = dispatch(sim, req, area, delay)
+        except Exception:  # a simulator bug must not kill the server
+            sim.errors.append(traceback.format_exc())
+            resp = _problem(500, 'Simulator error', traceback.format_exc(limit=3))
+        if fault and fault.kind == 'drop':
+            sim.counters.add('dropped')
+            hang = float(fault.opts.get('hang', 0) or 0)
+            if hang:
+                time.sleep(hang)
+            self._drop()
+            return
+        req.status = resp.status
+        if area != 'control':
+            sim.counters.record_status(self.command, endpoint, resp.status)
+        self._send(resp)
+
+    def _drop(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _send(self, resp):
+        self.send_response(resp.status)
+        for name, value in resp.headers.items():
+            self.send_header(name, value)
+        self.send_header('Content-Length', str(len(resp.body)))
+        self.end_headers()
+        if self.command != 'HEAD' and resp.body:
+            self.wfile.write(resp.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+
+
+class SimHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # Client hang-ups are expected (drops, timeouts); stay silent.
+        pass
+
+
+def make_server(sim, host, port):
+    server = SimHTTPServer((host, port), Handler)
+    server.sim = sim
+    return server
