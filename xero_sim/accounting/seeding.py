@@ -1,20 +1,14 @@
 """sim.seed(): load Xero-shaped data into a tenant without HTTP."""
-import importlib
-
+from .accounts import add_account
 from .base import Invalid
-
-
-def _module(name):
-    try:
-        return importlib.import_module('.' + name, __package__)
-    except ModuleNotFoundError:
-        return None
+from .contact_groups import add_contact_group
+from .contacts import add_contact
+from .items import add_item
+from .tax_rates import add_tax_rate
 
 
 def seed(sim, org, accounts=(), tax_rates=(), contacts=(), contact_groups=(),
          items=(), currencies=()):
-    from .accounts import add_account
-    from .tax_rates import add_tax_rate
     try:
         for cur in currencies:
             code = str(cur['Code']).upper()
@@ -25,14 +19,11 @@ def seed(sim, org, accounts=(), tax_rates=(), contacts=(), contact_groups=(),
             add_tax_rate(org, data)
         for data in accounts:
             add_account(sim, org, data)
-        steps = (('contacts', 'add_contact', contacts),
-                 ('contact_groups', 'add_contact_group', contact_groups),
-                 ('items', 'add_item', items))
-        for module_name, func, rows in steps:
-            module = _module(module_name)
-            if module is None:
-                continue
-            for data in rows:
-                getattr(module, func)(sim, org, data)
+        for data in contacts:
+            add_contact(sim, org, data)
+        for data in contact_groups:
+            add_contact_group(sim, org, data)
+        for data in items:
+            add_item(sim, org, data)
     except Invalid as exc:
         raise ValueError('Invalid seed data for %s: %s' % (org.name, '; '.join(exc.messages)))

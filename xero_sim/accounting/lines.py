@@ -1,0 +1,143 @@
+"""Line items and totals, following Xero's rounding guide: tax is computed
+per line, rounded to 2 dp (half up), then summed. UnitAmount is rounded to
+2 dp before use unless unitdp=4; Quantity keeps 4 dp; LineAmount and totals
+are always 2 dp. Inclusive lines carry tax = LineAmount*rate/(1+rate)."""
+from decimal import Decimal
+
+from ..util import ZERO, dec, new_id, round2, round4
+
+LINE_AMOUNT_TYPES = ('Exclusive', 'Inclusive', 'NoTax')
+HUNDRED = Decimal(100)
+
+
+def _num(line, key, errors, label=None):
+    try:
+        return dec(line.get(key))
+    except ValueError:
+        errors.append('%s must be a number.' % (label or key))
+        return None
+
+
+def compute(org, lines_in, line_amount_types, unitdp4, allow_discount, strict_accounts,
+            purchase=False, doc_label='document'):
+    """Return (lines, totals dict, errors). strict_accounts: lines must name
+    a valid account (non-draft documents). purchase: take item defaults from
+    PurchaseDetails instead of SalesDetails."""
+    details_key = 'PurchaseDetails' if purchase else 'SalesDetails'
+    errors = []
+    if line_amount_types not in LINE_AMOUNT_TYPES:
+        errors.append('LineAmountTypes must be one of Exclusive, Inclusive, NoTax.')
+        return [], {}, errors
+    lines = []
+    for raw in lines_in or []:
+        if not isinstance(raw, dict):
+            errors.append('Line items must be objects.')
+            continue
+        line = {'LineItemID': str(raw.get('LineItemID') or new_id()).lower(),
+                'Description': raw.get('Description') or '', 'Tracking': raw.get('Tracking') or []}
+        item = None
+        if raw.get('ItemCode'):
+            item = next((i for i in org.items.values() if i['Code'] == raw['ItemCode']), None)
+            if item is None:
+                errors.append("Item code '%s' is not valid." % raw['ItemCode'])
+            else:
+                line['ItemCode'] = item['Code']
+                line['Item'] = {'ItemID': item['ItemID'], 'Code': item['Code'],
+                                'Name': item.get('Name', '')}
+                if not line['Description']:
+                    line['Description'] = item.get('Description') or item.get('Name') or ''
+        qty = _num(raw, 'Quantity', errors)
+        unit = _num(raw, 'UnitAmount', errors)
+        given_line_amount = _num(raw, 'LineAmount', errors)
+        if unit is None and item is not None:
+            unit = dec((item.get(details_key) or {}).get('UnitPrice'))
+        qty = round4(qty if qty is not None else Decimal(1))
+        if unit is None and given_line_amount is not None:
+            unit = given_line_amount / qty if qty else given_line_amount
+        unit = unit if unit is not None else ZERO
+        unit = round4(unit) if unitdp4 else round2(unit)
+        gross = qty * unit
+        discount_rate = _num(raw, 'DiscountRate', errors)
+        discount_amount = _num(raw, 'DiscountAmount', errors)
+        if (discount_rate or discount_amount) and not allow_discount:
+            errors.append('Discounts are only supported on sales invoices (ACCREC).')
+        if discount_rate is not None and discount_amount is not None and discount_rate \
+                and discount_amount:
+            errors.append('Specify either DiscountRate or DiscountAmount, not both.')
+        if discount_rate:
+            line_amount = round2(gross * (HUNDRED - discount_rate) / HUNDRED)
+            line['DiscountRate'] = round2(discount_rate)
+        elif discount_amount:
+            line_amount = round2(gross - discount_amount)
+            line['DiscountAmount'] = round2(discount_amount)
+        else:
+            line_amount = round2(gross)
+        details = (item or {}).get(details_key) or {}
+        account_code = raw.get('AccountCode') or details.get('AccountCode')
+        account = None
+        if raw.get('AccountID'):
+            account = org.accounts.get(str(raw['AccountID']).lower())
+        elif account_code:
+            account = org.account_by_code(account_code)
+        if (account_code or raw.get('AccountID')) and (account is None or account['Status'] != 'ACTIVE'
+                                                       or account['Type'] == 'BANK'):
+            errors.append("Account code '%s' is not a valid code for this %s."
+                          % (account_code or raw.get('AccountID'), doc_label))
+        elif account is None and strict_accounts:
+            errors.append('Account code must be specified for every line item.')
+        if account is not None:
+            line['AccountCode'] = account.get('Code')
+            line['AccountID'] = account['AccountID']
+        tax_type = raw.get('TaxType') or details.get('TaxType') \
+            or (account or {}).get('TaxType') or 'NONE'
+        rate = org.tax_rates.get(tax_type)
+        if rate is None or rate['Status'] != 'ACTIVE':
+            errors.append("The TaxType code '%s' does not exist or cannot be used for this "
+                          "type of transaction." % tax_type)
+            rate_pct = ZERO
+        else:
+            rate_pct = rate['EffectiveRate']
+        line['TaxType'] = tax_type
+        r = rate_pct / HUNDRED
+        override = _num(raw, 'TaxAmount', errors)
+        if line_amount_types == 'NoTax':
+            tax = ZERO
+        elif override is not None:
+            # Xero accepts a per-line TaxAmount override (discouraged, D6).
+            tax = round2(override)
+        elif line_amount_types == 'Inclusive':
+            tax = round2(line_amount * r / (1 + r))
+        else:
+            tax = round2(line_amount * r)
+        line.update({'Quantity': qty, 'UnitAmount': unit, 'LineAmount': line_amount,
+                     'TaxAmount': tax})
+        line['_discount'] = round2(gross) - line_amount if (discount_rate or discount_amount) \
+            else ZERO
+        lines.append(line)
+    totals = totals_of(lines, line_amount_types)
+    return lines, totals, errors
+
+
+def totals_of(lines, line_amount_types):
+    line_sum = sum((l['LineAmount'] for l in lines), ZERO)
+    tax = sum((l['TaxAmount'] for l in lines), ZERO)
+    sub_total = line_sum - tax if line_amount_types == 'Inclusive' else line_sum
+    return {'SubTotal': round2(sub_total), 'TotalTax': round2(tax),
+            'Total': round2(sub_total + tax),
+            'TotalDiscount': round2(sum((l['_discount'] for l in lines), ZERO))}
+
+
+def present_lines(lines, unitdp4):
+    out = []
+    for line in lines:
+        line = {k: v for k, v in line.items() if not k.startswith('_')}
+        if not unitdp4:
+            line['UnitAmount'] = round2(line['UnitAmount'])
+        out.append(line)
+    return out
+
+
+def fingerprint_lines(lines):
+    return tuple((l.get('Description'), str(l['Quantity']), str(l['UnitAmount']),
+                  l.get('AccountCode'), l.get('TaxType'), str(l['LineAmount']))
+                 for l in lines)
