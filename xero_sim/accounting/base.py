@@ -74,7 +74,8 @@ def read_body(req, key):
         data = [data]
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
         raise post_data_invalid('Expected %s as a list of objects' % key)
-    return data
+    # An explicit null means "not given" (the SDK omits such fields anyway).
+    return [{k: v for k, v in x.items() if v is not None} for x in data]
 
 
 def flag(req, name, default=None):

@@ -172,3 +172,10 @@ class SpecValidator:
         assert not errs, '%s does not match spec schema %s:\n%s' % (
             str(body)[:500], schema_name,
             '\n'.join('%s at %s' % (e.message, list(e.absolute_path)) for e in errs[:10]))
+
+
+def raw(api_client):
+    """JSON body of the SDK's last response (to check it against the spec)."""
+    import json
+    from decimal import Decimal
+    return json.loads(api_client.last_response.data, parse_float=Decimal)
