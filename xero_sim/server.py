@@ -172,6 +172,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # keep test output quiet
         pass
 
+    def setup(self):
+        super().setup()
+        # Headers and body go out as separate writes; without NODELAY,
+        # Nagle + delayed ACK add ~40 ms to every response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _handle(self):
         sim = self.server.sim
         parts = urlsplit(self.path)

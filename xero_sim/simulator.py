@@ -43,6 +43,7 @@ class XeroSimulator:
         self._server = make_server(self, self.host, self.port)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={'poll_interval': 0.1},
                                         name='xero-sim', daemon=True)
         self._thread.start()
         return self

@@ -1,0 +1,245 @@
+"""Platform behaviour: fault injection, rate limits (virtual clock),
+Idempotency-Key, duplicates, counters, control API, CLI."""
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import urllib3
+from xero_python.accounting import Invoices
+from xero_python.exceptions import HTTPStatusException, RateLimitException
+
+from xero_sim import XeroSimulator
+from xero_sim.tests.helpers import api_headers, connect, refresh, sdk
+from xero_sim.tests.test_invoices import create, invoice, line
+
+ORG_URL = '/api.xro/2.0/Organisation'
+
+
+def get(sim, token, tenant, path=ORG_URL, **kw):
+    return requests.get(sim.url + path, headers=api_headers(token, tenant), timeout=5, **kw)
+
+
+def test_rate_limit_headers_on_every_accounting_response(sim, token, nz):
+    first = get(sim, token, nz)
+    assert first.headers['X-MinLimit-Remaining'] == '59'
+    assert first.headers['X-DayLimit-Remaining'] == '4999'
+    assert first.headers['X-AppMinLimit-Remaining'] == '9999'
+    second = get(sim, token, nz, path='/api.xro/2.0/Nope')
+    assert second.status_code == 404 and second.headers['X-MinLimit-Remaining'] == '58'
+    denied = requests.get(sim.url + ORG_URL, headers={'Xero-Tenant-Id': nz}, timeout=5)
+    assert denied.status_code == 401 and 'X-MinLimit-Remaining' in denied.headers
+
+
+def test_minute_limit_and_reset(sim, token, nz, au):
+    sim.set_rate_limits(minute=3)
+    remaining = [get(sim, token, nz).headers['X-MinLimit-Remaining'] for _ in range(3)]
+    assert remaining == ['2', '1', '0']
+    blocked = get(sim, token, nz)
+    assert blocked.status_code == 429
+    assert blocked.headers['X-Rate-Limit-Problem'] == 'minute'
+    assert 0 < int(blocked.headers['Retry-After']) <= 60
+    assert get(sim, token, au).status_code == 200  # limits are per tenant
+    sim.clock.advance(60)
+    assert get(sim, token, nz).status_code == 200
+    assert sim.counters.rate_limited == 1
+
+
+def test_day_limit_through_sdk(sim, token, nz):
+    sim.set_rate_limits(day=4, minute=100)
+    api = sdk(sim, token)[0]
+    for _ in range(4):
+        api.get_organisations(nz)
+    with pytest.raises(RateLimitException) as err:
+        api.get_organisations(nz)
+    assert err.value.rate_limit == 'day'
+    assert int(err.value.headers['Retry-After']) > 80000
+    sim.clock.advance(86400)
+    fresh = refresh(sim, token['refresh_token']).json()  # the old one expired meanwhile
+    assert sdk(sim, fresh)[0].get_organisations(nz).organisations
+
+
+def test_app_minute_limit(sim, token, nz, au):
+    sim.set_rate_limits(app_minute=3)
+    assert [get(sim, token, t).status_code for t in (nz, au, nz)] == [200, 200, 200]
+    blocked = get(sim, token, au)
+    assert (blocked.status_code, blocked.headers['X-Rate-Limit-Problem']) == (429, 'appminute')
+
+
+def test_concurrent_limit(sim, token, nz):
+    sim.set_rate_limits(concurrent=2)
+    sim.faults.add('slow', method='GET', path=ORG_URL, count=2, delay=0.4)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(get(sim, token, nz).status_code))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.15)
+    third = get(sim, token, nz)
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 200]
+    assert third.status_code == 429 and third.headers['X-Rate-Limit-Problem'] == 'concurrent'
+    assert get(sim, token, nz).status_code == 200
+
+
+def test_rate_limit_burst_fault(sim, token, nz):
+    sim.faults.add('rate_limit', path=ORG_URL, count=2, problem='minute', retry_after=17)
+    first, second, third = (get(sim, token, nz) for _ in range(3))
+    assert [r.status_code for r in (first, second, third)] == [429, 429, 200]
+    assert first.headers['Retry-After'] == '17'
+    assert first.headers['X-Rate-Limit-Problem'] == 'minute'
+    assert 'X-DayLimit-Remaining' in first.headers
+    assert sim.counters.rate_limited == 2
+
+
+def test_status_500_and_slow_faults(sim, token, nz, client):
+    sim.faults.add('status', tenant_id=nz, status=500)
+    assert get(sim, token, nz).status_code == 500
+    sim.faults.add('slow', method='GET', path='/Organisation', delay=0.3)
+    started = time.monotonic()
+    assert get(sim, token, nz).status_code == 200
+    assert time.monotonic() - started >= 0.3
+    api = client[0]
+    sim.faults.add('slow', path='/Organisation', delay=1.0)
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        api.get_organisations(nz, _request_timeout=(1, 0.2))
+    sim.faults.add('status', status=503, retry_after=30, path='/connect/token')
+    resp = requests.post(sim.url + '/connect/token', data={'grant_type': 'refresh_token'},
+                         timeout=5)
+    assert resp.status_code == 503 and resp.headers['Retry-After'] == '30'
+
+
+def test_drop_fault_with_idempotency_key_is_safe(sim, api, nz):
+    sim.faults.add('drop', method='PUT', path='/Invoices')
+    payload = Invoices(invoices=[invoice([line(40)], reference='IDEM-1')])
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        api.create_invoices(nz, payload, idempotency_key='odoo-move-7-v1')
+    # The retry with the same key gets the committed answer, nothing new.
+    again = api.create_invoices(nz, payload, idempotency_key='odoo-move-7-v1').invoices[0]
+    assert again.reference == 'IDEM-1'
+    assert [i.invoice_id for i in api.get_invoices(nz).invoices] == [again.invoice_id]
+    assert sim.counters.idempotent_replays == 1 and sim.counters.duplicates == 0
+    # Without the key, the blind retry duplicates.
+    api.create_invoices(nz, payload)
+    assert sim.counters.duplicates == 1
+
+
+def test_idempotency_key_rules(sim, api, token, nz, au):
+    payload = Invoices(invoices=[invoice([line(5)])])
+    first = api.create_invoices(nz, payload, idempotency_key='k-1').invoices[0]
+    replay = api.create_invoices(nz, payload, idempotency_key='k-1').invoices[0]
+    assert replay.invoice_id == first.invoice_id and replay.invoice_number == 'INV-0001'
+    other = api.create_invoices(au, Invoices(invoices=[invoice([line(5, tax='OUTPUT')])]),
+                                idempotency_key='k-1').invoices[0]
+    assert other.invoice_id != first.invoice_id  # keys are per tenant
+    resp = requests.put(sim.api_url + '/Invoices', json={'Invoices': []},
+                        headers=api_headers(token, nz, **{'Idempotency-Key': 'x' * 129}),
+                        timeout=5)
+    assert resp.status_code == 400
+    assert sim.counters.idempotent_replays == 1
+
+
+def test_counters(sim, api, token, nz, au):
+    api.get_organisations(nz)
+    api.get_organisations(nz)
+    api.get_accounts(au)
+    get(sim, token, nz, path='/api.xro/2.0/Invoices/' + '1' * 8 + '-1111-1111-1111-' + '1' * 12)
+    c = sim.counters
+    assert c.calls[('GET', '/api.xro/2.0/Organisation', nz)] == 2
+    assert c.count(endpoint='/api.xro/2.0/Organisation') == 2
+    assert c.count('GET', '/api.xro/2.0/Invoices/{id}', nz) == 1
+    assert c.count(tenant_id=au) == 1
+    assert c.count('POST', '/connect/token') == 1
+    assert c.count('GET', '/api.xro/2.0/accounts') == 1  # case-insensitive
+    data = c.as_dict()
+    assert data['rate_limited'] == 0 and 'idempotent_replays' in data and 'duplicates' in data
+    last = sim.requests[-1]
+    assert (last.method, last.tenant_id, last['status']) == ('GET', nz, 404)
+    assert last.headers['xero-tenant-id'] == nz and last.query == {}
+
+
+def test_control_api(sim, token, nz):
+    url = sim.url + '/_sim/'
+    create(sdk(sim, token)[0], nz, invoice([line(12)], reference='SHOW-ME'))
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200 and 'text/html' in page.headers['Content-Type']
+    assert 'Demo Company (NZ)' in page.text and 'INV-0001' in page.text
+    assert 'Bayside Club' in page.text
+    counters = requests.get(url + 'counters', timeout=5).json()
+    assert counters['total_calls'] >= 3
+    assert requests.post(url + 'faults', json={'kind': 'status', 'status': 503,
+                                               'path': ORG_URL}, timeout=5).status_code == 200
+    assert get(sim, token, nz).status_code == 503
+    assert requests.post(url + 'faults', json={'kind': 'bogus'}, timeout=5).status_code == 400
+    assert requests.post(url + 'clients', json={'client_id': 'ci', 'client_secret': 'cs'},
+                         timeout=5).status_code == 200
+    assert sim.clients['ci'] == 'cs'
+    assert requests.post(url + 'reset', timeout=5).json() == {'ok': True}
+    assert sim.clients['ci'] == 'cs'  # registered clients survive a reset
+    assert get(sim, token, nz).status_code == 401  # tokens were cleared
+    orgs = requests.get(url + 'organisations', timeout=5).json()
+    assert [o['name'] for o in orgs] == ['Demo Company (NZ)', 'Demo Company (AU)']
+
+
+def test_reset_restores_seed_and_state(sim, api, nz):
+    create(api, nz, invoice([line(1)]))
+    sim.faults.add('drop')
+    sim.reset()
+    assert len(sim.faults) == 0
+    assert sim.counters.count() == 0 and sim.requests == []
+    assert not sim.organisation(nz).invoices and len(sim.organisation(nz).contacts) == 4
+
+
+def test_add_organisation_and_seed(sim, token):
+    tenant = sim.add_organisation('Sim Ltd (AU)', base_currency='AUD', country_code='AU')
+    sim.seed(tenant, contacts=[{'Name': 'Seeded Contact', 'ContactNumber': 'S-1'}],
+             items=[{'Code': 'SEED', 'Name': 'Seeded item'}])
+    tok = connect(sim)
+    api = sdk(sim, tok)[0]
+    org = api.get_organisations(tenant).organisations[0]
+    assert org.name == 'Sim Ltd (AU)' and org.base_currency.value == 'AUD'
+    assert [c.name for c in api.get_contacts(tenant).contacts] == ['Seeded Contact']
+    assert 'OUTPUT' in [r.tax_type for r in api.get_tax_rates(tenant).tax_rates]
+    with pytest.raises(ValueError):
+        sim.seed(tenant, contacts=[{'Name': 'Seeded Contact'}])
+
+
+def test_virtual_clock_off_uses_real_time():
+    sim = XeroSimulator(virtual_clock=False)
+    before = time.time()
+    assert abs(sim.clock.time() - before) < 1
+    sim.clock.advance(10)
+    assert sim.clock.time() - time.time() > 9
+
+
+def test_cli_runs_standalone():
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, '-m', 'xero_sim', '--port', '0', '--virtual-clock'],
+                            cwd=str(repo), stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith('http://127.0.0.1:')
+        assert requests.get(url + '/_sim/counters', timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
+def test_server_survives_garbage(sim, token, nz):
+    resp = requests.put(sim.api_url + '/Invoices', data=b'{not json',
+                        headers=api_headers(token, nz), timeout=5)
+    assert resp.status_code == 400 and resp.json()['Type'] == 'PostDataInvalidException'
+    resp = requests.post(sim.api_url + '/Organisation', headers=api_headers(token, nz), timeout=5)
+    assert resp.status_code == 405
+    assert get(sim, token, nz).status_code == 200 and sim.errors == []
+
+
+def test_sdk_http_errors_are_plain_status_exceptions(sim, client, nz):
+    sim.faults.add('status', status=500)
+    with pytest.raises(HTTPStatusException) as err:
+        client[0].get_organisations(nz)
+    assert err.value.status == 500
