@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..const import CONNECT_ROUTE, HOST_PARAMS
 from ..xero_client import XeroApi, XeroAuthError, XeroError, XeroTokenExpired, jwt_claims
@@ -11,6 +12,9 @@ _logger = logging.getLogger(__name__)
 
 # Writing the last-call time on every request would make concurrent workers fight over this row.
 LAST_CALL_RESOLUTION = timedelta(minutes=1)
+# (dbname, organisation id) -> when this process last wrote last_call_date: the caller's snapshot
+# does not see what the side transaction committed.
+_LAST_CALL_WRITTEN = {}
 
 
 class XeroOrganisation(models.Model):
@@ -46,6 +50,11 @@ class XeroOrganisation(models.Model):
     _tenant_uniq = models.Constraint(
         'UNIQUE (tenant_id)',
         'This Xero organisation is already connected to Odoo: one organisation links to one company.')
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_connected(self):
+        if any(org.state == 'connected' for org in self):
+            raise UserError(_('Disconnect a Xero organisation before deleting it; you can also archive it.'))
 
     # --- actions --------------------------------------------------------------------------
 
@@ -113,6 +122,7 @@ class XeroOrganisation(models.Model):
                 'state': 'connected',
                 'active': True,
                 'connected_date': fields.Datetime.now(),
+                'last_call_date': fields.Datetime.now(),
                 'last_error': False,
                 'last_error_date': False,
             }
@@ -167,22 +177,48 @@ class XeroOrganisation(models.Model):
             except XeroTokenExpired:
                 # Xero can drop an access token before its expiry: refresh once, try once more.
                 # The first request was refused, so sending it again cannot duplicate anything.
-                self.sudo().token_id._refresh(force=True)
+                self.sudo().token_id._get_access_token(force_refresh=True)
                 result = client.call(api, method, *args, **kwargs)
         except XeroAuthError as e:
-            if self.state == 'connected':
-                self._set_needs_reconnect(str(e))
+            # A lost grant concerns every organisation authorised with it; a 403 only this one.
+            orgs = self.sudo().token_id.organisation_ids if getattr(e, 'grant_lost', False) else self
+            orgs._set_needs_reconnect(str(e))
             raise
         now = fields.Datetime.now()
-        if not self.last_call_date or now - self.last_call_date > LAST_CALL_RESOLUTION:
-            self.sudo().last_call_date = now
+        key = (self.env.cr.dbname, self.id)
+        last = _LAST_CALL_WRITTEN.get(key) or self.last_call_date
+        if not last or now - last > LAST_CALL_RESOLUTION:
+            _LAST_CALL_WRITTEN[key] = now
+            self._in_own_transaction(lambda orgs: orgs.write({'last_call_date': now}), fallback=False)
         return result
 
     # --- losing the connection ------------------------------------------------------------
 
+    def _in_own_transaction(self, fn, fallback=True):
+        """Run ``fn(organisations)`` in a transaction of its own, committed at once.
+
+        Status bookkeeping must survive a rollback of the caller, and must never make the caller
+        wait on another worker: rows that are locked (by the caller itself, or by someone else)
+        are skipped, and with ``fallback`` handled in the caller's transaction instead.
+        """
+        done = self.browse()
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL('SELECT id FROM xero_organisation WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED',
+                           tuple(self.ids)))
+            ids = [row[0] for row in cr.fetchall()]
+            if ids:
+                fn(self.with_env(self.env(cr=cr, su=True)).browse(ids))
+                done = self.browse(ids)
+        if fallback and self - done:
+            fn((self - done).sudo())
+        self.invalidate_recordset()
+
     def _set_needs_reconnect(self, reason):
         """Flag the organisations and tell the Xero administrators, once."""
-        orgs = self.sudo().filtered(lambda o: o.state == 'connected')
+        self._in_own_transaction(lambda orgs: orgs._flag_needs_reconnect(reason))
+
+    def _flag_needs_reconnect(self, reason):
+        orgs = self.filtered(lambda o: o.state == 'connected')
         if not orgs:
             return
         orgs.write({'state': 'needs_reconnect', 'last_error': reason,

@@ -18,6 +18,10 @@ _logger = logging.getLogger(__name__)
 ENCRYPTION_KEY_OPTION = 'xero_encryption_key'
 ENCRYPTION_KEY_ENV = 'XERO_ENCRYPTION_KEY'
 
+# (dbname, token id) -> (access token, expiry) obtained by this process's own refreshes. They are
+# committed in a transaction of their own, which the caller's older snapshot cannot see.
+_ACCESS_CACHE = {}
+
 
 class XeroToken(models.Model):
     """One OAuth token set, as granted by one consent in Xero.
@@ -97,52 +101,75 @@ class XeroToken(models.Model):
     def _get_access_token(self, force_refresh=False):
         """A valid access token, refreshed ahead of expiry when needed."""
         self.ensure_one()
+        margin = timedelta(seconds=TOKEN_REFRESH_MARGIN_SECONDS)
+        cached = _ACCESS_CACHE.get((self.env.cr.dbname, self.id))
+        if force_refresh:
+            return self._refresh(force=True, known_expiry=cached[1] if cached else self.sudo().expires_at)
+        if cached and cached[1] > fields.Datetime.now() + margin:
+            return cached[0]
         token = self.sudo()
-        if not force_refresh and token._is_fresh() and token.access_token_enc:
+        if token._is_fresh() and token.access_token_enc:
             return self._decrypt(token.access_token_enc)
-        return self._refresh(force=force_refresh)
+        return self._refresh()
 
-    def _refresh(self, force=False, attempts=3):
+    def _refresh(self, force=False, known_expiry=None, attempts=3):
         """Refresh under a row lock, in a transaction of its own that is committed at once.
 
         The lock makes concurrent workers refresh once: the others wait, then find the new
         token. The commit matters because Xero rotates the refresh token: if the caller's
         transaction rolled back after the refresh, the only valid refresh token would be lost
         and the next refresh would get invalid_grant.
+
+        The caller's transaction does not see the new values (its snapshot is older), so the
+        access token is also kept in this process's memory until it expires.
         """
         self.ensure_one()
-        stale_expiry = self.sudo().expires_at
         for attempt in range(attempts):
             try:
-                return self._refresh_once(force, stale_expiry)
+                access_token, expires_at, lost = self._refresh_once(force, known_expiry)
+                break
             except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
-                # Another worker refreshed while we waited for the lock: our snapshot predates its
-                # commit. A new transaction will see its token.
+                # Another worker refreshed while we waited for the lock, after our snapshot was
+                # taken. A new transaction will see its token.
                 if attempt == attempts - 1:
                     raise
                 _logger.info('Xero token %s: concurrent refresh detected, reading it again', self.id)
+        key = (self.env.cr.dbname, self.id)
+        if lost:
+            _ACCESS_CACHE.pop(key, None)
+            error = XeroAuthError(lost)
+            error.grant_lost = True
+            raise error
+        _ACCESS_CACHE[key] = (access_token, expires_at)
+        return access_token
 
-    def _refresh_once(self, force, stale_expiry):
+    def _refresh_once(self, force, known_expiry):
+        """:return: ``(access_token, expires_at, None)``, or ``(None, None, reason)`` when Xero
+        refused the grant; the cleared tokens are committed either way."""
         with self.env.registry.cursor() as cr:
-            cr.execute(SQL('SELECT id FROM xero_token WHERE id = %s FOR NO KEY UPDATE', self.id))
+            # A worker that waited here for another's refresh fails with a serialization error
+            # (its snapshot predates that commit); _refresh() tries again. Not worth an ERROR log.
+            cr.execute(SQL('SELECT id FROM xero_token WHERE id = %s FOR NO KEY UPDATE', self.id),
+                       log_exceptions=False)
             if not cr.fetchone():
-                raise XeroAuthError(_('The Xero authorisation no longer exists; connect again.'))
+                return None, None, _('The Xero authorisation no longer exists; connect again.')
             token = self.with_env(self.env(cr=cr, su=True))
             # Someone else refreshed while we queued for the lock: use theirs.
-            if token._is_fresh() and (not force or token.expires_at != stale_expiry):
-                return self._decrypt(token.access_token_enc)
+            if token._is_fresh() and (not force or token.expires_at != known_expiry):
+                return self._decrypt(token.access_token_enc), token.expires_at, None
             refresh_token = self._decrypt(token.refresh_token_enc)
             if not refresh_token:
-                raise XeroAuthError(_('There is no Xero refresh token; connect again.'))
+                return None, None, _('There is no Xero refresh token; connect again.')
             try:
                 data = token._oauth_client().refresh(refresh_token)
             except XeroAuthError as e:
-                token._on_authorisation_lost(str(e))
-                cr.commit()
-                raise
+                # invalid_grant: only a person can fix this, by connecting again. Forget the
+                # dead tokens so that nothing keeps asking Xero in a loop.
+                token.write({'access_token_enc': False, 'refresh_token_enc': False, 'expires_at': False})
+                return None, None, str(e)
             token.write(self._values_from_response(data))
             _logger.info('Xero token %s refreshed (expires %s)', token.id, token.expires_at)
-            return data['access_token']
+            return data['access_token'], token.expires_at, None
 
     @api.model
     def _oauth_client(self):
@@ -152,13 +179,6 @@ class XeroToken(models.Model):
             icp.get_param('xero_integration.client_id') or '',
             icp.get_param('xero_integration.client_secret') or '',
         )
-
-    def _on_authorisation_lost(self, reason):
-        """invalid_grant: only a person can fix this. Flag every organisation on this token and
-        tell the Xero administrators once; no retry loop."""
-        self.write({'access_token_enc': False, 'refresh_token_enc': False, 'expires_at': False})
-        orgs = self.organisation_ids.filtered(lambda o: o.state == 'connected')
-        orgs._set_needs_reconnect(reason)
 
     def _revoke(self):
         """Best effort: tell Xero to forget this grant, then forget it here."""
@@ -171,3 +191,4 @@ class XeroToken(models.Model):
             except Exception as e:  # noqa: BLE001 - the grant is dropped here whatever Xero says
                 _logger.warning('Xero token %s: revocation failed (%s)', token.id, type(e).__name__)
             token.write({'access_token_enc': False, 'refresh_token_enc': False, 'expires_at': False})
+            _ACCESS_CACHE.pop((self.env.cr.dbname, token.id), None)

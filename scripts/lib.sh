@@ -176,6 +176,17 @@ ensure_postgres() {
 }
 
 psql_odoo() { PGOPTIONS="-c client_min_messages=warning" psql -h "$PGHOST" -p "$PGPORT" -U "$DB_USER" -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+# Attachments (compiled assets among them) live in the filestore, beside the database.
+filestore() { echo "$CACHE_DIR/data/filestore/$1"; }
+clone_db() {
+    psql_odoo -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\"" >/dev/null
+    rm -rf "$(filestore "$2")"
+    if [ -d "$(filestore "$1")" ]; then cp -a "$(filestore "$1")" "$(filestore "$2")"; fi
+}
+drop_db() {
+    psql_odoo -c "DROP DATABASE IF EXISTS \"$1\"" >/dev/null 2>&1 || true
+    rm -rf "$(filestore "$1")"
+}
 db_exists() { [ "$(psql_odoo -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]; }
 
 # --- Odoo invocation ---------------------------------------------------------------------------
@@ -190,25 +201,27 @@ ensure_addons_dir() {
 odoo() {
     PYTHONPATH="$ODOO_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" "$VENV_PY" -m odoo \
         --addons-path="$ADDONS_DIR" --db_host="$PGHOST" --db_port="$PGPORT" \
-        --db_user="$DB_USER" --db_password="$DB_PASSWORD" "$@"
+        --db_user="$DB_USER" --db_password="$DB_PASSWORD" --data-dir="$CACHE_DIR/data" "$@"
 }
 
 # A database with `account` installed, built once; test and demo databases are cloned from it.
 ensure_template_db() {
     local key
-    key=$( (cat "$ODOO_PYTHONPATH/odoo/release.py"; echo "$VENV_PY") | sha256sum | cut -c1-10)
+    key=$( (cat "$ODOO_PYTHONPATH/odoo/release.py"; echo "$VENV_PY $CACHE_DIR/data") | sha256sum | cut -c1-10)
     TEMPLATE_DB="xero_tmpl_$key"
     if db_exists "$TEMPLATE_DB"; then
         return
     fi
     log "building the template database $TEMPLATE_DB (account installed, about 40 s, once)"
-    psql_odoo -c "DROP DATABASE IF EXISTS \"${TEMPLATE_DB}_wip\"" >/dev/null
+    drop_db "${TEMPLATE_DB}_wip"
     if ! odoo -d "${TEMPLATE_DB}_wip" -i account --stop-after-init --log-level=warn \
         > "$CACHE_DIR/template.log" 2>&1; then
         tail -n 40 "$CACHE_DIR/template.log" >&2
         die "installing account into the template database failed (log: $CACHE_DIR/template.log)"
     fi
     psql_odoo -c "ALTER DATABASE \"${TEMPLATE_DB}_wip\" RENAME TO \"$TEMPLATE_DB\"" >/dev/null
+    rm -rf "$(filestore "$TEMPLATE_DB")"
+    if [ -d "$(filestore "${TEMPLATE_DB}_wip")" ]; then mv "$(filestore "${TEMPLATE_DB}_wip")" "$(filestore "$TEMPLATE_DB")"; fi
 }
 
 setup_all() {

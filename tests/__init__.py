@@ -1,1 +1,2 @@
-
+from . import test_oauth_flow
+from . import test_tokens

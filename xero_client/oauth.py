@@ -20,7 +20,8 @@ _logger = logging.getLogger(__name__)
 AUTHORIZE_PATH = '/identity/connect/authorize'
 TOKEN_PATH = '/connect/token'
 REVOKE_PATH = '/connect/revocation'
-DEFAULT_TIMEOUT = (10, 30)
+# One number: Odoo's test harness wraps requests and cannot compare a (connect, read) tuple.
+DEFAULT_TIMEOUT = 30
 
 
 def make_pkce_pair():
