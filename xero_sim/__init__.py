@@ -25,6 +25,9 @@ Where Xero's OpenAPI spec and Xero's observed behaviour disagree
   refresh tokens strictly single-use (re-use -> invalid_grant);
   `sim.identity.refresh_grace_seconds = 1800` restores the grace period.
 * Only `offline_access` yields a refresh token (standard OAuth, as Xero).
+* Connections belong to (app, user): every token of that user may call every
+  connected tenant; GET /connections lists them all unless authEventId is
+  given; revocation removes all of them ("removes all their connections").
 * X-Rate-Limit-Problem values `minute` and `day` are confirmed; `concurrent`
   and `appminute` (app-wide minute limit) are the simulator's best guess.
 * Idempotency-Key: the retention window and the behaviour for a re-used key
@@ -34,17 +37,34 @@ Where Xero's OpenAPI spec and Xero's observed behaviour disagree
 * Payments are accepted into BANK accounts or accounts with
   EnablePaymentsToAccount=true (unverified rule, as the spec example suggests).
 * where-clause string comparisons are case-insensitive.
-* TaxRates and Currencies carry no UpdatedDateUTC (as in Xero's schema);
-  everything else does.
+* TaxRates, Currencies and ContactGroups carry no UpdatedDateUTC (they have
+  none in Xero's schema); everything else does. Payments and allocations bump
+  the document's UpdatedDateUTC; derived contact flags (IsCustomer,
+  IsSupplier) do not, as Xero documents.
+* If-Modified-Since is inclusive (UpdatedDateUTC >= value, to the second).
+* GET /Invoices and /CreditNotes return DELETED and VOIDED documents too
+  (incremental sync must see them); archived contacts need includeArchived.
+* A document whose Contact names an unknown Name creates that contact, as
+  Xero does; an unknown ContactID is an error.
+
+Assumptions where Xero documents nothing (the sim's own choice, worded in
+Xero's style): "Due Date is mandatory" for AUTHORISED ACCREC invoices;
+ACCRECCREDIT numbers are unique (CN-0001...), ACCPAYCREDIT are not;
+SUBMITTED counts as non-draft for lock dates; a supplied LineAmount is
+ignored when Quantity and UnitAmount are given; new TaxRates get TaxType
+TAX00n; an Idempotency-Key over 128 characters answers 400; the 429 body is
+a small JSON problem document; validation messages other than those quoted
+in XERO_API.md are the simulator's wording. Registered OAuth clients and the
+clock survive reset() (everything else is cleared).
 
 What the simulator does NOT do: scopes are recorded but not enforced per
-endpoint; no multi-currency revaluation or XE.com rates (CurrencyRate
-defaults to 1 unless given); no journals, reports, attachments, history,
-tracking categories, quotes, purchase orders, repeating invoices,
-overpayments/prepayments, batch payments or manual journals; no
-Accounts-level ledger balances; webhook deliveries are not retried; no
-TLS; only one simulated Xero user unless `user=` is passed on the
-consent form.
+endpoint; no multi-currency revaluation or XE.com rates (CurrencyRate is 1
+unless given); no journals, reports, attachments, history, tracking
+categories, quotes, purchase orders, repeating invoices, overpayments,
+prepayments, batch payments, manual journals or bank transfers; no ledger
+balances (Contact Balances, account balances); no invoice emails or PDFs;
+webhook deliveries are not retried and there is no SUBSCRIPTION category;
+no TLS; one simulated Xero user unless `user=` is posted on the consent form.
 """
 from .simulator import XeroSimulator
 

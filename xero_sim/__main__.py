@@ -25,19 +25,17 @@ def main(argv=None):
         if not args.webhook_key:
             parser.error('--webhook-url needs --webhook-key')
         sim.configure_webhooks(args.webhook_url, args.webhook_key)
-    from .server import make_server
-    server = make_server(sim, args.host, args.port)
-    sim._server = server
-    sim.port = server.server_address[1]
-    print(sim.url, flush=True)
-    for org in sim.organisations:
-        print('  tenant %s  %s (%s)' % (org.tenant_id, org.name, org.base_currency), flush=True)
+
+    def ready(sim):
+        print(sim.url, flush=True)
+        for org in sim.organisations:
+            print('  tenant %s  %s (%s)' % (org.tenant_id, org.name, org.base_currency),
+                  flush=True)
+
     try:
-        server.serve_forever()
+        sim.serve_forever(ready)
     except KeyboardInterrupt:
         pass
-    finally:
-        server.server_close()
     return 0
 
 

@@ -131,6 +131,9 @@ def _with_idempotency(sim, req, org, handler, params):
         resp = json_response(exc.status, exc.body)
         # Summarised batches commit valid elements, so keep their events.
         sim.webhooks.flush()
+    except Exception:
+        sim.webhooks.discard_pending()
+        raise
     if key is not None and req.method in IDEMPOTENT_METHODS and resp.status < 500:
         org.idempotency[key] = (resp.status, resp.body, dict(resp.headers), digest)
     return resp

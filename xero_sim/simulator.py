@@ -48,14 +48,18 @@ class XeroSimulator:
         self._thread.start()
         return self
 
-    def serve_forever(self):
+    def serve_forever(self, ready=None):
+        """Serve in the calling thread (the CLI); ready(sim) runs once bound."""
         from .server import make_server
         self._server = make_server(self, self.host, self.port)
         self.port = self._server.server_address[1]
+        if ready:
+            ready(self)
         try:
             self._server.serve_forever()
         finally:
             self._server.server_close()
+            self._server = None
 
     def stop(self):
         if self._server:

@@ -115,6 +115,10 @@ class Organisation:
         self.sequences[prefix] += 1
         return '%s-%04d' % (prefix, self.sequences[prefix])
 
+    def __getitem__(self, key):
+        # Dict-style access for callers that treat organisations as records.
+        return self.summary()[key]
+
     def summary(self):
         return {'tenant_id': self.tenant_id, 'name': self.name,
                 'base_currency': self.base_currency}

@@ -1,9 +1,9 @@
 """CreditNotes (ACCRECCREDIT / ACCPAYCREDIT) and their Allocations to
 invoices: PUT /CreditNotes/{id}/Allocations, DELETE .../Allocations/{id}."""
 from ..messages import json_response
-from ..util import ZERO, dec, new_id, parse_date, round2
+from ..util import dec, new_id, parse_date, round2
 from . import docs
-from .base import ApiError, Invalid, not_found, read_body, touch, validation_body
+from .base import ApiError, Invalid, envelope, not_found, read_body, touch, validation_body
 from .invoices import get_one, list_documents, lookup, write, KIND as INVOICE_KIND
 
 KIND = docs.Kind(key='CreditNotes', id_field='CreditNoteID', number_field='CreditNoteNumber',
@@ -111,7 +111,6 @@ def put_allocations(sim, req, org, id):
             failed.append(echo)
     if failed:
         raise ApiError(400, validation_body(failed))
-    from .base import envelope
     return json_response(200, envelope(sim, 'Allocations', results))
 
 

@@ -1,6 +1,6 @@
 """GET /Organisation and GET/PUT /Currencies."""
 from ..messages import json_response
-from .base import envelope, read_body, run_batch, Invalid, validation_error, ok
+from .base import apply_order, envelope, filter_where, ok, read_body, validation_error
 
 
 def organisation_json(org):
@@ -38,7 +38,6 @@ def get_organisation(sim, req, org):
 
 
 def get_currencies(sim, req, org):
-    from .base import filter_where, apply_order
     items = apply_order(req, filter_where(req, list(org.currencies.values())))
     return ok(sim, 'Currencies', items)
 

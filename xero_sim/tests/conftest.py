@@ -25,12 +25,20 @@ def _setup_package_except_addon_root(self):
 _pytest.python.Package.setup = _setup_package_except_addon_root
 
 
-def _load_spec():
-    if 'v' not in _SPEC:
-        path = helpers.spec_dir() / 'xero_accounting.yaml'
-        _SPEC['path'] = path
-        _SPEC['v'] = helpers.SpecValidator(path) if path.exists() else None
-    return _SPEC['v']
+def _load_spec(name='xero_accounting.yaml'):
+    if name not in _SPEC:
+        path = helpers.spec_dir() / name
+        _SPEC[name] = helpers.SpecValidator(path) if path.exists() else None
+    return _SPEC[name]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if helpers.VALIDATED:
+        terminalreporter.write_line(
+            'xero_sim: SDK responses validated against the spec, by schema: ' + ', '.join(
+                '%s=%d' % kv for kv in sorted(helpers.VALIDATED.items())))
+    elif _load_spec() is None:
+        terminalreporter.write_line('xero_sim: spec not found - response-shape checks SKIPPED')
 
 
 def pytest_report_header(config):
@@ -72,8 +80,9 @@ def token(sim):
 
 @pytest.fixture
 def client(sim, token):
-    """(AccountingApi, IdentityApi, ApiClient, TokenStore), retries off."""
-    return helpers.sdk(sim, token)
+    """(AccountingApi, IdentityApi, ApiClient, TokenStore), retries off,
+    every response validated against the accounting / identity spec."""
+    return helpers.sdk(sim, token, validators=(_load_spec(), _load_spec('xero-identity.yaml')))
 
 
 @pytest.fixture

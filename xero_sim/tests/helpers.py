@@ -95,8 +95,37 @@ class TokenStore:
         self.token = dict(token)
 
 
-def sdk(sim, token, retries=False):
-    """(AccountingApi, IdentityApi, ApiClient, TokenStore) against the sim."""
+VALIDATED = {}  # response type -> count, filled by checking clients
+
+
+def _checking(client, validators):
+    """Validate every body the SDK deserialises against the spec schema named
+    by the SDK's own response_type (Invoices, Allocation, list[Connection]...)."""
+    import json as _json
+    from decimal import Decimal as _D
+    original = client.deserialize
+
+    def deserialize(response, response_type, model_finder):
+        body = _json.loads(response.data or b'null', parse_float=_D)
+        name = response_type
+        if name.startswith('list[') and isinstance(body, list):
+            name = name[5:-1]
+            items = body
+        else:
+            items = [body]
+        for validator in validators:
+            if validator is not None and validator.has(name):
+                for item in items:
+                    validator.validate(name, item)
+                VALIDATED[name] = VALIDATED.get(name, 0) + 1
+                break
+        return original(response, response_type, model_finder)
+    client.deserialize = deserialize
+
+
+def sdk(sim, token, retries=False, validators=()):
+    """(AccountingApi, IdentityApi, ApiClient, TokenStore) against the sim.
+    With validators, every deserialised response is checked against the spec."""
     from xero_python.accounting import AccountingApi
     from xero_python.api_client import ApiClient, Configuration
     from xero_python.api_client.oauth2 import OAuth2Token
@@ -109,6 +138,8 @@ def sdk(sim, token, retries=False):
     if retries is False:
         # XERO_API.md section 7: never let urllib3 silently re-send writes.
         client.rest_client.pool_manager = urllib3.PoolManager(retries=False)
+    if validators:
+        _checking(client, validators)
     return (AccountingApi(client, base_url=sim.url + '/api.xro/2.0'),
             IdentityApi(client, base_url=sim.url), client, store)
 
@@ -163,6 +194,9 @@ class SpecValidator:
             schema['$ref'] = '#/components/schemas/' + schema_name
             self._cache[schema_name] = self._cls(schema)
         return self._cache[schema_name]
+
+    def has(self, schema_name):
+        return schema_name in self.root['components']['schemas']
 
     def errors(self, schema_name, body):
         return sorted(self.validator(schema_name).iter_errors(body), key=str)

@@ -231,3 +231,32 @@ def test_api_requires_connected_tenant(sim, nz, au):
         assert body['Title'] == 'Forbidden' and body['Status'] == 403
         assert body['Detail'] == 'AuthenticationUnsuccessful' and body['Type'] is None
     assert requests.get(url, headers=api_headers(tok, nz), timeout=5).status_code == 200
+
+
+def test_lost_refresh_response(sim):
+    """A dropped refresh answer: strict single use by default, Xero's
+    30-minute grace period when enabled."""
+    tok = connect(sim)
+    sim.faults.add('drop', method='POST', path='/connect/token')
+    with pytest.raises(requests.ConnectionError):
+        refresh(sim, tok['refresh_token'])
+    assert refresh(sim, tok['refresh_token']).json() == {'error': 'invalid_grant'}
+    sim.identity.refresh_grace_seconds = 1800
+    try:
+        tok = connect(sim)
+        sim.faults.add('drop', method='POST', path='/connect/token')
+        with pytest.raises(requests.ConnectionError):
+            refresh(sim, tok['refresh_token'])
+        retry = refresh(sim, tok['refresh_token'])
+        assert retry.status_code == 200 and retry.json()['refresh_token'] != tok['refresh_token']
+        assert refresh(sim, retry.json()['refresh_token']).status_code == 200
+        sim.clock.advance(1801)
+        assert refresh(sim, tok['refresh_token']).json() == {'error': 'invalid_grant'}
+    finally:
+        sim.identity.refresh_grace_seconds = 0
+
+
+def test_organisations_are_records(sim, nz):
+    assert sim.organisations[0]['tenant_id'] == nz
+    assert sim.organisations[0].base_currency == 'NZD'
+    assert sim.organisations[1]['name'] == 'Demo Company (AU)'
