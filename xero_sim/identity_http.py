@@ -3,7 +3,7 @@
 import base64
 import datetime as dt
 import html
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit  # noqa: F401
 
 from .identity import OAuthError
 from .messages import Response, html_response, json_response, redirect
@@ -63,10 +63,9 @@ def authorize(sim, req):
         if params['state'] is not None:
             out['state'] = params['state']
         return redirect(_with_query(params['redirect_uri'], out))
-    known = {o.tenant_id for o in sim.organisations}
+    known = [o.tenant_id for o in sim.organisations]
     tenants = form.get('tenant')
-    tenants = [t for t in tenants if t in known] if tenants else sorted(
-        known, key=lambda t: [o.tenant_id for o in sim.organisations].index(t))
+    tenants = [t for t in tenants if t in known] if tenants else known
     code, session_state = identity.issue_code(
         params['client_id'], params['redirect_uri'], params['scope'], tenants,
         params['code_challenge'], params['code_challenge_method'],

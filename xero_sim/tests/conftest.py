@@ -61,6 +61,8 @@ def sim(_sim):
     _sim.reset()
     yield _sim
     _sim.faults.clear()
+    # Any exception inside a handler is a simulator bug, whatever the test saw.
+    assert _sim.errors == [], _sim.errors[0]
 
 
 @pytest.fixture

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 import requests
 import urllib3
-from xero_python.accounting import Invoices
+from xero_python.accounting import (Account, BankTransactions, CreditNote, CreditNotes,
+                                    Invoice, Invoices, Payment)
 from xero_python.exceptions import HTTPStatusException, RateLimitException
 
 from xero_sim import XeroSimulator
 from xero_sim.tests.helpers import api_headers, connect, refresh, sdk
-from xero_sim.tests.test_invoices import create, invoice, line
+from xero_sim.tests.test_invoices import TODAY, create, invoice, line
+from xero_sim.tests.test_payments import bank_txn, credit_note
 
 ORG_URL = '/api.xro/2.0/Organisation'
 
@@ -164,11 +166,20 @@ def test_counters(sim, api, token, nz, au):
 
 def test_control_api(sim, token, nz):
     url = sim.url + '/_sim/'
-    create(sdk(sim, token)[0], nz, invoice([line(12)], reference='SHOW-ME'))
+    api = sdk(sim, token)[0]
+    inv = create(api, nz, invoice([line(12)], reference='SHOW-ME'))[0]
+    api.create_payment(nz, Payment(invoice=Invoice(invoice_id=inv.invoice_id),
+                                   account=Account(code='090'), amount=1, date=TODAY))
+    note = api.create_credit_notes(nz, CreditNotes(credit_notes=[
+        credit_note([line(1)])])).credit_notes[0]
+    api.create_payment(nz, Payment(credit_note=CreditNote(credit_note_id=note.credit_note_id),
+                                   account=Account(code='090'), amount=1, date=TODAY))
+    api.create_bank_transactions(nz, BankTransactions(bank_transactions=[bank_txn()]))
     page = requests.get(url, timeout=5)
     assert page.status_code == 200 and 'text/html' in page.headers['Content-Type']
     assert 'Demo Company (NZ)' in page.text and 'INV-0001' in page.text
-    assert 'Bayside Club' in page.text
+    assert 'Bayside Club' in page.text and 'CN-0001' in page.text
+    assert 'Payments (2)' in page.text and 'Bank transactions (1)' in page.text
     counters = requests.get(url + 'counters', timeout=5).json()
     assert counters['total_calls'] >= 3
     assert requests.post(url + 'faults', json={'kind': 'status', 'status': 503,
