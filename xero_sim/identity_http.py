@@ -3,7 +3,7 @@
 import base64
 import datetime as dt
 import html
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit  # noqa: F401
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from .identity import OAuthError
 from .messages import Response, html_response, json_response, redirect

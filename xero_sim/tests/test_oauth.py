@@ -260,3 +260,36 @@ def test_organisations_are_records(sim, nz):
     assert sim.organisations[0]['tenant_id'] == nz
     assert sim.organisations[0].base_currency == 'NZD'
     assert sim.organisations[1]['name'] == 'Demo Company (AU)'
+
+
+def test_consent_form_round_trip_like_a_browser(sim, nz):
+    """Submit the consent page's own form, unticking the AU organisation."""
+    from html.parser import HTMLParser
+
+    class Form(HTMLParser):
+        fields, action = [], None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == 'form':
+                Form.action = a['action']
+            if tag == 'input' and a.get('type') == 'hidden':
+                Form.fields.append((a['name'], a['value']))
+            if tag == 'input' and a.get('type') == 'checkbox' and a['value'] == nz:
+                Form.fields.append((a['name'], a['value']))
+
+    verifier, challenge = pkce_pair()
+    page = requests.get(sim.url + '/identity/connect/authorize', timeout=5, params={
+        'response_type': 'code', 'client_id': CLIENT_ID, 'redirect_uri': REDIRECT_URI,
+        'scope': SCOPE, 'state': 'b', 'code_challenge': challenge,
+        'code_challenge_method': 'S256'})
+    Form.fields = []
+    Form().feed(page.text)
+    resp = requests.post(sim.url + Form.action, data=Form.fields + [('decision', 'allow')],
+                         allow_redirects=False, timeout=5)
+    assert resp.status_code == 302
+    from urllib.parse import parse_qs, urlsplit
+    code = parse_qs(urlsplit(resp.headers['Location']).query)['code'][0]
+    tok = exchange(sim, code, verifier).json()
+    conns = requests.get(sim.url + '/connections', headers=api_headers(tok), timeout=5).json()
+    assert [c['tenantId'] for c in conns] == [nz]

@@ -242,3 +242,18 @@ def test_item_code_on_invoice_line(api, nz):
         line_items=[LineItem(item_code='DevD', quantity=2)])])).invoices[0]
     assert inv.line_items[0].line_amount == D('1000.00')
     assert inv.line_items[0].account_code == '200' and inv.total_tax == D('150.00')
+
+
+def test_post_contact_groups_raw(sim, token, nz):
+    """POST /ContactGroups (create or update by id) has no SDK method."""
+    url = sim.api_url + '/ContactGroups'
+    made = requests.post(url, json={'ContactGroups': [{'Name': 'Raw group'}]},
+                         headers=api_headers(token, nz), timeout=5).json()['ContactGroups'][0]
+    renamed = requests.post(url, json={'ContactGroups': [{
+        'ContactGroupID': made['ContactGroupID'], 'Name': 'Raw group 2'}]},
+        headers=api_headers(token, nz), timeout=5).json()['ContactGroups'][0]
+    assert renamed['ContactGroupID'] == made['ContactGroupID']
+    assert renamed['Name'] == 'Raw group 2'
+    dup = requests.put(url, json={'ContactGroups': [{'Name': 'raw group 2'}]},
+                       headers=api_headers(token, nz), timeout=5)
+    assert dup.status_code == 400
