@@ -2,12 +2,17 @@
 
 Kinds:
   drop        perform and commit the request, then close the socket without
-              answering (the client sees a reset / read timeout)
+              answering (the client sees a reset); opts: hang = seconds to
+              wait before closing, so a client read timeout fires first
   status      answer `status` (500/503...) without performing the request;
               opts: retry_after, body
   rate_limit  answer 429 with X-Rate-Limit-Problem=`problem`
               (minute|day|concurrent) and Retry-After=`retry_after`
   slow        sleep `delay` seconds, then answer normally
+
+Matching: method (None = any), path (None = any; a normalised endpoint such
+as /api.xro/2.0/Invoices, a raw path prefix, or an API-relative prefix such
+as /Invoices), tenant_id (None = any). count=None never runs out.
 """
 import threading
 
