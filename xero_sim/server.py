@@ -201,11 +201,9 @@ class Handler(BaseHTTPRequestHandler):
             sim.counters.record_call(self.command, endpoint, tenant_id)
             fault = sim.faults.take(self.command, parts.path, endpoint, tenant_id)
         try:
-            if fault and fault.kind == 'status':
-                resp = fault_status(fault)
-            elif fault and fault.kind == 'rate_limit':
-                resp = rate_limited(sim, fault.opts['problem'], fault.opts['retry_after'],
-                                    tenant_id)
+            if fault and fault.kind in ('status', 'rate_limit'):
+                resp = fault_status(fault) if fault.kind == 'status' else rate_limited(
+                    sim, fault.opts['problem'], fault.opts['retry_after'], tenant_id)
                 if area == 'api':
                     resp.headers.update(sim.ratelimiter.headers(
                         tenant_id if sim.get_organisation(tenant_id or '') else None))

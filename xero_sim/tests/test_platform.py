@@ -100,7 +100,8 @@ def test_rate_limit_burst_fault(sim, token, nz):
 
 def test_status_500_and_slow_faults(sim, token, nz, client):
     sim.faults.add('status', tenant_id=nz, status=500)
-    assert get(sim, token, nz).status_code == 500
+    failed = get(sim, token, nz)
+    assert failed.status_code == 500 and 'X-MinLimit-Remaining' in failed.headers
     sim.faults.add('slow', method='GET', path='/Organisation', delay=0.3)
     started = time.monotonic()
     assert get(sim, token, nz).status_code == 200
