@@ -1,4 +1,5 @@
 import logging
+import re
 
 from odoo import http
 from odoo.http import request
@@ -9,6 +10,22 @@ from ..xero_client import OAuthClient, XeroError, authorize_url, make_pkce_pair
 _logger = logging.getLogger(__name__)
 
 ORGANISATIONS_URL = '/odoo/action-xero_integration.xero_organisation_action'
+
+
+class RedactOAuthParameters(logging.Filter):
+    """Odoo's HTTP log prints each request line, query string included: keep the one-time
+    authorisation code and the state out of the logs."""
+
+    _secret = re.compile(r'\b(code|state|session_state)=[^&\s"]+')
+
+    def filter(self, record):
+        message = record.getMessage()
+        if CONNECT_ROUTE in message and self._secret.search(message):
+            record.msg, record.args = self._secret.sub(r'\1=[redacted]', message), ()
+        return True
+
+
+logging.getLogger('werkzeug').addFilter(RedactOAuthParameters())
 
 
 class XeroOAuthController(http.Controller):

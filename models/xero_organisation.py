@@ -35,7 +35,7 @@ class XeroOrganisation(models.Model):
         ('connected', 'Connected'),
         ('needs_reconnect', 'Needs reconnect'),
         ('disconnected', 'Disconnected'),
-    ], required=True, default='connected', readonly=True, tracking=True, copy=False)
+    ], string='Status', required=True, default='connected', readonly=True, tracking=True, copy=False)
     connection_id = fields.Char(string='Xero connection ID', readonly=True, copy=False)
     token_id = fields.Many2one('xero.token', readonly=True, copy=False, ondelete='set null',
                                groups='base.group_system')

@@ -50,7 +50,8 @@ class TestOAuthFlow(XeroHttpCase):
 
         _back, answer = self.sim_consent(location)
         self.assertEqual(answer['state'], query['state'])
-        response = self._callback({'code': answer['code'], 'state': answer['state']})
+        with self.assertLogs(level='DEBUG') as logs:
+            response = self._callback({'code': answer['code'], 'state': answer['state']})
         self.assertEqual(response.status_code, 303, response.text[:500])
         self.assertIn('xero_organisation_action', response.headers['Location'])
 
@@ -62,6 +63,16 @@ class TestOAuthFlow(XeroHttpCase):
         self.assertTrue(all(orgs.mapped('connection_id')))
         # One consent, one token set, shared by both organisations.
         self.assertEqual(len(orgs.sudo().token_id), 1)
+        # No token, code or secret in any log line.
+        token = orgs.sudo().token_id
+        secrets = [answer['code'], answer['state'], 'demo-client-secret',
+                   token._decrypt(token.access_token_enc), token._decrypt(token.refresh_token_enc)]
+        # Everything the server logged, even at DEBUG; the test client's own request line aside.
+        output = '\n'.join(line for record, line in zip(logs.records, logs.output)
+                           if not (record.name.startswith('urllib3') and CONNECT in line))
+        self.assertIn('[redacted]', output)
+        for secret in secrets:
+            self.assertNotIn(secret, output)
         # The PKCE verifier was checked by the simulator, and the state is gone.
         self.assertFalse(self.env['xero.oauth.state'].sudo().search([]))
 
