@@ -198,8 +198,11 @@ ensure_addons_dir() {
     ln -sfn "$REPO_DIR" "$ADDONS_DIR/xero_integration"
 }
 
+# `odoo [SUBCOMMAND] OPTIONS...`: the subcommand (shell, ...) must come before the options.
 odoo() {
-    PYTHONPATH="$ODOO_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" "$VENV_PY" -m odoo \
+    local sub=()
+    case "${1:-}" in -*|"") ;; *) sub=("$1"); shift ;; esac
+    PYTHONPATH="$ODOO_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" "$VENV_PY" -m odoo "${sub[@]}" \
         --addons-path="$ADDONS_DIR" --db_host="$PGHOST" --db_port="$PGPORT" \
         --db_user="$DB_USER" --db_password="$DB_PASSWORD" --data-dir="$CACHE_DIR/data" "$@"
 }
