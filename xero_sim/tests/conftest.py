@@ -1,6 +1,5 @@
 from pathlib import Path
 
-import _pytest.python
 import pytest
 
 from xero_sim import XeroSimulator
@@ -8,21 +7,6 @@ from xero_sim.seed import AU_TENANT_ID, NZ_TENANT_ID
 from xero_sim.tests import helpers
 
 _SPEC = {}
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-_package_setup = _pytest.python.Package.setup
-
-
-def _setup_package_except_addon_root(self):
-    # The repo root is an Odoo addon whose __init__.py imports odoo, and
-    # pytest imports a package's __init__.py (as main.<pkg>, through that
-    # root) at setup only to look for setup_module. Neither the root nor
-    # xero_sim has one, so skip those two.
-    if Path(self.path).resolve() in (_REPO_ROOT, _REPO_ROOT / 'xero_sim'):
-        return None
-    return _package_setup(self)
-
-
-_pytest.python.Package.setup = _setup_package_except_addon_root
 
 
 def _load_spec(name='xero_accounting.yaml'):
