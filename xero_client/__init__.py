@@ -7,4 +7,4 @@ from .exceptions import (XeroAuthError, XeroError, XeroFatalError, XeroNotFound,
                          XeroRateLimited, XeroRetryableError, XeroTokenExpired,
                          XeroValidationError)
 from .oauth import OAuthClient, authorize_url, jwt_claims, make_pkce_pair  # noqa: F401
-from .api import RateLimits, XeroApi, XeroResult  # noqa: F401
+from .api import RateLimits, XeroApi, XeroResult, to_sdk  # noqa: F401

@@ -4,6 +4,7 @@ It builds the SDK clients on the configured hosts, turns off urllib3's silent re
 explicit timeouts, reads the rate-limit headers, and turns every SDK, HTTP and network error
 into one of the addon's own exceptions (``exceptions.py``).
 """
+import enum
 import json
 import logging
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 import certifi
 import urllib3
 from xero_python.accounting import AccountingApi
+from xero_python.accounting import models as accounting_models
 from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException, HTTPStatusException
@@ -175,6 +177,34 @@ class XeroApi:
         result = self.call('accounting', 'get_organisations')
         orgs = result.data.organisations or []
         return orgs[0] if orgs else None
+
+
+def to_sdk(model_name, values):
+    """Build the accounting SDK model ``model_name`` (e.g. 'Items') from plain values.
+
+    Keys are the SDK's snake_case attribute names; nested dicts and lists become the nested
+    models the SDK declares for them. Callers build, hash and store plain values and meet SDK
+    classes only here. A value the SDK refuses (too long, missing) raises XeroValidationError.
+    """
+    cls = getattr(accounting_models, model_name)
+    try:
+        return cls(**{key: _to_sdk_value(cls.openapi_types[key], value)
+                      for key, value in values.items()})
+    except ValueError as e:
+        raise XeroValidationError(f'{model_name}: {e}') from None
+
+
+def _to_sdk_value(type_name, value):
+    if value is None:
+        return None
+    if type_name.startswith('list[') and isinstance(value, (list, tuple)):
+        return [_to_sdk_value(type_name[5:-1], v) for v in value]
+    cls = getattr(accounting_models, type_name, None)
+    if isinstance(cls, type) and issubclass(cls, enum.Enum) and not isinstance(value, cls):
+        return cls(value)
+    if cls is not None and isinstance(value, dict):
+        return to_sdk(type_name, value)
+    return value
 
 
 def _json_body(error):
