@@ -5,3 +5,13 @@ from . import res_config_settings
 from . import xero_link_mixin
 from . import xero_partner_link
 from . import res_partner
+from . import xero_account
+from . import xero_tax_rate
+from . import xero_tax_component
+from . import xero_tax_mapping
+from . import xero_account_mapping
+from . import xero_journal_mapping
+from . import xero_product_category_mapping
+from . import xero_product_link
+from . import xero_organisation_mapping
+from . import account_tax

@@ -1,0 +1,343 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from ..xero_client import XeroError
+from .xero_account import EXPENSE_CLASS, REVENUE_CLASS
+from .xero_journal_mapping import PAYMENT_JOURNAL_TYPES
+from .xero_tax_mapping import same_rate
+
+# The posted documents that sync to Xero as invoices, bills and credit notes.
+SYNCED_MOVE_TYPES = ('out_invoice', 'out_refund', 'in_invoice', 'in_refund')
+# Defaults the pre-flight check insists on: Xero posts receivables and payables to these, and a
+# rounding difference between Odoo and Xero has to land somewhere.
+REQUIRED_DEFAULTS = ('xero_receivable_account_id', 'xero_payable_account_id', 'xero_rounding_account_id')
+
+
+class XeroOrganisation(models.Model):
+    """Chart of accounts, tax rates, mappings and items of a Xero organisation."""
+    _inherit = 'xero.organisation'
+
+    xero_account_ids = fields.One2many('xero.account', 'organisation_id', string='Xero accounts')
+    xero_tax_rate_ids = fields.One2many('xero.tax.rate', 'organisation_id', string='Xero tax rates')
+    tax_mapping_ids = fields.One2many('xero.tax.mapping', 'organisation_id', string='Tax mappings')
+    account_mapping_ids = fields.One2many('xero.account.mapping', 'organisation_id',
+                                          string='Account mappings')
+    journal_mapping_ids = fields.One2many('xero.journal.mapping', 'organisation_id',
+                                          string='Payment accounts')
+    category_mapping_ids = fields.One2many('xero.product.category.mapping', 'organisation_id',
+                                           string='Product category mappings')
+    product_link_ids = fields.One2many('xero.product.link', 'organisation_id', string='Items')
+    chart_import_date = fields.Datetime(string='Chart imported on', readonly=True, copy=False)
+    xero_account_count = fields.Integer(compute='_compute_mapping_counts')
+    xero_tax_rate_count = fields.Integer(compute='_compute_mapping_counts')
+    suggested_tax_mapping_count = fields.Integer(compute='_compute_mapping_counts')
+
+    xero_sales_account_id = fields.Many2one(
+        'xero.account', string='Default sales account', ondelete='set null',
+        domain="[('organisation_id', '=', id), ('account_class', '=', 'REVENUE')]",
+        help='Sales account of Xero items whose product and category give none.')
+    xero_purchase_account_id = fields.Many2one(
+        'xero.account', string='Default purchase account', ondelete='set null',
+        domain="[('organisation_id', '=', id), ('account_class', '=', 'EXPENSE')]",
+        help='Purchase account of Xero items whose product and category give none.')
+    xero_receivable_account_id = fields.Many2one(
+        'xero.account', string='Receivable account', ondelete='set null',
+        domain="[('organisation_id', '=', id), ('account_type', '!=', 'BANK')]")
+    xero_payable_account_id = fields.Many2one(
+        'xero.account', string='Payable account', ondelete='set null',
+        domain="[('organisation_id', '=', id), ('account_type', '!=', 'BANK')]")
+    xero_rounding_account_id = fields.Many2one(
+        'xero.account', string='Rounding account', ondelete='set null',
+        domain="[('organisation_id', '=', id), ('account_type', '!=', 'BANK')]",
+        help='Where a rounding difference between Odoo and Xero is posted.')
+    xero_default_tax_rate_id = fields.Many2one(
+        'xero.tax.rate', string='Tax type for untaxed lines', ondelete='set null',
+        domain="[('organisation_id', '=', id), ('effective_rate', '=', 0)]",
+        help='Xero needs a tax type on every line: lines without tax in Odoo get this one.')
+    sync_items = fields.Boolean(string='Sync items', tracking=True,
+                                help='Push Odoo products to Xero items, and pull Xero items into Odoo.')
+
+    @api.depends('xero_account_ids', 'xero_tax_rate_ids', 'tax_mapping_ids.state')
+    def _compute_mapping_counts(self):
+        for org in self:
+            org.xero_account_count = len(org.xero_account_ids)
+            org.xero_tax_rate_count = len(org.xero_tax_rate_ids)
+            org.suggested_tax_mapping_count = len(
+                org.tax_mapping_ids.filtered(lambda m: m.state == 'suggested'))
+
+    @api.constrains('xero_default_tax_rate_id', 'xero_sales_account_id', 'xero_purchase_account_id',
+                    'xero_receivable_account_id', 'xero_payable_account_id', 'xero_rounding_account_id')
+    def _check_mapping_defaults(self):
+        for org in self:
+            rate = org.xero_default_tax_rate_id
+            if rate and rate.organisation_id != org:
+                raise ValidationError(_("Xero tax rate '%(rate)s' belongs to %(other)s, not to %(org)s.",
+                                        rate=rate.name, other=rate.organisation_id.name, org=org.name))
+            # An untaxed Odoo line has no tax: any other rate would make Xero add some.
+            if rate and not same_rate(rate.effective_rate, 0.0):
+                raise ValidationError(_("Untaxed lines carry no tax in Odoo, but Xero tax rate "
+                                        "'%(rate)s' (%(type)s) is %(amount)s%%: choose a rate of 0%%, "
+                                        "such as no tax or exempt.", rate=rate.name,
+                                        type=rate.tax_type, amount=rate.effective_rate))
+            accounts = (org.xero_sales_account_id | org.xero_purchase_account_id | org.xero_receivable_account_id
+                        | org.xero_payable_account_id | org.xero_rounding_account_id)
+            for account in accounts.filtered(lambda a: a.organisation_id != org):
+                raise ValidationError(_("Xero account '%(account)s' belongs to %(other)s, not to %(org)s.",
+                                        account=account.display_name,
+                                        other=account.organisation_id.name, org=org.name))
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_import_chart(self):
+        """Import accounts and tax rates again, then suggest what is still unmapped."""
+        self.check_access('write')
+        for org in self:
+            try:
+                org._import_chart()
+            except XeroError as e:
+                raise UserError(_('Could not import the chart of %(org)s from Xero: %(error)s',
+                                  org=org.name, error=e.message)) from None
+        return self._notify(_('Imported %(accounts)s accounts and %(rates)s tax rates.',
+                              accounts=sum(self.mapped('xero_account_count')),
+                              rates=sum(self.mapped('xero_tax_rate_count'))))
+
+    def action_suggest_mappings(self):
+        self.check_access('write')
+        for org in self:
+            org._suggest_mappings()
+        return self._notify(_('Mappings suggested. Review the suggested taxes and confirm them.'))
+
+    def action_confirm_tax_suggestions(self):
+        self.check_access('write')
+        self.tax_mapping_ids.filtered(lambda m: m.state == 'suggested').action_confirm()
+        return True
+
+    def action_check_mappings(self):
+        self.ensure_one()
+        wizard = self.env['xero.mapping.check'].create({'organisation_id': self.id})
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _('Mapping check: %s', self.name),
+            'res_model': 'xero.mapping.check',
+            'res_id': wizard.id,
+            'view_mode': 'form',
+            'target': 'new',
+        }
+
+    def action_push_items(self):
+        self.ensure_one()
+        self.check_access('write')
+        links = self.env['xero.product.link']._push_items(self)
+        synced = links.filtered(lambda l: l.sync_state == 'synced')
+        if synced == links:
+            return self._notify(_('%s items sent to Xero.', len(links)))
+        return self._notify(_('%(synced)s items sent to Xero; %(other)s not taken (see the Items tab).',
+                              synced=len(synced), other=len(links - synced)), kind='warning')
+
+    def action_pull_items(self):
+        self.ensure_one()
+        self.check_access('write')
+        try:
+            links = self.env['xero.product.link']._pull_items(self)
+        except XeroError as e:
+            raise UserError(_('Could not read the items of %(org)s: %(error)s',
+                              org=self.name, error=e.message)) from None
+        return self._notify(_('%s items pulled from Xero.', len(links)))
+
+    def action_view_xero_accounts(self):
+        return self._open_related('xero_integration.xero_account_action')
+
+    def action_view_xero_tax_rates(self):
+        return self._open_related('xero_integration.xero_tax_rate_action')
+
+    def _open_related(self, xmlid):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id(xmlid)
+        action['domain'] = [('organisation_id', '=', self.id)]
+        action['context'] = {'default_organisation_id': self.id}
+        return action
+
+    def _notify(self, message, kind='success'):
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'message': message, 'type': kind, 'sticky': False,
+                           # Show the new counts and mappings on the form behind the notification.
+                           'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}}}
+
+    # --- import and suggestions -----------------------------------------------------------
+
+    def _fetch_details(self):
+        # Connecting (and refreshing details) also brings the chart in, so mapping can start.
+        super()._fetch_details()
+        self._import_chart()
+
+    def _import_chart(self):
+        self.ensure_one()
+        self.env['xero.account']._import_from_xero(self)
+        self.env['xero.tax.rate']._import_from_xero(self)
+        self.chart_import_date = fields.Datetime.now()
+        self._suggest_mappings()
+
+    def _suggest_mappings(self):
+        """Fill what is empty; never change what a person chose."""
+        self.ensure_one()
+        self.env['xero.tax.mapping']._suggest_for(self)
+        self.env['xero.account.mapping']._auto_map(self)
+        self.env['xero.journal.mapping']._auto_map(self)
+        self.env['xero.product.category.mapping']._auto_map(self)
+        self._suggest_defaults()
+
+    def _suggest_defaults(self):
+        accounts = self.env['xero.account'].search([('organisation_id', '=', self.id),
+                                                    ('status', '=', 'ACTIVE')])
+
+        def first(predicate):
+            return accounts.filtered(predicate)[:1]
+
+        suggestions = {
+            'xero_sales_account_id': lambda: first(lambda a: a.account_type == 'SALES') or first(
+                lambda a: a.account_class == REVENUE_CLASS),
+            'xero_purchase_account_id': lambda: first(lambda a: a.account_type == 'DIRECTCOSTS') or first(
+                lambda a: a.account_class == EXPENSE_CLASS),
+            'xero_receivable_account_id': lambda: first(lambda a: a.system_account == 'DEBTORS'),
+            'xero_payable_account_id': lambda: first(lambda a: a.system_account == 'CREDITORS'),
+            'xero_rounding_account_id': lambda: first(lambda a: a.system_account == 'ROUNDING'),
+            'xero_default_tax_rate_id': self._suggest_default_tax_rate,
+        }
+        values = {}
+        for field_name, suggest in suggestions.items():
+            if not self[field_name]:
+                record = suggest()
+                if record:
+                    values[field_name] = record.id
+        if values:
+            self.write(values)
+
+    def _suggest_default_tax_rate(self):
+        rates = self.env['xero.tax.rate'].search([('organisation_id', '=', self.id),
+                                                  ('status', '=', 'ACTIVE')])
+        zero = rates.filtered(lambda r: same_rate(r.effective_rate, 0.0))
+        # Xero's own "no tax" rate is called NONE in every region that has one.
+        return (zero.filtered(lambda r: r.tax_type == 'NONE')
+                or zero.filtered(lambda r: r.report_tax_type == 'NONE'))[:1]
+
+    # --- items ----------------------------------------------------------------------------
+
+    def _item_accounts(self, product):
+        """Xero sales and purchase accounts of a product: its own Odoo accounts' mappings, else its
+        category's mapping, else the organisation's defaults."""
+        self.ensure_one()
+        product = product.with_company(self.company_id)
+        account_map = {m.account_id: m.xero_account_id for m in self.account_mapping_ids}
+        category = self.category_mapping_ids.filtered(lambda m: m.categ_id == product.categ_id)
+        return {
+            'sale': (account_map.get(product.property_account_income_id) or category.xero_sales_account_id
+                     or self.xero_sales_account_id),
+            'purchase': (account_map.get(product.property_account_expense_id)
+                         or category.xero_purchase_account_id or self.xero_purchase_account_id),
+        }
+
+    # --- pre-flight check -----------------------------------------------------------------
+
+    def _synced_lines_domain(self):
+        return Domain([
+            ('company_id', '=', self.company_id.id),
+            ('parent_state', '=', 'posted'),
+            ('move_id.move_type', 'in', SYNCED_MOVE_TYPES),
+            ('display_type', '=', 'product'),
+        ])
+
+    def _check_mappings(self):
+        """What stops the posted documents of this organisation's company from syncing, one
+        sentence per problem, in a stable order."""
+        self.ensure_one()
+        problems = []
+        if not self.chart_import_date:
+            problems.append(_('The chart of accounts and tax rates have not been imported from Xero'))
+        labels = {
+            'xero_receivable_account_id': _('The Xero receivable account is not set'),
+            'xero_payable_account_id': _('The Xero payable account is not set'),
+            'xero_rounding_account_id': _('The Xero rounding account is not set'),
+        }
+        problems += [labels[f] for f in REQUIRED_DEFAULTS if not self[f]]
+
+        # Xero users run the check without being accountants: it reads aggregates of this
+        # organisation's company only, so it may look past their accounting rights.
+        MoveLine = self.env['account.move.line'].sudo()
+        domain = self._synced_lines_domain()
+        problems += self._check_taxes(MoveLine._read_group(domain, ['tax_ids'], ['__count']))
+        problems += self._check_multi_tax_lines(domain)
+        problems += self._check_accounts([account for account, in MoveLine._read_group(domain, ['account_id'])])
+        problems += self._check_journals()
+        return problems
+
+    def _check_taxes(self, groups):
+        problems = []
+        mappings = {m.tax_id: m for m in self.tax_mapping_ids}
+        taxes = self.env['account.tax'].sudo().union(*(tax for tax, _count in groups))
+        default = self.xero_default_tax_rate_id
+        if any(not tax for tax, _count in groups):
+            if not default:
+                problems.append(_('Lines without tax need a default Xero tax type'))
+            elif default.status != 'ACTIVE' or not default.active:
+                problems.append(_("The tax type for untaxed lines, '%s', is not active in Xero",
+                                  default.name))
+        for tax in taxes.sorted(lambda t: (t.name, t.id)):
+            mapping = mappings.get(tax)
+            if not mapping:
+                problems.append(_("Tax '%s' has no Xero tax type", tax.name))
+            elif mapping.state != 'confirmed':
+                problems.append(_("Tax '%(tax)s' has an unconfirmed suggestion: '%(rate)s' (%(type)s)",
+                                  tax=tax.name, rate=mapping.xero_tax_rate_id.name,
+                                  type=mapping.xero_tax_type))
+            elif mapping.xero_tax_rate_id.status != 'ACTIVE' or not mapping.xero_tax_rate_id.active:
+                problems.append(_("Tax '%(tax)s' maps to '%(rate)s' (%(type)s), which is not active in Xero",
+                                  tax=tax.name, rate=mapping.xero_tax_rate_id.name,
+                                  type=mapping.xero_tax_type))
+        return problems
+
+    def _check_multi_tax_lines(self, domain):
+        # A Xero line takes one tax type: several Odoo taxes on one line need a group tax.
+        lines = self.env['account.move.line'].sudo()._search(domain)
+        rows = self.env.execute_query(SQL(
+            """SELECT rel.account_move_line_id FROM account_move_line_account_tax_rel rel
+                WHERE rel.account_move_line_id IN %s
+             GROUP BY rel.account_move_line_id HAVING COUNT(*) > 1""", lines.subselect()))
+        moves = self.env['account.move.line'].sudo().browse(r[0] for r in rows).move_id
+        return [self.env._("'%s' has a line with several taxes; Xero takes one tax type per line: use "
+                           "a group tax and map it", move.name) for move in moves.sorted(lambda m: (m.name, m.id))]
+
+    def _check_accounts(self, accounts):
+        problems = []
+        mappings = {m.account_id: m for m in self.account_mapping_ids}
+        accounts = self.env['account.account'].sudo().union(*accounts).with_company(self.company_id)
+        for account in accounts.sorted(lambda a: (a.code or '', a.id)):
+            mapping = mappings.get(account)
+            if not mapping:
+                problems.append(_("Account '%s' has no Xero account", f'{account.code} {account.name}'))
+            elif mapping.xero_account_id.status != 'ACTIVE' or not mapping.xero_account_id.active:
+                problems.append(_("Account '%(account)s' maps to Xero account '%(xero)s', which is not "
+                                  "active in Xero", account=f'{account.code} {account.name}',
+                                  xero=mapping.xero_account_id.display_name))
+        return problems
+
+    def _check_journals(self):
+        payments = self.env['account.payment'].sudo()._read_group([
+            ('company_id', '=', self.company_id.id),
+            ('state', 'in', ('in_process', 'paid')),
+            ('journal_id.type', 'in', PAYMENT_JOURNAL_TYPES),
+            ('invoice_ids', 'any', [('state', '=', 'posted'), ('move_type', 'in', SYNCED_MOVE_TYPES)]),
+        ], ['journal_id'])
+        mappings = {m.journal_id: m for m in self.journal_mapping_ids}
+        problems = []
+        journals = self.env['account.journal'].sudo().union(*(journal for journal, in payments))
+        for journal in journals.sorted(lambda j: (j.name, j.id)):
+            mapping = mappings.get(journal)
+            if not mapping:
+                problems.append(_("Journal '%s' has no Xero account", journal.name))
+            elif not mapping.xero_account_id.can_take_payments or not mapping.xero_account_id.active:
+                problems.append(_("Journal '%(journal)s' maps to Xero account '%(xero)s', which cannot "
+                                  "take payments", journal=journal.name,
+                                  xero=mapping.xero_account_id.display_name))
+        return problems

@@ -1,0 +1,83 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .xero_account import EXPENSE_CLASS, REVENUE_CLASS
+from .xero_account_mapping import normalised_name
+
+
+class XeroProductCategoryMapping(models.Model):
+    """The Xero sales and purchase accounts of the products of one category, in one organisation.
+
+    Like card spending categories that land on GL accounts, categories are mapped automatically:
+    through the category's own income and expense accounts when those are mapped, else to the Xero
+    account of the same name. Rows made that way follow the account mappings when mappings are
+    suggested again; rows a person edited stay as they are.
+    """
+    _name = 'xero.product.category.mapping'
+    _description = 'Xero product category mapping'
+    _order = 'organisation_id, categ_id'
+    _check_company_auto = True
+
+    organisation_id = fields.Many2one('xero.organisation', required=True, index=True,
+                                      ondelete='cascade')
+    company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
+    categ_id = fields.Many2one('product.category', string='Product category', required=True,
+                               index=True, ondelete='cascade')
+    xero_sales_account_id = fields.Many2one(
+        'xero.account', string='Xero sales account', ondelete='restrict',
+        domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]")
+    xero_purchase_account_id = fields.Many2one(
+        'xero.account', string='Xero purchase account', ondelete='restrict',
+        domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]")
+    source = fields.Selection([('auto', 'Automatic'), ('manual', 'By hand')],
+                              required=True, default='manual', readonly=True)
+
+    _organisation_categ_uniq = models.Constraint(
+        'UNIQUE (organisation_id, categ_id)', 'A product category maps once per organisation.')
+
+    @api.constrains('organisation_id', 'xero_sales_account_id', 'xero_purchase_account_id')
+    def _check_xero_accounts(self):
+        for mapping in self:
+            for xero_account in mapping.xero_sales_account_id | mapping.xero_purchase_account_id:
+                if xero_account.organisation_id != mapping.organisation_id:
+                    raise ValidationError(_("Xero account '%(account)s' belongs to %(other)s, not to %(org)s.",
+                                            account=xero_account.display_name,
+                                            other=xero_account.organisation_id.name,
+                                            org=mapping.organisation_id.name))
+                if xero_account.account_type == 'BANK':
+                    raise ValidationError(_("Xero account '%s' is a bank account; items cannot use it.",
+                                            xero_account.display_name))
+
+    def write(self, vals):
+        if ({'xero_sales_account_id', 'xero_purchase_account_id'} & set(vals)) and 'source' not in vals:
+            vals = dict(vals, source='manual')
+        return super().write(vals)
+
+    @api.model
+    def _auto_map(self, organisation):
+        """Create or refresh the automatic rows for every product category."""
+        company = organisation.company_id
+        account_map = {m.account_id: m.xero_account_id for m in self.env['xero.account.mapping'].search(
+            [('organisation_id', '=', organisation.id)])}
+        xero_accounts = self.env['xero.account'].search([
+            ('organisation_id', '=', organisation.id), ('status', '=', 'ACTIVE')])
+        by_name = {}
+        for xero_account in xero_accounts:
+            by_name.setdefault((xero_account.account_class, normalised_name(xero_account.name)), xero_account)
+        existing = {m.categ_id: m for m in self.search([('organisation_id', '=', organisation.id)])}
+        vals_list = []
+        for categ in self.env['product.category'].with_company(company).search([]):
+            name = normalised_name(categ.name)
+            sales = (account_map.get(categ.property_account_income_categ_id)
+                     or by_name.get((REVENUE_CLASS, name)) or xero_accounts.browse())
+            purchase = (account_map.get(categ.property_account_expense_categ_id)
+                        or by_name.get((EXPENSE_CLASS, name)) or xero_accounts.browse())
+            values = {'xero_sales_account_id': sales.id, 'xero_purchase_account_id': purchase.id,
+                      'source': 'auto'}
+            mapping = existing.get(categ)
+            if mapping:
+                if mapping.source == 'auto':
+                    mapping.write(values)
+            elif sales or purchase:
+                vals_list.append(dict(values, organisation_id=organisation.id, categ_id=categ.id))
+        return self.create(vals_list)

@@ -1,0 +1,123 @@
+from odoo import api, fields, models
+
+from .xero_account import sdk_value
+
+# ReportTaxType values that say which side of the ledger a Xero rate belongs to. Xero's enum is
+# large and regional (SPEC ReportTaxType); these keywords cover the NZ, AU, UK and US sets.
+SALE_REPORT_KEYWORDS = ('OUTPUT', 'SALES')
+PURCHASE_REPORT_KEYWORDS = ('INPUT', 'EXPENSES', 'PURCHASES', 'IMPORTS', 'CAPEX')
+
+
+class XeroTaxRate(models.Model):
+    """One tax rate of a Xero organisation, with its components, as Xero last described it.
+
+    Xero identifies a rate by its TaxType code (OUTPUT2, TAX001...), which is what invoice lines
+    carry. Rates Xero no longer lists are archived here, not deleted.
+    """
+    _name = 'xero.tax.rate'
+    _description = 'Xero tax rate'
+    _order = 'organisation_id, name, id'
+    _rec_names_search = ['name', 'tax_type']
+    _check_company_auto = True
+
+    organisation_id = fields.Many2one('xero.organisation', required=True, index=True,
+                                      ondelete='cascade', readonly=True)
+    company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
+    active = fields.Boolean(default=True, readonly=True)
+    tax_type = fields.Char(string='Tax type', required=True, readonly=True)
+    name = fields.Char(required=True, readonly=True)
+    status = fields.Char(readonly=True)
+    report_tax_type = fields.Char(readonly=True)
+    effective_rate = fields.Float(digits=(16, 4), readonly=True)
+    display_rate = fields.Float(digits=(16, 4), readonly=True)
+    can_apply_to_assets = fields.Boolean(readonly=True)
+    can_apply_to_equity = fields.Boolean(readonly=True)
+    can_apply_to_expenses = fields.Boolean(readonly=True)
+    can_apply_to_liabilities = fields.Boolean(readonly=True)
+    can_apply_to_revenue = fields.Boolean(readonly=True)
+    component_ids = fields.One2many('xero.tax.component', 'tax_rate_id', string='Components',
+                                    readonly=True)
+    component_count = fields.Integer(compute='_compute_component_count', store=True)
+    direction = fields.Selection([('sale', 'Sales'), ('purchase', 'Purchases')],
+                                 compute='_compute_direction', store=True,
+                                 help='Which Odoo taxes this rate suits, read from ReportTaxType.')
+
+    _organisation_tax_type_uniq = models.Constraint(
+        'UNIQUE (organisation_id, tax_type)', 'A Xero tax type is imported once per organisation.')
+
+    @api.depends('component_ids')
+    def _compute_component_count(self):
+        for rate in self:
+            rate.component_count = len(rate.component_ids)
+
+    @api.depends('report_tax_type')
+    def _compute_direction(self):
+        for rate in self:
+            report = (rate.report_tax_type or '').upper()
+            if any(k in report for k in SALE_REPORT_KEYWORDS):
+                rate.direction = 'sale'
+            elif any(k in report for k in PURCHASE_REPORT_KEYWORDS):
+                rate.direction = 'purchase'
+            else:
+                rate.direction = False
+
+    @api.depends('name', 'tax_type', 'effective_rate')
+    def _compute_display_name(self):
+        for rate in self:
+            rate.display_name = f'{rate.name} ({rate.tax_type}, {rate.effective_rate:g}%)'
+
+    # --- import -------------------------------------------------------------------------------
+
+    @api.model
+    def _import_from_xero(self, organisation):
+        """Create or update the organisation's tax rates from GET /TaxRates; archive the others."""
+        result = organisation._call('get_tax_rates')
+        existing = {r.tax_type: r for r in self.with_context(active_test=False).search(
+            [('organisation_id', '=', organisation.id)])}
+        seen = self.browse()
+        for xero_rate in result.data.tax_rates or []:
+            values = self._values_from_xero(xero_rate)
+            rate = existing.get(values['tax_type'])
+            if rate:
+                # Components have no id in Xero: replace them as a whole, when they changed.
+                components = values.pop('component_ids')
+                if rate._component_key() != [self._component_key_of(c[2]) for c in components]:
+                    values['component_ids'] = [fields.Command.clear()] + components
+                rate.write(values)
+            else:
+                rate = self.create(dict(values, organisation_id=organisation.id))
+            seen |= rate
+        (self.browse([r.id for r in existing.values()]) - seen).write({'active': False})
+        return seen
+
+    def _component_key(self):
+        return [self._component_key_of(c) for c in self.component_ids]
+
+    @api.model
+    def _component_key_of(self, component):
+        return (component['name'], round(component['rate'], 4), bool(component['is_compound']),
+                bool(component['is_non_recoverable']))
+
+    @api.model
+    def _values_from_xero(self, xero_rate):
+        return {
+            'tax_type': xero_rate.tax_type,
+            'name': xero_rate.name or xero_rate.tax_type,
+            'status': sdk_value(xero_rate.status) or False,
+            'report_tax_type': sdk_value(xero_rate.report_tax_type) or False,
+            'effective_rate': float(xero_rate.effective_rate or 0.0),
+            'display_rate': float(xero_rate.display_tax_rate or 0.0),
+            'can_apply_to_assets': bool(xero_rate.can_apply_to_assets),
+            'can_apply_to_equity': bool(xero_rate.can_apply_to_equity),
+            'can_apply_to_expenses': bool(xero_rate.can_apply_to_expenses),
+            'can_apply_to_liabilities': bool(xero_rate.can_apply_to_liabilities),
+            'can_apply_to_revenue': bool(xero_rate.can_apply_to_revenue),
+            'active': True,
+            'component_ids': [fields.Command.create({
+                'sequence': index,
+                'name': component.name or xero_rate.name,
+                'rate': float(component.rate or 0.0),
+                'is_compound': bool(component.is_compound),
+                'is_non_recoverable': bool(component.is_non_recoverable),
+            }) for index, component in enumerate(xero_rate.tax_components or [])],
+        }
