@@ -53,7 +53,7 @@ class XeroOAuthController(http.Controller):
         redirect_uri = self._redirect_uri()
         verifier, challenge = make_pkce_pair()
         state = request.env['xero.oauth.state']._issue(
-            request.env.user, request.env.company, verifier, redirect_uri)
+            request.env.user, self._current_company(), verifier, redirect_uri)
         url = authorize_url(org_model._host('login_url'), client_id, redirect_uri,
                             icp.get_param('xero_integration.scopes') or DEFAULT_SCOPES, state, challenge)
         return request.redirect(url, code=302, local=False)
@@ -83,6 +83,15 @@ class XeroOAuthController(http.Controller):
             return self._page(400, 'No Xero organisation was selected on the consent page, so nothing '
                                    'was connected.', title='Not connected')
         return request.redirect(ORGANISATIONS_URL, code=303)
+
+    def _current_company(self):
+        """The company selected in the web client's switcher (the first of its `cids` cookie),
+        which plain HTTP routes do not apply to the environment by themselves."""
+        user = request.env.user
+        for part in (request.httprequest.cookies.get('cids') or '').replace(',', '-').split('-'):
+            if part.isdigit() and int(part) in user.company_ids.ids:
+                return request.env['res.company'].browse(int(part))
+        return user.company_id
 
     def _redirect_uri(self):
         base_url = request.env['ir.config_parameter'].sudo().get_param('web.base.url', '')

@@ -94,6 +94,17 @@ class TestOAuthFlow(XeroHttpCase):
         self.assertEqual(len(self._orgs()), 2)
         self.assertEqual(len(self._orgs().sudo().token_id), 1, 'the old token set was dropped')
 
+    def test_organisations_go_to_the_company_selected_in_the_switcher(self):
+        other = self.env['res.company'].create({'name': 'Xero Second Co'})
+        admin = self.env.ref('base.user_admin')
+        admin.company_ids |= other
+        self.authenticate('admin', 'admin')
+        self.opener.cookies.set('cids', f'{other.id}-{admin.company_id.id}')
+        location, _query = self._start()
+        _back, answer = self.sim_consent(location)
+        self._callback(answer)
+        self.assertEqual(self._orgs().company_id, other)
+
     def test_missing_state(self):
         self.authenticate('admin', 'admin')
         response = self._callback({'code': 'abc'})
