@@ -40,7 +40,7 @@ class XeroAccountMapping(models.Model):
                                  domain=[('account_type', 'not in', NOT_LINE_ACCOUNT_TYPES)])
     account_type = fields.Selection(related='account_id.account_type')
     xero_account_id = fields.Many2one(
-        'xero.account', string='Xero account', required=True, ondelete='restrict',
+        'xero.account', string='Xero account', required=True, ondelete='cascade',
         domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]")
     xero_code = fields.Char(related='xero_account_id.code', string='Xero code')
     source = fields.Selection([

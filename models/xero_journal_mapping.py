@@ -26,7 +26,7 @@ class XeroJournalMapping(models.Model):
     journal_type = fields.Selection(related='journal_id.type')
     # Xero records payments only into BANK accounts and accounts with EnablePaymentsToAccount.
     xero_account_id = fields.Many2one(
-        'xero.account', string='Xero payment account', required=True, ondelete='restrict',
+        'xero.account', string='Xero payment account', required=True, ondelete='cascade',
         domain="[('organisation_id', '=', organisation_id), ('can_take_payments', '=', True)]")
     xero_code = fields.Char(related='xero_account_id.code', string='Xero code')
     source = fields.Selection([

@@ -130,7 +130,7 @@ class XeroOrganisation(models.Model):
         self.ensure_one()
         self.check_access('write')
         links = self.env['xero.product.link']._push_items(self)
-        synced = links.filtered(lambda l: l.sync_state == 'synced')
+        synced = links.filtered(lambda link: link.sync_state == 'synced')
         if synced == links:
             return self._notify(_('%s items sent to Xero.', len(links)))
         return self._notify(_('%(synced)s items sent to Xero; %(other)s not taken (see the Items tab).',

@@ -24,10 +24,10 @@ class XeroProductCategoryMapping(models.Model):
     categ_id = fields.Many2one('product.category', string='Product category', required=True,
                                index=True, ondelete='cascade')
     xero_sales_account_id = fields.Many2one(
-        'xero.account', string='Xero sales account', ondelete='restrict',
+        'xero.account', string='Xero sales account', ondelete='set null',
         domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]")
     xero_purchase_account_id = fields.Many2one(
-        'xero.account', string='Xero purchase account', ondelete='restrict',
+        'xero.account', string='Xero purchase account', ondelete='set null',
         domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]")
     source = fields.Selection([('auto', 'Automatic'), ('manual', 'By hand')],
                               required=True, default='manual', readonly=True)

@@ -216,7 +216,7 @@ class XeroProductLink(models.Model):
                 product = Product.create(dict(self._product_values(item, product),
                                               default_code=item.code, company_id=company.id))
             if not link:
-                link = links.filtered(lambda l: l.product_id == product) or self.create(
+                link = links.filtered(lambda known: known.product_id == product) or self.create(
                     {'organisation_id': organisation.id, 'product_id': product.id})
             link.write({'xero_id': str(item.item_id), 'code': item.code, 'sync_state': 'synced',
                         'last_error': False, 'last_sync_date': now})

@@ -111,7 +111,7 @@ class XeroTaxMapping(models.Model):
     tax_amount_type = fields.Selection(related='tax_id.amount_type')
     price_include = fields.Boolean(related='tax_id.price_include')
     xero_tax_rate_id = fields.Many2one(
-        'xero.tax.rate', string='Xero tax rate', required=True, ondelete='restrict',
+        'xero.tax.rate', string='Xero tax rate', required=True, ondelete='cascade',
         domain="[('organisation_id', '=', organisation_id)]")
     xero_tax_type = fields.Char(related='xero_tax_rate_id.tax_type', string='Xero tax type')
     xero_effective_rate = fields.Float(related='xero_tax_rate_id.effective_rate')

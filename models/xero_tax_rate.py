@@ -38,6 +38,7 @@ class XeroTaxRate(models.Model):
     component_ids = fields.One2many('xero.tax.component', 'tax_rate_id', string='Components',
                                     readonly=True)
     component_count = fields.Integer(compute='_compute_component_count', store=True)
+    components_summary = fields.Char(string='Component rates', compute='_compute_components_summary')
     direction = fields.Selection([('sale', 'Sales'), ('purchase', 'Purchases')],
                                  compute='_compute_direction', store=True,
                                  help='Which Odoo taxes this rate suits, read from ReportTaxType.')
@@ -49,6 +50,13 @@ class XeroTaxRate(models.Model):
     def _compute_component_count(self):
         for rate in self:
             rate.component_count = len(rate.component_ids)
+
+    @api.depends('component_ids.name', 'component_ids.rate', 'component_ids.is_compound')
+    def _compute_components_summary(self):
+        for rate in self:
+            rate.components_summary = ' + '.join(
+                f'{c.name} {c.rate:g}%' + (self.env._(' (compound)') if c.is_compound else '')
+                for c in rate.component_ids)
 
     @api.depends('report_tax_type')
     def _compute_direction(self):

@@ -28,8 +28,9 @@ class XeroMappingCheck(models.TransientModel):
                 if not wizard.organisation_id:
                     wizard.summary = False
                     continue
-                wizard.summary = Markup('<p>%s</p>') % _('Everything the posted documents of %s need '
-                                                          'is mapped.', wizard.organisation_id.company_id.name)
+                wizard.summary = Markup('<p>%s</p>') % _(
+                    'Everything the posted documents of %s need is mapped.',
+                    wizard.organisation_id.company_id.name)
                 continue
             items = Markup('').join(Markup('<li>%s</li>') % escape(p) for p in wizard.problems)
             wizard.summary = Markup('<ul>%s</ul>') % items
