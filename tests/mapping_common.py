@@ -56,5 +56,5 @@ class MappingMixin:
         taxes = cls.env['account.tax']
         for sequence, (name, amount, include_base) in enumerate(specs, start=1):
             taxes |= cls.make_tax(name, amount, type_tax_use='none', company=company,
-                                   sequence=sequence, include_base_amount=include_base)
+                                  sequence=sequence, include_base_amount=include_base)
         return taxes

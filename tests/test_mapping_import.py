@@ -47,6 +47,7 @@ class TestMappingImport(MappingMixin, XeroTransactionCase):
         self.assertRecordValues(levy, [{'effective_rate': 17.3, 'display_rate': 17.0, 'component_count': 2}])
         self.assertEqual([(c.name, c.rate, c.is_compound) for c in levy.component_ids],
                          [('GST', 15.0, False), ('Levy', 2.0, True)])
+        self.assertEqual(levy.components_summary, 'GST 15% + Levy 2% (compound)')
         wet = self.rate(au, 'TAX001')
         self.assertEqual(wet.effective_rate, 41.9)
         self.assertEqual([(c.name, c.rate, c.is_compound) for c in wet.component_ids],
@@ -87,6 +88,15 @@ class TestMappingImport(MappingMixin, XeroTransactionCase):
         self.assertEqual(len(self.rate(nz, 'TAX002').component_ids), 2)
         self.assertEqual(len(nz.xero_account_ids), 20)
         self.assertEqual(nz.xero_rounding_account_id.code, '429', 're-import keeps what a person chose')
+
+    def test_deleting_an_organisation_takes_its_chart_and_mappings(self):
+        nz, _au = self.connect()
+        self.assertTrue(nz.tax_mapping_ids and nz.xero_account_ids)
+        nz.action_disconnect()
+        nz.unlink()
+        self.env.flush_all()
+        self.assertFalse(self.env['xero.account'].search([('organisation_id', '=', nz.id)]))
+        self.assertFalse(self.env['xero.tax.mapping'].search([('organisation_id', '=', nz.id)]))
 
     def test_import_needs_a_connection(self):
         nz, _au = self.connect()

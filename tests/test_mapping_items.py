@@ -48,7 +48,7 @@ class TestMappingItems(MappingMixin, XeroTransactionCase):
         return next((i for i in self.sim_org(org.name).items.values() if i['Code'] == code), None)
 
     def _link(self, org, product):
-        return org.product_link_ids.filtered(lambda l: l.product_id == product)
+        return org.product_link_ids.filtered(lambda link: link.product_id == product)
 
     def test_switch_off_sends_nothing(self):
         nz, _au = self.connect()

@@ -92,6 +92,13 @@ class TestMappingViews(MappingMixin, XeroTransactionCase):
         settings = Form(self.env['res.config.settings'])
         self.assertTrue(settings.xero_organisation_count)
 
+    def test_tax_form_for_an_accountant_who_only_reads_xero(self):
+        accountant = new_test_user(self.env, login='xero_map_accountant',
+                                   groups='account.group_account_manager,xero_integration.group_xero_user')
+        tax = self.nz.tax_mapping_ids[:1].tax_id
+        form = Form(tax.with_user(accountant))
+        self.assertEqual(len(form.xero_tax_mapping_ids), len(tax.xero_tax_mapping_ids))
+
     def test_menus_point_at_loadable_actions(self):
         menus = self.env['ir.ui.menu'].search([('parent_id', '=', self.env.ref(
             'xero_integration.menu_xero_configuration').id)])
