@@ -70,8 +70,10 @@ class XeroProductLink(models.Model):
         if products is None:
             products = self._products_to_push(organisation)
         links = self._links_for(organisation, products)
+        # Codes Xero already holds for other products; the products pushed now claim theirs below.
         codes_taken = {link.code: link.product_id for link in self.search([
-            ('organisation_id', '=', organisation.id), ('code', '!=', False)])}
+            ('organisation_id', '=', organisation.id), ('code', '!=', False),
+            ('product_id', 'not in', products.ids)])}
         to_send = []
         refused = self.browse()
         for link in links:
