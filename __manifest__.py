@@ -2,6 +2,10 @@
     'name': 'Xero Integration',
     'version': '19.0.1.0.0',
     'summary': 'Connect Odoo companies to Xero organisations and keep them in sync',
+    # Without it Odoo renders README.md as reStructuredText, with a page of docutils warnings.
+    'description': 'Connects Odoo companies to Xero organisations over OAuth2, imports their '
+                   'charts of accounts and tax rates, and maps taxes, accounts and payment '
+                   'accounts. See README.md.',
     'category': 'Accounting/Accounting',
     'author': 'Xero Integration maintainers',
     'license': 'LGPL-3',

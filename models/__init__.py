@@ -3,6 +3,7 @@ from . import xero_oauth_state
 from . import xero_organisation
 from . import res_config_settings
 from . import xero_link_mixin
+from . import xero_organisation_mixin
 from . import xero_partner_link
 from . import res_partner
 from . import xero_account

@@ -18,14 +18,14 @@ class XeroAccount(models.Model):
     pre-flight check can name them.
     """
     _name = 'xero.account'
+    _inherit = ['xero.organisation.mixin']
     _description = 'Xero account'
     _order = 'organisation_id, code, name, id'
     _rec_names_search = ['code', 'name']
     _check_company_auto = True
 
-    organisation_id = fields.Many2one('xero.organisation', required=True, index=True,
-                                      ondelete='cascade', readonly=True)
-    company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
+    # Mirrors of Xero's data: only an import changes them.
+    organisation_id = fields.Many2one(readonly=True)
     active = fields.Boolean(default=True, readonly=True)
     xero_id = fields.Char(string='AccountID', required=True, readonly=True, copy=False)
     code = fields.Char(readonly=True)

@@ -26,13 +26,11 @@ def normalised_name(name):
 class XeroAccountMapping(models.Model):
     """Which Xero account an Odoo income or expense account becomes, in one organisation."""
     _name = 'xero.account.mapping'
+    _inherit = ['xero.organisation.mixin']
     _description = 'Xero account mapping'
     _order = 'organisation_id, account_id'
     _check_company_auto = True
 
-    organisation_id = fields.Many2one('xero.organisation', required=True, index=True,
-                                      ondelete='cascade')
-    company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
     # Any account an invoice or bill line can use; receivables, payables and bank accounts reach
     # Xero through the organisation's defaults and the payment accounts instead.
     account_id = fields.Many2one('account.account', string='Odoo account', required=True, index=True,
@@ -54,13 +52,9 @@ class XeroAccountMapping(models.Model):
 
     @api.constrains('organisation_id', 'xero_account_id')
     def _check_xero_account(self):
+        self._check_same_organisation('xero_account_id')
         for mapping in self:
             xero_account = mapping.xero_account_id
-            if xero_account.organisation_id != mapping.organisation_id:
-                raise ValidationError(_("Xero account '%(account)s' belongs to %(other)s, not to %(org)s.",
-                                        account=xero_account.display_name,
-                                        other=xero_account.organisation_id.name,
-                                        org=mapping.organisation_id.name))
             # Xero refuses invoice lines coded to a bank account.
             if xero_account.account_type == 'BANK':
                 raise ValidationError(_("Xero account '%s' is a bank account; invoice and bill lines "

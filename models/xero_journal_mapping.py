@@ -13,13 +13,11 @@ def digits(text):
 class XeroJournalMapping(models.Model):
     """The Xero account that receives the payments of one Odoo bank or cash journal."""
     _name = 'xero.journal.mapping'
+    _inherit = ['xero.organisation.mixin']
     _description = 'Xero payment account mapping'
     _order = 'organisation_id, journal_id'
     _check_company_auto = True
 
-    organisation_id = fields.Many2one('xero.organisation', required=True, index=True,
-                                      ondelete='cascade')
-    company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
     journal_id = fields.Many2one('account.journal', required=True, index=True, ondelete='cascade',
                                  check_company=True,
                                  domain=[('type', 'in', PAYMENT_JOURNAL_TYPES)])
@@ -40,13 +38,9 @@ class XeroJournalMapping(models.Model):
 
     @api.constrains('organisation_id', 'journal_id', 'xero_account_id')
     def _check_payment_account(self):
+        self._check_same_organisation('xero_account_id')
         for mapping in self:
             xero_account = mapping.xero_account_id
-            if xero_account.organisation_id != mapping.organisation_id:
-                raise ValidationError(_("Xero account '%(account)s' belongs to %(other)s, not to %(org)s.",
-                                        account=xero_account.display_name,
-                                        other=xero_account.organisation_id.name,
-                                        org=mapping.organisation_id.name))
             if not xero_account.can_take_payments:
                 raise ValidationError(_("Xero account '%s' cannot take payments: choose a bank account, "
                                         "or enable payments to this account in Xero and import the "

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 from ..xero_client import XeroError
 from .xero_account import EXPENSE_CLASS, REVENUE_CLASS
 from .xero_journal_mapping import PAYMENT_JOURNAL_TYPES
+from .xero_organisation_mixin import check_same_organisation
 from .xero_tax_mapping import same_rate
 
 # The posted documents that sync to Xero as invoices, bills and credit notes.
@@ -72,21 +73,15 @@ class XeroOrganisation(models.Model):
     def _check_mapping_defaults(self):
         for org in self:
             rate = org.xero_default_tax_rate_id
-            if rate and rate.organisation_id != org:
-                raise ValidationError(_("Xero tax rate '%(rate)s' belongs to %(other)s, not to %(org)s.",
-                                        rate=rate.name, other=rate.organisation_id.name, org=org.name))
+            check_same_organisation(org, [rate, org.xero_sales_account_id, org.xero_purchase_account_id,
+                                          org.xero_receivable_account_id, org.xero_payable_account_id,
+                                          org.xero_rounding_account_id])
             # An untaxed Odoo line has no tax: any other rate would make Xero add some.
             if rate and not same_rate(rate.effective_rate, 0.0):
                 raise ValidationError(_("Untaxed lines carry no tax in Odoo, but Xero tax rate "
                                         "'%(rate)s' (%(type)s) is %(amount)s%%: choose a rate of 0%%, "
                                         "such as no tax or exempt.", rate=rate.name,
                                         type=rate.tax_type, amount=rate.effective_rate))
-            accounts = (org.xero_sales_account_id | org.xero_purchase_account_id | org.xero_receivable_account_id
-                        | org.xero_payable_account_id | org.xero_rounding_account_id)
-            for account in accounts.filtered(lambda a: a.organisation_id != org):
-                raise ValidationError(_("Xero account '%(account)s' belongs to %(other)s, not to %(org)s.",
-                                        account=account.display_name,
-                                        other=account.organisation_id.name, org=org.name))
 
     # --- actions --------------------------------------------------------------------------
 

@@ -14,13 +14,11 @@ class XeroProductCategoryMapping(models.Model):
     suggested again; rows a person edited stay as they are.
     """
     _name = 'xero.product.category.mapping'
+    _inherit = ['xero.organisation.mixin']
     _description = 'Xero product category mapping'
     _order = 'organisation_id, categ_id'
     _check_company_auto = True
 
-    organisation_id = fields.Many2one('xero.organisation', required=True, index=True,
-                                      ondelete='cascade')
-    company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
     categ_id = fields.Many2one('product.category', string='Product category', required=True,
                                index=True, ondelete='cascade')
     xero_sales_account_id = fields.Many2one(
@@ -37,13 +35,9 @@ class XeroProductCategoryMapping(models.Model):
 
     @api.constrains('organisation_id', 'xero_sales_account_id', 'xero_purchase_account_id')
     def _check_xero_accounts(self):
+        self._check_same_organisation('xero_sales_account_id', 'xero_purchase_account_id')
         for mapping in self:
             for xero_account in mapping.xero_sales_account_id | mapping.xero_purchase_account_id:
-                if xero_account.organisation_id != mapping.organisation_id:
-                    raise ValidationError(_("Xero account '%(account)s' belongs to %(other)s, not to %(org)s.",
-                                            account=xero_account.display_name,
-                                            other=xero_account.organisation_id.name,
-                                            org=mapping.organisation_id.name))
                 if xero_account.account_type == 'BANK':
                     raise ValidationError(_("Xero account '%s' is a bank account; items cannot use it.",
                                             xero_account.display_name))

@@ -97,13 +97,11 @@ def suggestion_score(tax, xero_rate):
 class XeroTaxMapping(models.Model):
     """Which Xero tax type an Odoo sale or purchase tax becomes, in one organisation."""
     _name = 'xero.tax.mapping'
+    _inherit = ['xero.organisation.mixin']
     _description = 'Xero tax mapping'
     _order = 'organisation_id, tax_id'
     _check_company_auto = True
 
-    organisation_id = fields.Many2one('xero.organisation', required=True, index=True,
-                                      ondelete='cascade')
-    company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
     tax_id = fields.Many2one('account.tax', string='Odoo tax', required=True, index=True,
                              ondelete='cascade', check_company=True,
                              domain="[('type_tax_use', 'in', ('sale', 'purchase'))]")
@@ -124,12 +122,9 @@ class XeroTaxMapping(models.Model):
 
     @api.constrains('tax_id', 'xero_tax_rate_id', 'organisation_id')
     def _check_rates_match(self):
+        self._check_same_organisation('xero_tax_rate_id')
         for mapping in self:
             tax, rate = mapping.tax_id, mapping.xero_tax_rate_id
-            if rate.organisation_id != mapping.organisation_id:
-                raise ValidationError(_("Xero tax rate '%(rate)s' belongs to %(other)s, not to %(org)s.",
-                                        rate=rate.name, other=rate.organisation_id.name,
-                                        org=mapping.organisation_id.name))
             if not rate.active or rate.status != 'ACTIVE':
                 raise ValidationError(_("Xero tax rate '%(rate)s' (%(type)s) is not active in Xero.",
                                         rate=rate.name, type=rate.tax_type))

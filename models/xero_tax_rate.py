@@ -15,14 +15,14 @@ class XeroTaxRate(models.Model):
     carry. Rates Xero no longer lists are archived here, not deleted.
     """
     _name = 'xero.tax.rate'
+    _inherit = ['xero.organisation.mixin']
     _description = 'Xero tax rate'
     _order = 'organisation_id, name, id'
     _rec_names_search = ['name', 'tax_type']
     _check_company_auto = True
 
-    organisation_id = fields.Many2one('xero.organisation', required=True, index=True,
-                                      ondelete='cascade', readonly=True)
-    company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
+    # Mirrors of Xero's data: only an import changes them.
+    organisation_id = fields.Many2one(readonly=True)
     active = fields.Boolean(default=True, readonly=True)
     tax_type = fields.Char(string='Tax type', required=True, readonly=True)
     name = fields.Char(required=True, readonly=True)
