@@ -6,7 +6,7 @@ import math
 
 from ..messages import json_response
 from ..state import public
-from ..util import ms_date, new_id, parse_http_datetime, loads
+from ..util import dec, loads, ms_date, new_id, parse_date, parse_http_datetime
 from .where import WhereError, compile_where
 
 
@@ -186,6 +186,20 @@ def run_batch(sim, req, org, key, elements, apply_one, id_field):
         # Xero still commits the valid elements; their IDs are not returned.
         return json_response(400, validation_body(failed))
     return json_response(200, envelope(sim, key, results))
+
+
+def amount_and_date(sim, element):
+    """The Amount (None when unreadable, for the caller's own message) and the Date (today by
+    default) of a payment or an allocation."""
+    try:
+        amount = dec(element.get('Amount'))
+    except ValueError:
+        amount = None
+    try:
+        when = parse_date(element.get('Date')) or sim.clock.now().date()
+    except ValueError as exc:
+        raise Invalid(str(exc))
+    return amount, when
 
 
 def touch(sim, obj):

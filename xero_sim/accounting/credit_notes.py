@@ -1,9 +1,9 @@
 """CreditNotes (ACCRECCREDIT / ACCPAYCREDIT) and their Allocations to
 invoices: PUT /CreditNotes/{id}/Allocations, DELETE .../Allocations/{id}."""
 from ..messages import json_response
-from ..util import dec, new_id, parse_date, round2
+from ..util import new_id, round2
 from . import docs
-from .base import ApiError, Invalid, envelope, not_found, read_body, touch, validation_body
+from .base import ApiError, Invalid, amount_and_date, envelope, not_found, read_body, touch, validation_body
 from .invoices import get_one, list_documents, lookup, write, KIND as INVOICE_KIND
 
 KIND = docs.Kind(key='CreditNotes', id_field='CreditNoteID', number_field='CreditNoteNumber',
@@ -39,14 +39,7 @@ def post_credit_note(sim, req, org, id):
 def _allocate(sim, org, note, element):
     errors = []
     invoice = org.invoice_ref(element.get('Invoice'))
-    try:
-        amount = dec(element.get('Amount'))
-    except ValueError:
-        amount = None
-    try:
-        when = parse_date(element.get('Date')) or sim.clock.now().date()
-    except ValueError as exc:
-        raise Invalid(str(exc))
+    amount, when = amount_and_date(sim, element)
     if note['Status'] != 'AUTHORISED':
         errors.append('Credit notes can only be allocated when they are Authorised.')
     if invoice is None:

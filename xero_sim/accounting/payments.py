@@ -6,9 +6,9 @@ a BANK account or one with EnablePaymentsToAccount; the document turns PAID
 at zero outstanding and back to AUTHORISED when a payment is deleted."""
 from ..messages import json_response
 from ..state import public
-from ..util import dec, iso_date_string, new_id, parse_date, round2
+from ..util import dec, iso_date_string, new_id, round2
 from . import docs
-from .base import (ApiError, Invalid, apply_order, envelope, filter_modified_since,
+from .base import (ApiError, Invalid, amount_and_date, apply_order, envelope, filter_modified_since,
                    filter_where, not_found, paginate, read_body, run_batch, touch,
                    validation_body)
 from .credit_notes import KIND as CREDIT_KIND
@@ -36,14 +36,7 @@ def create_payment(sim, org, element):
     errors = []
     doc, kind = _document(org, element)
     account = org.account_ref(element.get('Account') or {})
-    try:
-        amount = dec(element.get('Amount'))
-    except ValueError:
-        amount = None
-    try:
-        when = parse_date(element.get('Date')) or sim.clock.now().date()
-    except ValueError as exc:
-        raise Invalid(str(exc))
+    amount, when = amount_and_date(sim, element)
     if doc is None:
         errors.append('The document with the supplied id was not found for this endpoint.'
                       if kind else 'Payments must specify an Invoice or a CreditNote.')
