@@ -16,6 +16,7 @@
         'security/ir.model.access.csv',
         'security/rules.xml',
         'data/mail_template_data.xml',
+        'data/ir_cron_data.xml',
         'views/templates.xml',
         'views/xero_organisation_views.xml',
         'views/res_config_settings_views.xml',

@@ -122,14 +122,13 @@ class XeroOrganisation(models.Model):
         }
 
     def action_push_items(self):
+        """Wake the push cron: the user's transaction never waits on Xero."""
         self.ensure_one()
         self.check_access('write')
-        links = self.env['xero.product.link']._push_items(self)
-        synced = links.filtered(lambda link: link.sync_state == 'synced')
-        if synced == links:
-            return self._notify(_('%s items sent to Xero.', len(links)))
-        return self._notify(_('%(synced)s items sent to Xero; %(other)s not taken (see the Items tab).',
-                              synced=len(synced), other=len(links - synced)), kind='warning')
+        self._check_sync_items()
+        self.env.ref('xero_integration.ir_cron_xero_push_items')._trigger()
+        return self._notify(_('Items are being sent to Xero in the background. The Items tab shows '
+                              'what Xero took, and why it refused the others.'), kind='info')
 
     def action_pull_items(self):
         self.ensure_one()
@@ -153,6 +152,10 @@ class XeroOrganisation(models.Model):
         action['domain'] = [('organisation_id', '=', self.id)]
         action['context'] = {'default_organisation_id': self.id}
         return action
+
+    def _check_sync_items(self):
+        if not self.sync_items:
+            raise UserError(_('Item sync is off for %s: switch it on in the Mapping tab first.', self.name))
 
     def _notify(self, message, kind='success'):
         return {'type': 'ir.actions.client', 'tag': 'display_notification',

@@ -64,9 +64,7 @@ class XeroProductLink(models.Model):
         Elements Xero refuses keep their reason on the link and go again on the next push; the
         rest of their batch lands. Unchanged, already synced products are not sent again.
         """
-        if not organisation.sync_items:
-            raise UserError(_('Item sync is off for %s: switch it on in the Mapping tab first.',
-                              organisation.name))
+        organisation._check_sync_items()
         if products is None:
             products = self._products_to_push(organisation)
         links = self._links_for(organisation, products)
@@ -99,6 +97,22 @@ class XeroProductLink(models.Model):
             if not go_on:
                 break
         return refused | sent
+
+    @api.model
+    def _cron_push_items(self):
+        """Push every organisation that syncs items, committing after each one.
+
+        A crash after Xero accepted a batch loses nothing: the next run sends the same payloads
+        with the same Idempotency-Keys, and Xero answers as it did the first time.
+        """
+        organisations = self.env['xero.organisation'].search(
+            [('state', '=', 'connected'), ('sync_items', '=', True)])
+        cron = self.env['ir.cron']
+        cron._commit_progress(remaining=len(organisations))
+        for organisation in organisations:
+            self._push_items(organisation)
+            if not cron._commit_progress(1):
+                break
 
     @api.model
     def _links_for(self, organisation, products):
@@ -198,9 +212,7 @@ class XeroProductLink(models.Model):
     def _pull_items(self, organisation):
         """Bring Xero's items into Odoo: link products with the same internal reference, create
         the missing ones, and update linked products' names and prices from Xero."""
-        if not organisation.sync_items:
-            raise UserError(_('Item sync is off for %s: switch it on in the Mapping tab first.',
-                              organisation.name))
+        organisation._check_sync_items()
         company = organisation.company_id
         result = organisation._call('get_items', unitdp=4)
         links = self.search([('organisation_id', '=', organisation.id)])

@@ -60,9 +60,18 @@ class TestMappingItems(MappingMixin, XeroTransactionCase):
         self.assertEqual(self._items_calls() + self._items_calls('GET') + self._items_calls('PUT'), 0)
         self.assertFalse(nz.product_link_ids)
         nz.sync_items = True
+        cron = self.env.ref('xero_integration.ir_cron_xero_push_items')
+        triggers = self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)])
         action = nz.action_push_items()
-        self.assertEqual(action['params']['type'], 'warning', 'the product without a reference is refused')
-        self.assertIn('Mystery box', self._link(nz, self.no_code).last_error)
+        self.assertEqual(action['params']['type'], 'info')
+        self.assertEqual(self._items_calls(), 0, 'the button does not wait on Xero')
+        self.assertGreater(self.env['ir.cron.trigger'].search_count([('cron_id', '=', cron.id)]),
+                           len(triggers), 'it wakes the push cron')
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        nz.invalidate_recordset()
+        self.assertEqual(self._items_calls(), 1)
+        self.assertIn('Mystery box', self._link(nz, self.no_code).last_error, 'refused, with the reason')
         self.assertEqual(self._link(nz, self.widget).sync_state, 'synced')
 
     def test_push_items(self):
