@@ -88,6 +88,11 @@ class TestTokens(XeroTransactionCase):
         with self.assertRaises(UserError):
             org._call('get_organisations')
         self.assertEqual(self.token_calls(), calls)
+        # An administrator can still give the organisation up; Xero has nothing left to call.
+        requests_before = len(self.sim.requests)
+        orgs.action_disconnect()
+        self.assertEqual(set(orgs.mapped('state')), {'disconnected'})
+        self.assertEqual(len(self.sim.requests), requests_before)
 
     def test_disconnect_keeps_links(self):
         orgs = self.connect_organisations()
