@@ -18,6 +18,12 @@ _logger = logging.getLogger(__name__)
 ENCRYPTION_KEY_OPTION = 'xero_encryption_key'
 ENCRYPTION_KEY_ENV = 'XERO_ENCRYPTION_KEY'
 
+def _is_fresh(expires_at):
+    """Whether an access token expiring at ``expires_at`` can still be sent."""
+    margin = timedelta(seconds=TOKEN_REFRESH_MARGIN_SECONDS)
+    return bool(expires_at and expires_at > fields.Datetime.now() + margin)
+
+
 # (dbname, token id) -> (access token, expiry) obtained by this process's own refreshes. They are
 # committed in a transaction of their own, which the caller's older snapshot cannot see.
 _ACCESS_CACHE = {}
@@ -94,21 +100,16 @@ class XeroToken(models.Model):
 
     # --- access token ---------------------------------------------------------------------
 
-    def _is_fresh(self):
-        margin = timedelta(seconds=TOKEN_REFRESH_MARGIN_SECONDS)
-        return bool(self.expires_at and self.expires_at > fields.Datetime.now() + margin)
-
     def _get_access_token(self, force_refresh=False):
         """A valid access token, refreshed ahead of expiry when needed."""
         self.ensure_one()
-        margin = timedelta(seconds=TOKEN_REFRESH_MARGIN_SECONDS)
         cached = _ACCESS_CACHE.get((self.env.cr.dbname, self.id))
         if force_refresh:
             return self._refresh(force=True, known_expiry=cached[1] if cached else self.sudo().expires_at)
-        if cached and cached[1] > fields.Datetime.now() + margin:
+        if cached and _is_fresh(cached[1]):
             return cached[0]
         token = self.sudo()
-        if token._is_fresh() and token.access_token_enc:
+        if _is_fresh(token.expires_at) and token.access_token_enc:
             return self._decrypt(token.access_token_enc)
         return self._refresh()
 
@@ -155,7 +156,7 @@ class XeroToken(models.Model):
                 return None, None, _('The Xero authorisation no longer exists; connect again.')
             token = self.with_env(self.env(cr=cr, su=True))
             # Someone else refreshed while we queued for the lock: use theirs.
-            if token._is_fresh() and (not force or token.expires_at != known_expiry):
+            if _is_fresh(token.expires_at) and (not force or token.expires_at != known_expiry):
                 return self._decrypt(token.access_token_enc), token.expires_at, None
             refresh_token = self._decrypt(token.refresh_token_enc)
             if not refresh_token:
@@ -165,7 +166,7 @@ class XeroToken(models.Model):
             except XeroAuthError as e:
                 # invalid_grant: only a person can fix this, by connecting again. Forget the
                 # dead tokens so that nothing keeps asking Xero in a loop.
-                token.write({'access_token_enc': False, 'refresh_token_enc': False, 'expires_at': False})
+                token._forget()
                 return None, None, str(e)
             token.write(self._values_from_response(data))
             _logger.info('Xero token %s refreshed (expires %s)', token.id, token.expires_at)
@@ -190,5 +191,10 @@ class XeroToken(models.Model):
                     token._oauth_client().revoke(refresh_token)
             except Exception as e:  # noqa: BLE001 - the grant is dropped here whatever Xero says
                 _logger.warning('Xero token %s: revocation failed (%s)', token.id, type(e).__name__)
-            token.write({'access_token_enc': False, 'refresh_token_enc': False, 'expires_at': False})
+            token._forget()
+
+    def _forget(self):
+        """Drop the secrets, here and in this process's memory."""
+        self.write({'access_token_enc': False, 'refresh_token_enc': False, 'expires_at': False})
+        for token in self:
             _ACCESS_CACHE.pop((self.env.cr.dbname, token.id), None)

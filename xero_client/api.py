@@ -173,11 +173,6 @@ class XeroApi:
     def delete_connection(self, connection_id):
         self.call('identity', 'delete_connection', connection_id)
 
-    def get_organisation(self):
-        result = self.call('accounting', 'get_organisations')
-        orgs = result.data.organisations or []
-        return orgs[0] if orgs else None
-
 
 def to_sdk(model_name, values):
     """Build the accounting SDK model ``model_name`` (e.g. 'Items') from plain values.
