@@ -7,25 +7,10 @@ import requests
 from xero_client import (OAuthClient, XeroApi, XeroAuthError, XeroFatalError, XeroNotFound,
                          XeroRateLimited, XeroRetryableError, XeroTokenExpired,
                          XeroValidationError, authorize_url, jwt_claims, make_pkce_pair)
-from xero_sim import XeroSimulator
 from xero_sim.seed import NZ_TENANT_ID
 
 CLIENT_ID, CLIENT_SECRET = 'demo-client-id', 'demo-client-secret'
 REDIRECT = 'http://localhost/admin/xero_integration/connect'
-
-
-@pytest.fixture(scope='module')
-def _sim():
-    sim = XeroSimulator(port=0, virtual_clock=True).start()
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def sim(_sim):
-    _sim.reset()
-    yield _sim
-    _sim.faults.clear()
 
 
 def consent(sim, verifier_challenge=None):

@@ -1,6 +1,5 @@
 import pytest
 
-from xero_sim import XeroSimulator
 from xero_sim.seed import AU_TENANT_ID, NZ_TENANT_ID
 from xero_sim.tests import helpers
 
@@ -29,22 +28,6 @@ def pytest_report_header(config):
         return 'xero_sim: validating responses against %s' % path
     return ('xero_sim: Xero OpenAPI spec NOT FOUND at %s (set XERO_OPENAPI_DIR) - '
             'response-shape checks against the spec are SKIPPED' % path)
-
-
-@pytest.fixture(scope='session')
-def _sim():
-    sim = XeroSimulator(port=0, virtual_clock=True).start()
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def sim(_sim):
-    _sim.reset()
-    yield _sim
-    _sim.faults.clear()
-    # Any exception inside a handler is a simulator bug, whatever the test saw.
-    assert _sim.errors == [], _sim.errors[0]
 
 
 @pytest.fixture
