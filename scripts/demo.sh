@@ -15,8 +15,6 @@ SIM_URL="http://127.0.0.1:$SIM_PORT"
 BASE_URL="http://localhost:$ODOO_PORT"
 
 setup_all
-LOG_DIR="$CACHE_DIR/logs"
-mkdir -p "$LOG_DIR"
 
 if ! db_exists "$DEMO_DB"; then
     log "creating the demo database $DEMO_DB"

@@ -22,7 +22,8 @@ PGHOST="${PGHOST:-127.0.0.1}"
 PGPORT="${PGPORT:-5432}"
 DB_USER="${XERO_DB_USER:-odoo}"
 DB_PASSWORD="${XERO_DB_PASSWORD:-odoo}"
-mkdir -p "$CACHE_DIR"
+LOG_DIR="$CACHE_DIR/logs"
+mkdir -p "$LOG_DIR"
 
 log() { printf '[xero] %s\n' "$*" >&2; }
 die() { printf '[xero] ERROR: %s\n' "$*" >&2; exit 2; }

@@ -11,8 +11,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 setup_all
 
-LOG_DIR="$CACHE_DIR/logs"
-mkdir -p "$LOG_DIR"
 passed=0
 failed=0
 status=0
