@@ -193,8 +193,9 @@ db_exists() { [ "$(psql_odoo -c "SELECT 1 FROM pg_database WHERE datname = '$1'"
 # --- Odoo invocation ---------------------------------------------------------------------------
 
 # The addons path needs a folder that holds this repository under its technical name.
+# One folder per checkout, so that two clones (or git worktrees) can run their tests side by side.
 ensure_addons_dir() {
-    ADDONS_DIR="$CACHE_DIR/addons"
+    ADDONS_DIR="$CACHE_DIR/addons-$(printf '%s' "$REPO_DIR" | sha256sum | cut -c1-10)"
     mkdir -p "$ADDONS_DIR"
     ln -sfn "$REPO_DIR" "$ADDONS_DIR/xero_integration"
 }
