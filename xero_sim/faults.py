@@ -17,6 +17,8 @@ as /Invoices), tenant_id (None = any). count=None never runs out.
 import threading
 
 KINDS = ('drop', 'status', 'rate_limit', 'slow')
+# The control API parses JSON numbers as Decimal, which time.sleep() refuses.
+NUMERIC_OPTS = {'delay': float, 'hang': float, 'status': int, 'retry_after': int}
 
 
 class Fault:
@@ -29,7 +31,7 @@ class Fault:
         self.method = method.upper() if method else None
         self.path = path
         self.tenant_id = tenant_id
-        self.count = count  # None = forever
+        self.count = None if count is None else int(count)  # None = forever
         self.opts = opts
         if kind == 'status':
             opts.setdefault('status', 500)
@@ -39,6 +41,9 @@ class Fault:
                             else 43200)
         if kind == 'slow':
             opts.setdefault('delay', 1.0)
+        for name, convert in NUMERIC_OPTS.items():
+            if opts.get(name) is not None:
+                opts[name] = convert(opts[name])
 
     def matches(self, method, path, endpoint, tenant_id):
         if self.method and self.method != method:

@@ -255,3 +255,21 @@ def test_sdk_http_errors_are_plain_status_exceptions(sim, client, nz):
     with pytest.raises(HTTPStatusException) as err:
         client[0].get_organisations(nz)
     assert err.value.status == 500
+
+
+def test_slow_fault_through_control_api(sim, token, nz):
+    # JSON numbers arrive as Decimal; the fault must still sleep, not answer 500.
+    url = sim.url + '/_sim/faults'
+    added = requests.post(url, json={'kind': 'slow', 'delay': 0.3, 'path': '/Organisation',
+                                     'count': 1}, timeout=5)
+    assert added.status_code == 200 and added.json()['delay'] == 0.3
+    started = time.monotonic()
+    resp = get(sim, token, nz)
+    elapsed = time.monotonic() - started
+    assert resp.status_code == 200 and 0.3 <= elapsed < 1.5
+    assert sim.errors == []
+    started = time.monotonic()
+    assert get(sim, token, nz).status_code == 200  # count=1 ran out
+    assert time.monotonic() - started < 0.3
+    bad = requests.post(url, json={'kind': 'slow', 'delay': 'soon'}, timeout=5)
+    assert bad.status_code == 400
