@@ -30,10 +30,14 @@ Where Xero's OpenAPI spec and Xero's observed behaviour disagree
   given; revocation removes all of them ("removes all their connections").
 * X-Rate-Limit-Problem values `minute` and `day` are confirmed; `concurrent`
   and `appminute` (app-wide minute limit) are the simulator's best guess.
-* Idempotency-Key: the retention window and the behaviour for a re-used key
-  with a different body are undocumented. The simulator keeps keys per
-  tenant until reset() and replays the stored response regardless of the
-  body (counting such replays in counters.idempotent_conflicts).
+* Idempotency-Key (XERO_API.md section 9, third party quoting Xero): keys are
+  per tenant and kept `idempotency_retention_seconds` (default 360, on
+  sim.clock) from their first use. Within the window the same request gets
+  the stored response replayed (header Idempotent-Replayed: true), and the
+  same key with a different request (method, path, query or body) answers
+  400 ValidationException. After the window the request runs again, so a
+  blind resend of a create duplicates it. The check runs after the rate
+  limits, so replays spend quota. Responses of 500 and above are not stored.
 * Payments are accepted into BANK accounts or accounts with
   EnablePaymentsToAccount=true (unverified rule, as the spec example suggests).
 * where-clause string comparisons are case-insensitive.

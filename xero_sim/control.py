@@ -56,6 +56,11 @@ def handle(sim, req):
         if path == '/_sim/rate-limits' and method == 'POST':
             sim.set_rate_limits(**body)
             return json_response(200, sim.ratelimiter.limits)
+        if path == '/_sim/idempotency':
+            if method == 'POST':
+                sim.set_idempotency_retention(body['retention'])
+            if method in ('GET', 'POST'):
+                return json_response(200, {'retention': sim.idempotency_retention_seconds})
         if path == '/_sim/lock-dates' and method == 'POST':
             sim.set_lock_dates(body['tenant_id'], _date(body.get('period')),
                                _date(body.get('end_of_year')))

@@ -53,7 +53,9 @@ class Counters:
             self.rate_limited = 0         # 429s served (real or injected)
             self.rate_limited_by_problem = Counter()
             self.idempotent_replays = 0
-            self.idempotent_conflicts = 0  # same key, different body
+            self.idempotent_replays_by_tenant = Counter()
+            self.idempotent_conflicts = 0  # same key, different request: 400
+            self.idempotent_expired = 0    # key re-used after its window: ran again
             self.duplicates = 0
             self.duplicate_details = []
             self.dropped = 0
@@ -76,6 +78,11 @@ class Counters:
         with self._lock:
             self.rate_limited += 1
             self.rate_limited_by_problem[problem] += 1
+
+    def record_replay(self, tenant_id):
+        with self._lock:
+            self.idempotent_replays += 1
+            self.idempotent_replays_by_tenant[tenant_id] += 1
 
     def record_duplicate(self, kind, tenant_id, detail):
         with self._lock:
@@ -110,7 +117,9 @@ class Counters:
                 'rate_limited': self.rate_limited,
                 'rate_limited_by_problem': dict(self.rate_limited_by_problem),
                 'idempotent_replays': self.idempotent_replays,
+                'idempotent_replays_by_tenant': dict(self.idempotent_replays_by_tenant),
                 'idempotent_conflicts': self.idempotent_conflicts,
+                'idempotent_expired': self.idempotent_expired,
                 'duplicates': self.duplicates,
                 'duplicate_details': list(self.duplicate_details),
                 'dropped': self.dropped,

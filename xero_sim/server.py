@@ -106,24 +106,66 @@ def handle_api(sim, req, slow_delay):
         sim.ratelimiter.release(tenant_id)
 
 
+def _request_digest(req):
+    # "The same key with a different request gives 400" (XERO_API.md section 9):
+    # the request is its method, path, query and body.
+    query = sorted((k, tuple(v)) for k, v in req.query_lists.items())
+    text = '%s %s %r ' % (req.method, req.path.lower(), query)
+    return hashlib.sha256(text.encode('utf-8') + (req.body or b'')).hexdigest()
+
+
+def _forget_old_keys(sim, org):
+    """Drop keys nobody can use any more. They stay a day (or the retention,
+    if longer) so that a re-use after the window can still be counted."""
+    keep = max(sim.idempotency_retention_seconds, 86400)
+    cutoff = sim.clock.time() - keep
+    store = org.idempotency
+    # Keys sit in first-use order, so the oldest are at the front.
+    while store:
+        oldest = next(iter(store))
+        if store[oldest][4] > cutoff:
+            break
+        del store[oldest]
+
+
+def _key_error(message):
+    return json_response(400, {
+        'ErrorNumber': 10, 'Type': 'ValidationException', 'Message': message,
+        'Elements': [{'ValidationErrors': [{'Message': message}]}]})
+
+
+def _replay(sim, req, org, key):
+    """The answer for a key seen within the retention window: the stored
+    response, or 400 if the request differs. None = process the request."""
+    stored = org.idempotency.get(key)
+    if stored is None:
+        return None
+    status, body, headers, stored_digest, first_used = stored
+    if sim.clock.time() - first_used >= sim.idempotency_retention_seconds:
+        # Xero forgot the key: the request runs again (and may duplicate).
+        del org.idempotency[key]
+        sim.counters.add('idempotent_expired')
+        return None
+    if stored_digest != _request_digest(req):
+        sim.counters.add('idempotent_conflicts')
+        return _key_error('The Idempotency-Key %s has already been used with a different '
+                          'request.' % key)
+    sim.counters.record_replay(org.tenant_id)
+    resp = Response(status, body, headers)
+    resp.headers['Idempotent-Replayed'] = 'true'
+    return resp
+
+
 def _with_idempotency(sim, req, org, handler, params):
     key = req.headers.get('Idempotency-Key')
-    if key is not None and req.method in IDEMPOTENT_METHODS:
+    if req.method not in IDEMPOTENT_METHODS:
+        key = None
+    if key is not None:
         if len(key) > 128:
-            return json_response(400, {
-                'ErrorNumber': 10, 'Type': 'ValidationException',
-                'Message': 'Idempotency-Key must be 128 characters or fewer',
-                'Elements': []})
-        digest = hashlib.sha256(req.body or b'').hexdigest()
-        stored = org.idempotency.get(key)
-        if stored:
-            status, body, headers, stored_digest = stored
-            sim.counters.add('idempotent_replays')
-            if stored_digest != digest:
-                sim.counters.add('idempotent_conflicts')
-            resp = Response(status, body, headers)
-            resp.headers['Idempotent-Replayed'] = 'true'
-            return resp
+            return _key_error('Idempotency-Key must be 128 characters or fewer')
+        replayed = _replay(sim, req, org, key)
+        if replayed is not None:
+            return replayed
     try:
         resp = handler(sim, req, org, **params)
         sim.webhooks.flush()
@@ -134,8 +176,10 @@ def _with_idempotency(sim, req, org, handler, params):
     except Exception:
         sim.webhooks.discard_pending()
         raise
-    if key is not None and req.method in IDEMPOTENT_METHODS and resp.status < 500:
-        org.idempotency[key] = (resp.status, resp.body, dict(resp.headers), digest)
+    if key is not None and resp.status < 500:
+        _forget_old_keys(sim, org)
+        org.idempotency[key] = (resp.status, resp.body, dict(resp.headers),
+                                _request_digest(req), sim.clock.time())
     return resp
 
 

@@ -10,11 +10,16 @@ from .ratelimit import DEFAULT_LIMITS, RateLimiter
 from .state import Organisation
 
 
+# Xero keeps an Idempotency-Key about 6 minutes from its first use (XERO_API.md section 9).
+DEFAULT_IDEMPOTENCY_RETENTION = 360
+
+
 class XeroSimulator:
     provider_name = 'Xero Simulator'
 
     def __init__(self, port=0, host='127.0.0.1', virtual_clock=False,
-                 rate_limits=None, seed_defaults=True):
+                 rate_limits=None, seed_defaults=True,
+                 idempotency_retention_seconds=DEFAULT_IDEMPOTENCY_RETENTION):
         self.host = host
         self.port = port
         self.clock = Clock(virtual=virtual_clock)
@@ -25,6 +30,8 @@ class XeroSimulator:
         self.errors = []  # unexpected exceptions inside handlers
         self._initial_rate_limits = dict(rate_limits or {})
         self.ratelimiter = RateLimiter(self.clock, rate_limits)
+        self._initial_idempotency_retention = idempotency_retention_seconds
+        self.set_idempotency_retention(idempotency_retention_seconds)
         self.identity = Identity(self.clock, lambda: self.organisations)
         self._seed_defaults = seed_defaults
         self.organisations = []
@@ -93,6 +100,7 @@ class XeroSimulator:
             self.ratelimiter.reset()
             self.ratelimiter.limits = dict(DEFAULT_LIMITS)
             self.ratelimiter.set_limits(**self._initial_rate_limits)
+            self.set_idempotency_retention(self._initial_idempotency_retention)
             self.webhooks.reset()
             self._seed()
 
@@ -177,6 +185,14 @@ class XeroSimulator:
 
     def set_rate_limits(self, **limits):
         self.ratelimiter.set_limits(**limits)
+
+    def set_idempotency_retention(self, seconds):
+        """How long (on sim.clock) an Idempotency-Key is remembered after its
+        first use; afterwards the same key runs as a new request."""
+        seconds = float(seconds)
+        if seconds < 0:
+            raise ValueError('retention must be >= 0 seconds')
+        self.idempotency_retention_seconds = seconds
 
     # -- webhooks ----------------------------------------------------------
 

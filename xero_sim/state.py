@@ -44,7 +44,7 @@ class Organisation:
         self.credit_notes = {}
         self.payments = {}
         self.bank_transactions = {}
-        self.idempotency = {}      # key -> (status, body, headers, body_hash)
+        self.idempotency = {}      # key -> (status, body, headers, digest, first use), by first use
         self.sequences = {'INV': 0, 'CN': 0, 'TAX': 0}
         self.fingerprints = {}     # fingerprint -> object id
 

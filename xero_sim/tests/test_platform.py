@@ -11,7 +11,8 @@ import requests
 import urllib3
 from xero_python.accounting import (Account, BankTransactions, CreditNote, CreditNotes,
                                     Invoice, Invoices, Payment)
-from xero_python.exceptions import HTTPStatusException, RateLimitException
+from xero_python.exceptions import (AccountingBadRequestException, HTTPStatusException,
+                                   RateLimitException)
 
 from xero_sim import XeroSimulator
 from xero_sim.tests.helpers import api_headers, connect, refresh, sdk
@@ -273,3 +274,62 @@ def test_slow_fault_through_control_api(sim, token, nz):
     assert time.monotonic() - started < 0.3
     bad = requests.post(url, json={'kind': 'slow', 'delay': 'soon'}, timeout=5)
     assert bad.status_code == 400
+
+
+def _bill(number='BILL-IDEM-1', amount=40):
+    return Invoices(invoices=[invoice([line(amount, tax='INPUT2', account='300')], type='ACCPAY',
+                                      invoice_number=number, due_date=None)])
+
+
+def test_idempotency_key_window_on_the_sim_clock(sim, api, nz):
+    assert sim.idempotency_retention_seconds == 360
+    first = api.create_invoices(nz, _bill(), idempotency_key='K').invoices[0]
+    sim.clock.advance(300)
+    replay = api.create_invoices(nz, _bill(), idempotency_key='K').invoices[0]
+    assert replay.invoice_id == first.invoice_id
+    assert len(api.get_invoices(nz).invoices) == 1
+    assert sim.counters.idempotent_replays == 1
+    assert sim.counters.idempotent_replays_by_tenant[nz] == 1
+    # The window runs from the first use, not from the replay.
+    sim.clock.advance(100)
+    second = api.create_invoices(nz, _bill(), idempotency_key='K').invoices[0]
+    assert second.invoice_id != first.invoice_id  # ACCPAY numbers are not unique
+    assert len(api.get_invoices(nz).invoices) == 2
+    assert sim.counters.idempotent_expired == 1 and sim.counters.duplicates == 1
+    # The resend stored a fresh answer with a fresh window.
+    again = api.create_invoices(nz, _bill(), idempotency_key='K').invoices[0]
+    assert again.invoice_id == second.invoice_id and sim.counters.idempotent_replays == 2
+
+
+def test_idempotency_key_with_a_different_request_is_refused(sim, api, nz):
+    first = api.create_invoices(nz, _bill(amount=40), idempotency_key='K2').invoices[0]
+    with pytest.raises(AccountingBadRequestException) as err:
+        api.create_invoices(nz, _bill(amount=41), idempotency_key='K2')
+    assert 'already been used with a different request' in err.value.reason
+    with pytest.raises(AccountingBadRequestException):  # another endpoint is another request
+        api.update_or_create_invoices(nz, _bill(amount=40), idempotency_key='K2')
+    assert [i.invoice_id for i in api.get_invoices(nz).invoices] == [first.invoice_id]
+    assert sim.counters.idempotent_conflicts == 2 and sim.counters.idempotent_replays == 0
+    sim.clock.advance(360)  # after the window the key is free for any request
+    redone = api.create_invoices(nz, _bill(amount=41), idempotency_key='K2').invoices[0]
+    assert str(redone.total) == '47.15'
+
+
+def test_idempotency_retention_is_configurable(sim, token, api, nz):
+    url = sim.url + '/_sim/idempotency'
+    assert requests.get(url, timeout=5).json() == {'retention': 360}
+    assert requests.post(url, json={'retention': 30}, timeout=5).json() == {'retention': 30}
+    first = api.create_invoices(nz, _bill(), idempotency_key='K3').invoices[0]
+    sim.clock.advance(29)
+    assert api.create_invoices(nz, _bill(), idempotency_key='K3').invoices[0].invoice_id \
+        == first.invoice_id
+    sim.clock.advance(1)
+    assert api.create_invoices(nz, _bill(), idempotency_key='K3').invoices[0].invoice_id \
+        != first.invoice_id
+    assert requests.post(url, json={'retention': -1}, timeout=5).status_code == 400
+    sim.set_idempotency_retention(600)
+    assert sim.idempotency_retention_seconds == 600
+    sim.reset()  # back to the constructor's value
+    assert sim.idempotency_retention_seconds == 360
+    short = XeroSimulator(idempotency_retention_seconds=5)
+    assert short.idempotency_retention_seconds == 5
