@@ -40,6 +40,13 @@ Where Xero's OpenAPI spec and Xero's observed behaviour disagree
   limits, so replays spend quota. Responses of 500 and above are not stored.
 * Payments are accepted into BANK accounts or accounts with
   EnablePaymentsToAccount=true (unverified rule, as the spec example suggests).
+* A line item with only a Description (no Quantity, UnitAmount, LineAmount,
+  ItemCode, AccountCode/AccountID) is a heading or note, as Xero's invoice
+  guide describes: accepted on approved invoices and credit notes, with
+  LineAmount and TaxAmount 0, no account, no tax, and no Quantity or
+  UnitAmount in the answer (that read-back shape is the simulator's guess).
+  Sent back with LineAmount/TaxAmount 0 it stays a heading. Any line with an
+  amount still needs an account once the document is not a draft.
 * where-clause string comparisons are case-insensitive.
 * TaxRates, Currencies and ContactGroups carry no UpdatedDateUTC (they have
   none in Xero's schema); everything else does. Payments and allocations bump

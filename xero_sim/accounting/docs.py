@@ -96,15 +96,16 @@ def build(sim, org, kind, data, existing, unitdp4, created_contacts):
     if doc_type not in kind.types:
         raise Invalid('%s Type must be one of %s.' % (kind.label, ', '.join(kind.types)))
     status = str(data.get('Status') or old_status or 'DRAFT').upper()
+    settled = existing is not None and (existing['AmountPaid'] or existing['AmountCredited'])
+    if settled and status in ('VOIDED', 'DELETED'):
+        # Checked first, so that a PAID document names the payment as the reason.
+        raise Invalid(ALLOCATED_MSG)
     if existing:
         if status not in TRANSITIONS.get(old_status, ()):
             raise Invalid('%s not of valid status for modification' % kind.label)
     elif status not in ('DRAFT', 'SUBMITTED', 'AUTHORISED'):
         raise Invalid('%s Status must be DRAFT, SUBMITTED or AUTHORISED when created.'
                       % kind.label)
-    settled = existing is not None and (existing['AmountPaid'] or existing['AmountCredited'])
-    if settled and status in ('VOIDED', 'DELETED'):
-        raise Invalid(ALLOCATED_MSG)
     try:
         if 'Date' in data or not existing:
             doc['Date'] = parse_date(data.get('Date')) or sim.clock.now().date()
@@ -138,7 +139,7 @@ def build(sim, org, kind, data, existing, unitdp4, created_contacts):
         org, source, lat, unitdp4,
         allow_discount=kind.discounts and doc_type == 'ACCREC',
         strict_accounts=status != 'DRAFT',
-        purchase=not kind.receivable(doc_type), doc_label='document')
+        purchase=not kind.receivable(doc_type), doc_label='document', description_only=True)
     errors.extend(line_errors)
     doc['LineItems'], doc['LineAmountTypes'] = new_lines, lat
     doc.update({k: v for k, v in totals.items()})
@@ -201,7 +202,7 @@ def _money_changed(old, new):
             'SubTotal', 'TotalTax', 'Total')
     if any(old.get(k) != new.get(k) for k in keys):
         return True
-    money = [[(str(l['Quantity']), str(l['UnitAmount']), l.get('AccountCode'),
+    money = [[(str(l.get('Quantity')), str(l.get('UnitAmount')), l.get('AccountCode'),
                l.get('TaxType'), str(l['LineAmount']), str(l['TaxAmount']))
               for l in d['LineItems']] for d in (old, new)]
     return money[0] != money[1]

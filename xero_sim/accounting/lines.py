@@ -8,6 +8,9 @@ from ..util import ZERO, dec, new_id, round2, round4
 
 LINE_AMOUNT_TYPES = ('Exclusive', 'Inclusive', 'NoTax')
 HUNDRED = Decimal(100)
+# Any of these makes a line a money line (which needs an account once posted).
+MONEY_KEYS = ('Quantity', 'UnitAmount', 'ItemCode', 'AccountCode', 'AccountID',
+              'DiscountRate', 'DiscountAmount')
 
 
 def _num(line, key, errors, label=None):
@@ -18,11 +21,40 @@ def _num(line, key, errors, label=None):
         return None
 
 
+def _is_zero(value):
+    try:
+        return value in (None, '') or dec(value) == 0
+    except ValueError:
+        return False
+
+
+def is_description_only(raw):
+    """Xero: "a line item with just a description (i.e no unit amount or
+    quantity) can be created by specifying just a Description" - headings
+    and notes, accepted on approved documents too. A zero LineAmount or
+    TaxAmount (what such a line reads back as) keeps it description-only."""
+    if raw.get('_description_only'):
+        return True
+    if not str(raw.get('Description') or '').strip():
+        return False
+    return all(raw.get(k) in (None, '') for k in MONEY_KEYS) \
+        and _is_zero(raw.get('LineAmount')) and _is_zero(raw.get('TaxAmount'))
+
+
+def _description_line(raw):
+    # No account, no tax, no quantity: it cannot change a total.
+    return {'LineItemID': str(raw.get('LineItemID') or new_id()).lower(),
+            'Description': raw['Description'], 'Tracking': raw.get('Tracking') or [],
+            'LineAmount': round2(ZERO), 'TaxAmount': round2(ZERO), '_discount': ZERO,
+            '_description_only': True}
+
+
 def compute(org, lines_in, line_amount_types, unitdp4, allow_discount, strict_accounts,
-            purchase=False, doc_label='document'):
+            purchase=False, doc_label='document', description_only=False):
     """Return (lines, totals dict, errors). strict_accounts: lines must name
     a valid account (non-draft documents). purchase: take item defaults from
-    PurchaseDetails instead of SalesDetails."""
+    PurchaseDetails instead of SalesDetails. description_only: accept lines
+    that carry only a Description (invoices and credit notes)."""
     details_key = 'PurchaseDetails' if purchase else 'SalesDetails'
     errors = []
     if line_amount_types not in LINE_AMOUNT_TYPES:
@@ -32,6 +64,9 @@ def compute(org, lines_in, line_amount_types, unitdp4, allow_discount, strict_ac
     for raw in lines_in or []:
         if not isinstance(raw, dict):
             errors.append('Line items must be objects.')
+            continue
+        if description_only and is_description_only(raw):
+            lines.append(_description_line(raw))
             continue
         line = {'LineItemID': str(raw.get('LineItemID') or new_id()).lower(),
                 'Description': raw.get('Description') or '', 'Tracking': raw.get('Tracking') or []}
@@ -131,13 +166,13 @@ def present_lines(lines, unitdp4):
     out = []
     for line in lines:
         line = {k: v for k, v in line.items() if not k.startswith('_')}
-        if not unitdp4:
+        if not unitdp4 and 'UnitAmount' in line:
             line['UnitAmount'] = round2(line['UnitAmount'])
         out.append(line)
     return out
 
 
 def fingerprint_lines(lines):
-    return tuple((l.get('Description'), str(l['Quantity']), str(l['UnitAmount']),
+    return tuple((l.get('Description'), str(l.get('Quantity')), str(l.get('UnitAmount')),
                   l.get('AccountCode'), l.get('TaxType'), str(l['LineAmount']))
                  for l in lines)
