@@ -6,7 +6,7 @@ import math
 
 from ..messages import json_response
 from ..state import public
-from ..util import dec, loads, ms_date, new_id, parse_date, parse_http_datetime
+from ..util import dec, loads, new_id, parse_date, parse_http_datetime, to_ms
 from .where import WhereError, compile_where
 
 
@@ -127,7 +127,7 @@ def _sort_key(value):
     if value is None:
         return (0, '')
     if isinstance(value, (dt.date, dt.datetime)):
-        return (1, ms_date(value))
+        return (1, to_ms(value))  # a number: MS-JSON text sorts wrongly across digit counts
     if isinstance(value, (int, float)) or hasattr(value, 'quantize'):
         return (1, value)
     return (1, str(value).lower())

@@ -114,12 +114,13 @@ def present(org, payment):
 
 
 def get_payments(sim, req, org):
-    items = filter_modified_since(req, list(org.payments.values()))
+    # Filter the presented form: `where` may name Invoice.InvoiceID or
+    # CreditNote.CreditNoteNumber, which the stored payment only points to.
+    items = [present(org, p) for p in filter_modified_since(req, list(org.payments.values()))]
     items = filter_where(req, items)
     items = apply_order(req, items)
     page_items, extra = paginate(req, items)
-    return json_response(200, envelope(sim, 'Payments', [present(org, p) for p in page_items],
-                                       extra))
+    return json_response(200, envelope(sim, 'Payments', page_items, extra))
 
 
 def get_payment(sim, req, org, id):
