@@ -1,0 +1,130 @@
+"""Contacts: Odoo partner values -> Xero contact payload, and the rules used to recognise a
+contact Xero already has (XERO_API.md §6 Contacts).
+
+Xero refuses a second contact with the same Name or ContactNumber. ContactNumber carries the
+partner's stable Odoo reference, so a contact we pushed is found again by it; a clash on the
+name with someone else's contact is resolved by the caller with ``disambiguated_name``.
+"""
+import re
+from email.utils import getaddresses
+
+# Xero's limits (xero_accounting.yaml, schemas Contact, Address, Phone). Longer values are
+# refused as a whole, so they are cut rather than lose the contact.
+NAME_MAX = 255
+PERSON_NAME_MAX = 255
+EMAIL_MAX = 255
+CONTACT_NUMBER_MAX = 50
+TAX_NUMBER_MAX = 50
+PHONE_MAX = 50
+ADDRESS_LINE_MAX = 500
+CITY_MAX = REGION_MAX = 255
+POSTAL_CODE_MAX = COUNTRY_MAX = 50
+
+
+def disambiguated_name(name, ref):
+    """'Azure Interior (P00042)': a name Xero accepts beside another contact's same name."""
+    return _with_suffix(name, ' (%s)' % ref)
+
+
+def _with_suffix(name, suffix):
+    # Cut the name, not the suffix: the suffix is what makes it unique.
+    return (name or '')[:NAME_MAX - len(suffix)].rstrip() + suffix
+
+
+def contact_payload(partner):
+    """The Contact payload (SDK snake_case keys) of one Odoo partner; empty values left out."""
+    name = (partner.get('name') or '').strip()
+    suffix = partner.get('name_suffix')
+    payload = {
+        'contact_id': partner.get('xero_id'),
+        'contact_number': _cut(partner.get('ref'), CONTACT_NUMBER_MAX),
+        'name': _with_suffix(name, suffix) if suffix else _cut(name, NAME_MAX),
+        'email_address': _cut(_first_email(partner.get('email')), EMAIL_MAX),
+        'tax_number': _cut(partner.get('vat'), TAX_NUMBER_MAX),
+    }
+    if not partner.get('is_company'):
+        first, last = _split_person(name)
+        payload['first_name'] = _cut(first, PERSON_NAME_MAX)
+        payload['last_name'] = _cut(last, PERSON_NAME_MAX)
+    phone = _cut(partner.get('phone'), PHONE_MAX)
+    if phone:
+        payload['phones'] = [{'phone_type': 'DEFAULT', 'phone_number': phone}]
+    address = _address(partner)
+    if address:
+        # Xero prints the POBOX address on invoices, so it gets the same address too.
+        payload['addresses'] = [dict(address, address_type='STREET'),
+                                dict(address, address_type='POBOX')]
+    return {k: v for k, v in payload.items() if v}
+
+
+def _cut(value, limit):
+    value = (value or '').strip()
+    return value[:limit].rstrip() or None
+
+
+def _first_email(text):
+    # Odoo allows 'Name <a@b.c>' and comma-separated lists; Xero keeps one bare address.
+    for _name, address in getaddresses([text or '']):
+        if '@' in address:
+            return address
+    return None
+
+
+def _split_person(name):
+    first, _sep, last = name.rpartition(' ')
+    return (first.strip(), last) if first.strip() else (last, None)
+
+
+def _address(partner):
+    address = {
+        'address_line1': _cut(partner.get('street'), ADDRESS_LINE_MAX),
+        'address_line2': _cut(partner.get('street2'), ADDRESS_LINE_MAX),
+        'city': _cut(partner.get('city'), CITY_MAX),
+        'region': _cut(partner.get('state'), REGION_MAX),
+        'postal_code': _cut(partner.get('zip'), POSTAL_CODE_MAX),
+        'country': _cut(partner.get('country_code'), COUNTRY_MAX),
+    }
+    return {k: v for k, v in address.items() if v}
+
+
+# === MATCHING === #
+
+def normalise_phone(text, default_country_calling_code=None):
+    """Digits only, international when known: '+64 (0)9 123 4567' and '0064 9 123 4567' give
+    '6491234567'; '09 123 4567' gives '6491234567' with default code '64', else '091234567'.
+    """
+    text = (text or '').strip()
+    if not text:
+        return ''
+    international = text.startswith('+') or text.startswith('00')
+    # '(0)' after a country code is the national trunk prefix, never dialled from abroad.
+    text = re.sub(r'\(\s*0\s*\)', '', text) if international else text
+    digits = re.sub(r'\D', '', text)
+    if international:
+        return digits[2:] if text.startswith('00') else digits
+    code = re.sub(r'\D', '', str(default_country_calling_code or ''))
+    if code and digits:
+        return code + digits.lstrip('0')
+    return digits
+
+
+def same_party(a, b):
+    """Whether two contacts (plain dicts with 'email'/'email_address' and 'vat'/'tax_number')
+    are the same party: the same email ignoring case, or the same tax number ignoring spaces
+    and punctuation. Missing values never match.
+    """
+    email_a, email_b = _email_key(a), _email_key(b)
+    if email_a and email_a == email_b:
+        return True
+    tax_a, tax_b = _tax_key(a), _tax_key(b)
+    return bool(tax_a) and tax_a == tax_b
+
+
+def _email_key(contact):
+    email = _first_email(contact.get('email') or contact.get('email_address'))
+    return email.lower() if email else None
+
+
+def _tax_key(contact):
+    value = contact.get('vat') or contact.get('tax_number') or ''
+    return re.sub(r'[\W_]', '', value).upper() or None
