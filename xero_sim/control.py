@@ -35,6 +35,14 @@ def handle(sim, req):
             return json_response(200, {'ok': True})
         if path == '/_sim/counters' and method == 'GET':
             return json_response(200, sim.counters.as_dict())
+        if path == '/_sim/duplicates' and method == 'GET':
+            kinds = [k for k in (req.query.get('kinds') or '').split(',') if k] or None
+            cancelled = (req.query.get('include_cancelled') or 'true').lower() != 'false'
+            return json_response(200, [
+                {'tenant_id': o.tenant_id, 'name': o.name,
+                 'count': sim.duplicates(o.tenant_id, kinds, cancelled),
+                 'groups': sim.duplicate_groups(o.tenant_id, kinds, cancelled)}
+                for o in sim.organisations])
         if path == '/_sim/organisations' and method == 'GET':
             return json_response(200, [o.summary() for o in sim.organisations])
         if path == '/_sim/faults':

@@ -52,6 +52,10 @@ class Counters:
             self.statuses = Counter()     # (method, endpoint, status) -> n
             self.rate_limited = 0         # 429s served (real or injected)
             self.rate_limited_by_problem = Counter()
+            self.rate_limited_by_tenant = Counter()  # (tenant_id, problem) -> n
+            self.in_flight = Counter()      # tenant_id -> accounting calls being handled now
+            self.max_in_flight = Counter()  # tenant_id -> highest in_flight seen
+            self.created_objects = Counter()  # (tenant_id, endpoint, Type or None) -> n
             self.idempotent_replays = 0
             self.idempotent_replays_by_tenant = Counter()
             self.idempotent_conflicts = 0  # same key, different request: 400
@@ -74,10 +78,52 @@ class Counters:
         with self._lock:
             setattr(self, name, getattr(self, name) + amount)
 
-    def record_rate_limited(self, problem):
+    def record_rate_limited(self, problem, tenant_id=None):
         with self._lock:
             self.rate_limited += 1
             self.rate_limited_by_problem[problem] += 1
+            self.rate_limited_by_tenant[(tenant_id, problem)] += 1
+
+    def rate_limited_count(self, tenant_id=None, problem=None):
+        """429s sent (real or injected) to one tenant and/or for one problem
+        (minute, day, concurrent, appminute); None = any."""
+        with self._lock:
+            return sum(n for (t, p), n in self.rate_limited_by_tenant.items()
+                       if (tenant_id is None or t == tenant_id)
+                       and (problem is None or p == problem))
+
+    def enter_call(self, tenant_id):
+        with self._lock:
+            self.in_flight[tenant_id] += 1
+            if self.in_flight[tenant_id] > self.max_in_flight[tenant_id]:
+                self.max_in_flight[tenant_id] = self.in_flight[tenant_id]
+
+    def leave_call(self, tenant_id):
+        with self._lock:
+            if self.in_flight[tenant_id] > 0:  # a reset() may have run meanwhile
+                self.in_flight[tenant_id] -= 1
+
+    def max_concurrent(self, tenant_id):
+        """Highest number of accounting calls of the tenant handled at once
+        (including calls refused with 429 concurrent)."""
+        with self._lock:
+            return self.max_in_flight[tenant_id]
+
+    def record_created(self, tenant_id, endpoint, obj_type=None):
+        with self._lock:
+            self.created_objects[(tenant_id, endpoint, obj_type)] += 1
+
+    def created(self, tenant_id=None, endpoint=None, obj_type=None):
+        """Objects created (not updated) through the API, e.g.
+        created(tenant, 'Invoices', 'ACCPAY'); None = any. endpoint is the
+        collection name: Invoices, CreditNotes, Contacts, Payments,
+        BankTransactions, Items, Accounts, TaxRates, ContactGroups, Allocations."""
+        ep = endpoint.lower() if endpoint else None
+        with self._lock:
+            return sum(n for (t, e, k), n in self.created_objects.items()
+                       if (tenant_id is None or t == tenant_id)
+                       and (ep is None or e.lower() == ep)
+                       and (obj_type is None or k == obj_type))
 
     def record_replay(self, tenant_id):
         with self._lock:
@@ -116,6 +162,15 @@ class Counters:
                                  key=lambda kv: tuple(str(x) for x in kv[0]))],
                 'rate_limited': self.rate_limited,
                 'rate_limited_by_problem': dict(self.rate_limited_by_problem),
+                'rate_limited_by_tenant': [
+                    {'tenant_id': t, 'problem': p, 'count': n}
+                    for (t, p), n in sorted(self.rate_limited_by_tenant.items(),
+                                            key=lambda kv: tuple(str(x) for x in kv[0]))],
+                'max_concurrent': {str(t): n for t, n in self.max_in_flight.items()},
+                'created': [{'tenant_id': t, 'endpoint': e, 'type': k, 'count': n}
+                            for (t, e, k), n in sorted(
+                                self.created_objects.items(),
+                                key=lambda kv: tuple(str(x) for x in kv[0]))],
                 'idempotent_replays': self.idempotent_replays,
                 'idempotent_replays_by_tenant': dict(self.idempotent_replays_by_tenant),
                 'idempotent_conflicts': self.idempotent_conflicts,

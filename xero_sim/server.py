@@ -54,7 +54,7 @@ def forbidden():
 
 
 def rate_limited(sim, problem, retry_after, tenant_id):
-    sim.counters.record_rate_limited(problem)
+    sim.counters.record_rate_limited(problem, tenant_id)
     resp = json_response(429, {'Title': 'Too Many Requests', 'Status': 429,
                                'Detail': "You've exceeded the per %s rate limit" % problem})
     resp.headers['Retry-After'] = str(int(retry_after))
@@ -88,6 +88,17 @@ def handle_api(sim, req, slow_delay):
     org = sim.get_organisation(tenant_id) if tenant_id else None
     if org is None or not sim.identity.is_connected(grant, tenant_id):
         return forbidden()
+    # Calls that reach the limiter count as in flight, refused ones too, so
+    # the peak shows what the client attempted, not what the limit let in.
+    sim.counters.enter_call(tenant_id)
+    try:
+        return _limited_call(sim, req, org, slow_delay)
+    finally:
+        sim.counters.leave_call(tenant_id)
+
+
+def _limited_call(sim, req, org, slow_delay):
+    tenant_id = org.tenant_id
     limited = sim.ratelimiter.acquire(tenant_id)
     if limited:
         return rate_limited(sim, limited[0], limited[1], tenant_id)

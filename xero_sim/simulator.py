@@ -194,6 +194,24 @@ class XeroSimulator:
             raise ValueError('retention must be >= 0 seconds')
         self.idempotency_retention_seconds = seconds
 
+    # -- what arrived -------------------------------------------------------
+
+    def duplicates(self, tenant_id, kinds=None, include_cancelled=True):
+        """Extra copies of invoices/bills, credit notes and contacts in the
+        tenant now (kinds may add 'Payments', 'BankTransactions'); see
+        xero_sim/duplicates.py for the fingerprints."""
+        from . import duplicates
+        with self.lock:
+            return duplicates.count(self.organisation(tenant_id),
+                                    kinds or duplicates.DEFAULT_KINDS, include_cancelled)
+
+    def duplicate_groups(self, tenant_id, kinds=None, include_cancelled=True):
+        """The duplicates themselves: [{'kind': 'Invoices', 'ids': [...]}]."""
+        from . import duplicates
+        with self.lock:
+            return duplicates.groups(self.organisation(tenant_id),
+                                     kinds or duplicates.DEFAULT_KINDS, include_cancelled)
+
     # -- webhooks ----------------------------------------------------------
 
     def configure_webhooks(self, url, key):

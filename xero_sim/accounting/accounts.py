@@ -122,6 +122,7 @@ def put_accounts(sim, req, org):
     except Invalid as exc:
         raise _single_error(element, exc)
     org.accounts[acc['AccountID']] = acc
+    sim.counters.record_created(org.tenant_id, 'Accounts', acc['Type'])
     return ok(sim, 'Accounts', [acc])
 
 

@@ -141,6 +141,7 @@ def _write(sim, req, org, path_id=None):
         for contact in created_contacts:
             sim.webhooks.emit(org, 'CONTACT', contact['ContactID'], 'CREATE')
         if existing is None:
+            sim.counters.record_created(org.tenant_id, 'BankTransactions', txn['Type'])
             fp = ('BankTransaction', txn['Type'], txn['BankAccount']['AccountID'],
                   txn['Contact']['ContactID'], str(txn['Date']), txn.get('Reference'),
                   line_rules.fingerprint_lines(txn['LineItems']), str(txn['Total']))

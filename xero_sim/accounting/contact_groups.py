@@ -77,6 +77,7 @@ def put_groups(sim, req, org):
             raise _fail(element, exc)
         org.contact_groups[group['ContactGroupID']] = group
         created.append(group)
+        sim.counters.record_created(org.tenant_id, 'ContactGroups')
     return json_response(200, envelope(sim, 'ContactGroups', [present(org, g) for g in created]))
 
 
@@ -95,6 +96,8 @@ def post_groups(sim, req, org):
             group['_members'] = []
         org.contact_groups[group['ContactGroupID']] = group
         done.append(group)
+        if existing is None:
+            sim.counters.record_created(org.tenant_id, 'ContactGroups')
     return json_response(200, envelope(sim, 'ContactGroups', [present(org, g) for g in done]))
 
 

@@ -124,6 +124,8 @@ def _write(sim, req, org, allow_update, path_id=None):
             existing = find(org, element['ContactNumber'])
         contact = build(sim, org, element, existing)
         org.contacts[contact['ContactID']] = contact
+        if existing is None:
+            sim.counters.record_created(org.tenant_id, 'Contacts')
         sim.webhooks.emit(org, 'CONTACT', contact['ContactID'],
                           'UPDATE' if existing else 'CREATE')
         return present(org, contact), []

@@ -75,6 +75,7 @@ def _allocate(sim, org, note, element):
                                    'DateString': when.strftime('%Y-%m-%dT00:00:00'),
                                    'Date': when, '_allocation': alloc_id})
     note['AmountCredited'] += amount
+    sim.counters.record_created(org.tenant_id, 'Allocations')
     invoice['AmountCredited'] += amount
     note['_last_payment_date'] = invoice['_last_payment_date'] = when
     for doc, kind in ((note, KIND), (invoice, INVOICE_KIND)):

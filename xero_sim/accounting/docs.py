@@ -62,6 +62,7 @@ def resolve_contact(sim, org, ref, errors, created):
         contact = add_contact(sim, org, {k: ref[k] for k in ('Name', 'ContactNumber',
                                                             'EmailAddress') if ref.get(k)})
         created.append(contact)
+        sim.counters.record_created(org.tenant_id, 'Contacts')
     elif contact is None:
         errors.append('The contact could not be found.')
     return contact
@@ -88,7 +89,9 @@ def build(sim, org, kind, data, existing, unitdp4, created_contacts):
         kind.id_field: new_id(), 'Status': 'DRAFT', 'SentToContact': False,
         'HasAttachments': False, 'HasErrors': False, 'Payments': [], 'CreditNotes': [],
         'Prepayments': [], 'Overpayments': [], 'Allocations': [],
-        'AmountPaid': ZERO, 'AmountCredited': ZERO, '_created': sim.clock.now()}
+        'AmountPaid': ZERO, 'AmountCredited': ZERO, '_created': sim.clock.now(),
+        # Auto-numbers differ between copies; only a client's number identifies.
+        '_number_supplied': bool(data.get(kind.number_field))}
     old_status = existing['Status'] if existing else None
     doc_type = existing['Type'] if existing else data.get('Type')
     if data.get('Type') and existing and data['Type'] != existing['Type']:

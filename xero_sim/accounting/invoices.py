@@ -96,6 +96,7 @@ def write(sim, req, org, kind, allow_update, path_id=None):
         for contact in created_contacts:
             sim.webhooks.emit(org, 'CONTACT', contact['ContactID'], 'CREATE')
         if existing is None:
+            sim.counters.record_created(org.tenant_id, kind.key, doc['Type'])
             fp = docs.fingerprint(kind, doc, element.get(kind.number_field))
             if fp in org.fingerprints:
                 sim.counters.record_duplicate(kind.key, org.tenant_id, {

@@ -123,6 +123,8 @@ def _write(sim, req, org, allow_update, path_id=None):
             existing = find(org, element['Code'])
         item = build(sim, org, element, existing, udp)
         org.items[item['ItemID']] = item
+        if existing is None:
+            sim.counters.record_created(org.tenant_id, 'Items')
         return present(item, udp), []
     return run_batch(sim, req, org, 'Items', elements, apply_one, 'ItemID')
 

@@ -87,6 +87,7 @@ def create_payment(sim, org, element):
     else:
         org.fingerprints[fp] = payment['PaymentID']
     org.payments[payment['PaymentID']] = payment
+    sim.counters.record_created(org.tenant_id, 'Payments', payment['PaymentType'])
     _emit(sim, org, doc, kind)
     return payment
 

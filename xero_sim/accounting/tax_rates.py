@@ -120,6 +120,7 @@ def put_tax_rates(sim, req, org):
             raise _fail(element, exc)
         org.tax_rates[rate['TaxType']] = rate
         created.append(rate)
+        sim.counters.record_created(org.tenant_id, 'TaxRates')
     return ok(sim, 'TaxRates', created)
 
 

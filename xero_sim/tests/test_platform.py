@@ -1,5 +1,6 @@
 """Platform behaviour: fault injection, rate limits (virtual clock),
 Idempotency-Key, duplicates, counters, control API, CLI."""
+import datetime as dt
 import subprocess
 import sys
 import threading
@@ -333,3 +334,88 @@ def test_idempotency_retention_is_configurable(sim, token, api, nz):
     assert sim.idempotency_retention_seconds == 360
     short = XeroSimulator(idempotency_retention_seconds=5)
     assert short.idempotency_retention_seconds == 5
+
+
+def _together(n, call):
+    """Run call() in n threads released at the same moment; their results."""
+    barrier = threading.Barrier(n)
+    results = []
+
+    def run():
+        barrier.wait()
+        results.append(call())
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_max_concurrent_calls_observed(sim, token, nz, au):
+    for _ in range(2):
+        assert get(sim, token, nz).status_code == 200
+    assert sim.counters.max_concurrent(nz) == 1  # one after the other
+    sim.faults.add('slow', method='GET', path=ORG_URL, count=None, delay=0.3)
+    codes = _together(3, lambda: get(sim, token, nz).status_code)
+    assert codes == [200, 200, 200]
+    assert sim.counters.max_concurrent(nz) == 3 and sim.counters.max_concurrent(au) == 0
+    # Over the limit: the peak shows the attempt, the 429 shows the refusal.
+    sim.set_rate_limits(concurrent=2)
+    codes = _together(3, lambda: get(sim, token, nz).status_code)
+    assert sorted(codes) == [200, 200, 429]
+    assert sim.counters.max_concurrent(nz) == 3
+    assert sim.counters.rate_limited_count(nz, 'concurrent') == 1
+    data = requests.get(sim.url + '/_sim/counters', timeout=5).json()
+    assert data['max_concurrent'] == {nz: 3}
+    assert data['rate_limited_by_tenant'] == [
+        {'tenant_id': nz, 'problem': 'concurrent', 'count': 1}]
+
+
+def test_rate_limited_per_tenant(sim, token, nz, au):
+    sim.faults.add('rate_limit', tenant_id=nz, count=2)
+    sim.faults.add('rate_limit', tenant_id=au, count=1, problem='day')
+    assert [get(sim, token, t).status_code for t in (nz, nz, au, au)] == [429, 429, 429, 200]
+    c = sim.counters
+    assert (c.rate_limited_count(nz), c.rate_limited_count(au), c.rate_limited_count()) == (2, 1, 3)
+    assert c.rate_limited_count(problem='day') == 1
+    assert c.rate_limited_count(au, 'minute') == 0
+
+
+def test_created_counts_and_duplicates(sim, api, token, nz, au):
+    from xero_python.accounting import Contact, Contacts
+    sales = create(api, nz, invoice([line(10)]), invoice([line(10)]))
+    bill = _bill('SUP-1')
+    api.create_invoices(nz, bill)
+    api.update_invoice(nz, sales[0].invoice_id, Invoices(invoices=[Invoice(
+        due_date=TODAY + dt.timedelta(days=40))]))  # an update, not a creation
+    api.create_contacts(nz, Contacts(contacts=[Contact(name='Fresh Ltd')]))
+    create(api, nz, invoice([line(3)], contact='Auto Created Ltd'))
+    api.create_payment(nz, Payment(invoice=Invoice(invoice_id=sales[1].invoice_id),
+                                   account=Account(code='090'), amount=1, date=TODAY))
+    c = sim.counters
+    assert c.created(nz, 'Invoices') == 4 and c.created(nz, 'invoices', 'ACCPAY') == 1
+    assert c.created(nz, 'Contacts') == 2 and c.created(nz, 'Payments') == 1
+    assert c.created(au) == 0 and c.created() == 7
+    # Two ACCREC invoices without numbers for the same contact, date and total:
+    # the simulator cannot tell them from a blind resend, so they count.
+    assert sim.duplicates(nz) == 1
+    api.create_invoices(nz, bill)  # blind resend of a bill
+    api.create_invoices(nz, bill)
+    assert sim.duplicates(nz) == 3
+    groups = sim.duplicate_groups(nz)
+    assert sorted(len(g['ids']) for g in groups) == [2, 3]
+    third = [g for g in groups if len(g['ids']) == 3][0]['ids'][2]
+    api.update_invoice(nz, third, Invoices(invoices=[Invoice(status='VOIDED')]))
+    assert sim.duplicates(nz) == 3 and sim.duplicates(nz, include_cancelled=False) == 2
+    # A contact recreated next to an archived one of the same name.
+    power = api.get_contacts(nz, where='Name=="PowerDirect"').contacts[0]
+    api.update_contact(nz, power.contact_id, Contacts(contacts=[Contact(contact_status='ARCHIVED')]))
+    api.create_contacts(nz, Contacts(contacts=[Contact(name='powerdirect')]))
+    assert sim.duplicates(nz, kinds=['Contacts']) == 1
+    assert sim.duplicates(nz, kinds=['Contacts'], include_cancelled=False) == 0
+    assert sim.duplicates(au) == 0
+    data = requests.get(sim.url + '/_sim/duplicates?kinds=Contacts', timeout=5).json()
+    assert [(o['tenant_id'], o['count']) for o in data] == [(nz, 1), (au, 0)]
+    counted = requests.get(sim.url + '/_sim/counters', timeout=5).json()['created']
+    assert {'tenant_id': nz, 'endpoint': 'Invoices', 'type': 'ACCPAY', 'count': 3} in counted
