@@ -69,7 +69,8 @@ in XERO_API.md are the simulator's wording. Registered OAuth clients and the
 clock survive reset() (everything else is cleared).
 
 What the simulator does NOT do: scopes are recorded but not enforced per
-endpoint; no multi-currency revaluation or XE.com rates (CurrencyRate is 1
+endpoint; no HighVolumeException for unoptimised `where` filters and no
+ceiling on the number of IDs in a CSV filter; no multi-currency revaluation or XE.com rates (CurrencyRate is 1
 unless given); no journals, reports, attachments, history, tracking
 categories, quotes, purchase orders, repeating invoices, overpayments,
 prepayments, batch payments, manual journals or bank transfers; no ledger
