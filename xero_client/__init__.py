@@ -8,3 +8,5 @@ from .exceptions import (XeroAuthError, XeroError, XeroFatalError, XeroNotFound,
                          XeroValidationError)
 from .oauth import OAuthClient, authorize_url, jwt_claims, make_pkce_pair  # noqa: F401
 from .api import RateLimits, XeroApi, XeroResult, to_sdk  # noqa: F401
+from .operations import Element, KINDS  # noqa: F401
+from .governor import Governor, Limits, Wait  # noqa: F401

@@ -7,6 +7,7 @@ into one of the addon's own exceptions (``exceptions.py``).
 import enum
 import json
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import certifi
@@ -20,6 +21,7 @@ from xero_python.identity import IdentityApi
 
 from .exceptions import (XeroAuthError, XeroFatalError, XeroNotFound, XeroRateLimited,
                          XeroRetryableError, XeroTokenExpired, XeroValidationError)
+from .operations import Operations
 
 _logger = logging.getLogger(__name__)
 
@@ -70,19 +72,28 @@ def _pool_manager():
                                cert_reqs='CERT_REQUIRED', ca_certs=certifi.where())
 
 
-class XeroApi:
+def _admit_always():
+    return nullcontext()
+
+
+class XeroApi(Operations):
     """The SDK bound to one access token and, for accounting calls, one tenant.
 
-    Not thread-safe (neither is the SDK): build one per job. ``access_token`` may be a string or
-    a callable returning one, so that the caller can refresh it under its own lock.
+    Not thread-safe (neither is the SDK): build one per job, and reuse it for every call of
+    that job, so its HTTP connections are reused too. ``access_token`` may be a string or a
+    callable returning one, so that the caller can refresh it under its own lock. ``admit``
+    returns a context manager around each accounting call that may refuse it (the rate
+    governor) and is told the answer's status and rate headers through ``record``.
     """
 
     def __init__(self, api_url, access_token, tenant_id=None, timeout=DEFAULT_TIMEOUT,
-                 on_response=None):
+                 on_response=None, admit=_admit_always):
         self.api_url = api_url.rstrip('/')
         self.tenant_id = tenant_id
         self.timeout = timeout
         self.on_response = on_response
+        self.admit = admit
+        self._slot = None
         self._access_token = access_token
         self.last_rate = RateLimits()
         configuration = Configuration(oauth2_token=OAuth2Token())
@@ -115,20 +126,27 @@ class XeroApi:
             args = (self.tenant_id, *args)
         kwargs.setdefault('_request_timeout', self.timeout)
         kwargs['_return_http_data_only'] = False
-        try:
-            data, status, headers = fn(*args, **kwargs)
-        except HTTPStatusException as e:
-            raise self._translate(e, method) from None
-        except ApiException as e:
-            raise XeroRetryableError(f'Xero call {method} failed: {e.reason}') from None
-        except (urllib3.exceptions.HTTPError, OSError) as e:
-            # Timeouts, resets, refused connections: the request may or may not have landed.
-            raise XeroRetryableError(f'Xero call {method} got no answer: {type(e).__name__}') from None
-        self._record(headers, status)
+        with self.admit() if api == 'accounting' else nullcontext() as slot:
+            self._slot = slot
+            try:
+                data, status, headers = fn(*args, **kwargs)
+            except HTTPStatusException as e:
+                raise self._translate(e, method) from None
+            except ApiException as e:
+                raise XeroRetryableError(f'Xero call {method} failed: {e.reason}') from None
+            except (urllib3.exceptions.HTTPError, OSError) as e:
+                # Timeouts, resets, refused connections: the request may or may not have landed.
+                raise XeroRetryableError(f'Xero call {method} got no answer: {type(e).__name__}') from None
+            else:
+                self._record(headers, status)
+            finally:
+                self._slot = None
         return XeroResult(data=data, status=status, rate=self.last_rate)
 
     def _record(self, headers, status):
         self.last_rate = RateLimits.from_headers(headers)
+        if self._slot is not None:
+            self._slot.record(status, self.last_rate)
         if self.on_response:
             self.on_response(status, self.last_rate)
 
