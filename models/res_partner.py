@@ -1,4 +1,11 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .xero_link_mixin import SYNC_STATES
+
+# What the Xero contact holds of a partner: changing one sends the contact again.
+XERO_SYNCED_FIELDS = ('name', 'email', 'phone', 'vat', 'street', 'street2', 'city', 'zip',
+                      'state_id', 'country_id', 'is_company')
 
 
 class ResPartner(models.Model):
@@ -6,3 +13,65 @@ class ResPartner(models.Model):
 
     xero_link_ids = fields.One2many('xero.partner.link', 'partner_id', string='Xero links',
                                     groups='xero_integration.group_xero_user')
+    xero_state = fields.Selection(SYNC_STATES + [('none', 'Not in Xero')], string='Xero',
+                                  compute='_compute_xero_state', search='_search_xero_state',
+                                  groups='xero_integration.group_xero_user')
+    xero_error = fields.Text(string='Xero error', compute='_compute_xero_state',
+                             groups='xero_integration.group_xero_user')
+
+    @api.depends('xero_link_ids.sync_state', 'xero_link_ids.last_error')
+    def _compute_xero_state(self):
+        for partner in self:
+            links = partner.sudo().commercial_partner_id.xero_link_ids.filtered('organisation_id')
+            partner.xero_state = next((s for s in ('error', 'in_flight', 'pending', 'skipped', 'synced')
+                                       if s in links.mapped('sync_state')), 'none')
+            partner.xero_error = '\n'.join(e for e in links.mapped('last_error') if e) or False
+
+    def _search_xero_state(self, operator, value):
+        if operator not in ('=', 'in'):
+            raise UserError(_('Unsupported search on the Xero status.'))
+        values = [value] if operator == '=' else list(value)
+        domain = [('xero_link_ids', 'any', [('organisation_id', '!=', False),
+                                            ('sync_state', 'in', [v for v in values if v != 'none'])])]
+        if 'none' in values:
+            domain = ['|', ('xero_link_ids', '=', False)] + domain
+        return domain
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(field in vals for field in XERO_SYNCED_FIELDS):
+            links = self.sudo().commercial_partner_id.xero_link_ids.filtered(
+                lambda l: l.organisation_id and l.sync_state in ('synced', 'error', 'skipped'))
+            if links._mark_pending():
+                links._trigger_push()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_xero(self):
+        linked = self.sudo().xero_link_ids.filtered('xero_id')
+        if linked:
+            raise UserError(_('%s is a contact in Xero: archive it instead.', linked[0].partner_id.display_name))
+
+    def action_xero_sync(self):
+        """Queue the commercial partners for every organisation their company is connected to."""
+        if not self.env.user.has_group('xero_integration.group_xero_user'):
+            raise UserError(_('Only Xero users can send contacts to Xero.'))
+        self.check_access('read')
+        Link = self.env['xero.partner.link'].sudo()
+        links = Link
+        for partner in self.commercial_partner_id:
+            companies = partner.company_id or self.env.companies
+            for org in self.env['xero.organisation'].sudo().search([('company_id', 'in', companies.ids),
+                                                                     ('state', '=', 'connected')]):
+                link = Link._ensure_links(org, partner)
+                links |= link if link.sync_state == 'pending' else link._mark_pending()
+        if links:
+            links._trigger_push()
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'message': _('%s contact link(s) queued for Xero.', len(links)),
+                           'type': 'info', 'sticky': False}}
+
+    def action_xero_retry(self):
+        self.sudo().commercial_partner_id.xero_link_ids.filtered(
+            lambda l: l.organisation_id and l.sync_state == 'error').action_retry()
+        return True

@@ -1,25 +1,204 @@
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..xero_mappers.keys import new_idempotency_key
+
+# Retries after an unknown outcome or a server error wait longer each time, up to a few hours.
+BACKOFF_MINUTES = (1, 5, 15, 60, 180)
+# A request still unanswered after this long has surely ended (read timeout: 60 s); until then
+# no other worker claims its links.
+IN_FLIGHT_GRACE = timedelta(minutes=3)
+
+SYNC_STATES = [
+    ('pending', 'To sync'),
+    ('in_flight', 'Sending'),
+    ('synced', 'Synced'),
+    ('error', 'Error'),
+    ('skipped', 'Not sent'),
+]
 
 
 class XeroLinkMixin(models.AbstractModel):
-    """The Xero side of one Odoo record in one organisation.
+    """The Xero side of one Odoo record in one organisation, and its place in the outbox.
 
-    Concrete links add a required Many2one to their Odoo record and two unique constraints:
-    one link per (organisation, record) and one per (organisation, Xero id). Links outlive a
-    disconnection, so reconnecting resumes instead of creating everything again in Xero.
-    Links made before organisations existed have none; the migration wizard assigns one.
+    Concrete links add a required Many2one to their Odoo record (``_xero_record_field``), the
+    partial unique indexes (one link per organisation and record, one per organisation and
+    Xero id, and the same for legacy links without an organisation), and the engine's hooks:
+    ``_xero_kind``, ``_xero_payloads``, ``_xero_find`` and ``_xero_bind_extra``.
+
+    Links outlive a disconnection, so reconnecting resumes instead of creating everything again
+    in Xero. Links made before organisations existed have none; no sync touches them until the
+    migration wizard assigns one.
+
+    The Idempotency-Key of the change being sent is made when the change is queued and kept
+    until Xero has answered for it: retries of the same change reuse it. It is never derived
+    from the content, since content can come back to an earlier state (A→B→A) and would then
+    replay an old answer. Xero keeps keys only about 6 minutes, so a link whose request may
+    have reached Xero (``maybe_sent``) is looked up in Xero before it is sent again.
     """
     _name = 'xero.link.mixin'
     _description = 'Xero link'
+    _xero_record_field = None
 
-    organisation_id = fields.Many2one('xero.organisation', index=True, ondelete='restrict')
+    organisation_id = fields.Many2one('xero.organisation', index=True, ondelete='restrict', readonly=True)
     company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
-    xero_id = fields.Char(string='Xero ID', index=True, copy=False)
-    sync_state = fields.Selection([
-        ('pending', 'To sync'),
-        ('synced', 'Synced'),
-        ('error', 'Error'),
-    ], default='pending', required=True, index=True, copy=False)
-    last_error = fields.Text(copy=False)
-    last_sync_date = fields.Datetime(copy=False)
-    pushed_hash = fields.Char(copy=False, help='Hash of the payload last accepted by Xero.')
+    xero_id = fields.Char(string='Xero ID', index=True, copy=False, readonly=True)
+    xero_number = fields.Char(string='Xero number', copy=False, readonly=True)
+    xero_status = fields.Char(string='Xero status', copy=False, readonly=True)
+    xero_updated_date = fields.Datetime(string='Updated in Xero', copy=False, readonly=True)
+    sync_state = fields.Selection(SYNC_STATES, default='pending', required=True, index=True,
+                                  copy=False, readonly=True)
+    last_error = fields.Text(copy=False, readonly=True)
+    attempt_count = fields.Integer(copy=False, readonly=True)
+    next_attempt_date = fields.Datetime(copy=False, readonly=True)
+    last_sync_date = fields.Datetime(copy=False, readonly=True)
+    pushed_hash = fields.Char(copy=False, readonly=True, help='Hash of the payload last accepted by Xero.')
+    idempotency_key = fields.Char(copy=False, readonly=True,
+                                  help='Idempotency-Key of the change waiting to be sent.')
+    maybe_sent = fields.Boolean(copy=False, readonly=True,
+                                help='A request for this change may have reached Xero: look it up first.')
+    waiting_dependency = fields.Boolean(copy=False, readonly=True,
+                                        help='Held until a record it needs is in Xero.')
+
+    # --- the outbox ---------------------------------------------------------------------------
+
+    def _mark_pending(self):
+        """Queue a new change: a fresh key, a fresh attempt count. Whether an earlier request
+        may have landed (``maybe_sent``) is kept: the look-up still has to happen."""
+        links = self.filtered('organisation_id')
+        for link in links:
+            link.sudo().write({
+                'sync_state': 'pending', 'idempotency_key': new_idempotency_key(link._xero_kind()),
+                'attempt_count': 0, 'next_attempt_date': False, 'last_error': False,
+                'waiting_dependency': False,
+            })
+        return links
+
+    @api.model
+    def _ensure_links(self, organisation, records):
+        """The links of ``records`` in ``organisation``, created when missing."""
+        field_name = self._xero_record_field
+        existing = self.sudo().search([('organisation_id', '=', organisation.id),
+                                       (field_name, 'in', records.ids)])
+        missing = records - existing[field_name]
+        created = self.sudo().create([{'organisation_id': organisation.id, field_name: record.id,
+                                       'sync_state': 'pending'} for record in missing])
+        created._mark_pending()
+        return existing | created
+
+    @api.model
+    def _trigger_push(self):
+        self.env.ref('xero_integration.ir_cron_xero_push')._trigger()
+
+    def action_retry(self):
+        """Send again, with a fresh key: the record was refused, or waits for a retry."""
+        self._check_can_sync()
+        self.filtered(lambda l: l.sync_state in ('error', 'skipped', 'pending', 'synced'))._mark_pending()
+        self._trigger_push()
+        return True
+
+    def _check_can_sync(self):
+        if not self.env.user.has_group('xero_integration.group_xero_user'):
+            raise UserError(_('Only Xero users can send records to Xero.'))
+        self.check_access('read')
+
+    # --- what the engine records --------------------------------------------------------------
+
+    def _xero_kind(self):
+        raise NotImplementedError
+
+    def _record_refusal(self, message, state='error'):
+        """Xero (or the addon, before sending) refused this change for a reason a person must
+        fix: no retry until the record changes or someone presses Retry."""
+        self.write({'sync_state': state, 'last_error': message, 'maybe_sent': False,
+                    'idempotency_key': False, 'next_attempt_date': False})
+
+    def _record_retry(self, message, unknown_outcome):
+        """The request failed in a way a later attempt may fix (timeout, 5xx, network)."""
+        for link in self:
+            attempts = link.attempt_count + 1
+            delay = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
+            link.write({
+                'sync_state': 'in_flight' if (unknown_outcome or link.maybe_sent) else 'pending',
+                'maybe_sent': unknown_outcome or link.maybe_sent,
+                'attempt_count': attempts, 'last_error': message,
+                'next_attempt_date': fields.Datetime.now() + timedelta(minutes=delay),
+            })
+
+    def _record_postponed(self, until, message):
+        """Not sent at all (rate limit, parked organisation): back in the queue, not failed."""
+        for link in self:
+            link.write({'sync_state': 'in_flight' if link.maybe_sent else 'pending',
+                        'next_attempt_date': until, 'last_error': message})
+
+    def _record_bound(self, element, digest):
+        """Xero holds this record now: keep its id, number and status."""
+        self.ensure_one()
+        self.write({
+            'xero_id': element.xero_id,
+            'xero_number': element.number or self.xero_number,
+            'xero_status': element.status,
+            'xero_updated_date': element.updated and element.updated.replace(tzinfo=None),
+            'sync_state': 'synced', 'pushed_hash': digest, 'last_error': False,
+            'idempotency_key': False, 'maybe_sent': False, 'attempt_count': 0,
+            'next_attempt_date': False, 'last_sync_date': fields.Datetime.now(),
+            'waiting_dependency': False,
+        })
+
+    # --- screens ------------------------------------------------------------------------------
+
+    def _xero_url(self):
+        return False
+
+    def action_open_in_xero(self):
+        self.ensure_one()
+        url = self._xero_url()
+        if not url:
+            raise UserError(_('This record is not in Xero yet.'))
+        return {'type': 'ir.actions.act_url', 'url': url, 'target': 'new'}
+
+    # --- the engine's hooks (see xero.sync.engine) -----------------------------------------------
+
+    def _xero_new_key(self):
+        return new_idempotency_key(self._xero_kind())
+
+    def _xero_dependencies(self):
+        """{link model: links} that must be in Xero before these links are sent."""
+        return {}
+
+    def _xero_missing_dependencies(self):
+        """Why this link cannot be sent yet (a dependency Xero refused), or None."""
+        return None
+
+    def _xero_payloads(self):
+        """[(link, payload)] for the links that can be sent; the others are marked with the
+        reason (a missing mapping, a refused value) and left out."""
+        raise NotImplementedError
+
+    def _xero_match_key(self, payload):
+        """What Xero echoes of this payload, to find its element in the answer."""
+        raise NotImplementedError
+
+    def _xero_match_key_of_element(self, element):
+        return element.number
+
+    def _xero_find(self, organisation, kind, chunk):
+        """{link id: Element} for the (link, payload) pairs of ``chunk`` found in Xero."""
+        payloads = {self._xero_match_key(payload): link for link, payload in chunk}
+        elements = organisation._call('find', kind, numbers=[k for k in payloads if k], api='ops')
+        return {payloads[el.number].id: el for el in elements if el.number in payloads}
+
+    def _xero_bind_extra(self, element, payload):
+        """What a kind keeps besides the id, number and status."""
+
+    def _xero_handle_refusal(self, element, payload):
+        """A kind's own answer to a refusal (e.g. a contact name that is taken)."""
+        self._xero_note_refused()
+
+    def _xero_note_sent(self, element):
+        """Tell the record's chatter that it reached Xero."""
+
+    def _xero_note_refused(self):
+        """Tell the record's chatter why Xero refused it."""

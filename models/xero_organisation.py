@@ -1,20 +1,21 @@
 import logging
-from datetime import timedelta
+import weakref
+
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo import sql_db
 from odoo.tools import SQL
 
 from ..const import CONNECT_ROUTE, HOST_PARAMS
 from ..xero_client import XeroApi, XeroAuthError, XeroError, XeroTokenExpired, jwt_claims
+from ..xero_client.governor import Governor, Limits
 
 _logger = logging.getLogger(__name__)
 
-# Writing the last-call time on every request would make concurrent workers fight over this row.
-LAST_CALL_RESOLUTION = timedelta(minutes=1)
-# (dbname, organisation id) -> when this process last wrote last_call_date: the caller's snapshot
-# does not see what the side transaction committed.
-_LAST_CALL_WRITTEN = {}
+# cursor -> {(organisation, token, host): XeroApi}: one client per organisation and job.
+_CLIENTS = weakref.WeakKeyDictionary()
 
 
 class XeroOrganisation(models.Model):
@@ -43,7 +44,6 @@ class XeroOrganisation(models.Model):
     country_code = fields.Char(readonly=True)
     short_code = fields.Char(readonly=True)
     connected_date = fields.Datetime(readonly=True, copy=False)
-    last_call_date = fields.Datetime(string='Last successful call', readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
     last_error_date = fields.Datetime(readonly=True, copy=False)
 
@@ -122,7 +122,6 @@ class XeroOrganisation(models.Model):
                 'state': 'connected',
                 'active': True,
                 'connected_date': fields.Datetime.now(),
-                'last_call_date': fields.Datetime.now(),
                 'last_error': False,
                 'last_error_date': False,
             }
@@ -158,39 +157,72 @@ class XeroOrganisation(models.Model):
     # --- calling Xero ---------------------------------------------------------------------
 
     def _api(self, api_token_only=False):
-        """A client bound to this organisation, with a token refreshed on demand."""
+        """A client bound to this organisation, with a token refreshed on demand.
+
+        One client per organisation and cursor, i.e. per job: its HTTP connections are reused
+        across the job's calls. Accounting calls go through the organisation's rate governor.
+        """
         self.ensure_one()
         token = self.sudo().token_id
         if self.state != 'connected' or not token:
             raise UserError(_('The Xero organisation "%s" is not connected. Connect it again from '
                               'Xero > Organisations.', self.name))
-        return XeroApi(self._host('api_url'), token._get_access_token,
-                       tenant_id=None if api_token_only else self.tenant_id)
+        if api_token_only:
+            return XeroApi(self._host('api_url'), token._get_access_token)
+        clients = _CLIENTS.setdefault(self.env.cr, {})
+        key = (self.id, token.id, self._host('api_url'))
+        if key not in clients:
+            clients[key] = XeroApi(self._host('api_url'), token._get_access_token,
+                                   tenant_id=self.tenant_id, admit=self._governor().call)
+        return clients[key]
+
+    def _governor(self):
+        return Governor(self._budget_cursor, self.id, limits=self._rate_limits())
+
+    def _budget_cursor(self):
+        """A cursor on a connection of its own, committed at once, for the call budget.
+
+        Not ``registry.cursor()``: in Odoo's test mode that shares the test's transaction, and
+        the budget must be shared by every worker, tests' threads included, as it is in
+        production.
+        """
+        cr = sql_db.db_connect(self.env.cr.dbname).cursor()
+        # Counters that every worker increments: each statement must see the others' commits
+        # (under Odoo's default REPEATABLE READ the second worker would fail to serialize).
+        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        return cr
+
+    def _rate_limits(self):
+        icp = self.env['ir.config_parameter'].sudo()
+        return Limits(day=int(icp.get_param('xero_integration.daily_call_limit') or 5000))
 
     def _call(self, method, *args, api='accounting', **kwargs):
-        """Call Xero for this organisation; keeps the status and the last-call time true."""
+        """Call Xero for this organisation; keeps the status true.
+
+        ``api`` is 'accounting' or 'identity' for an SDK method, or 'ops' for one of the
+        client's typed operations (``save``, ``find``). The last-call time and the budgets are
+        the governor's business, kept in a row of their own (``xero.organisation.runtime``).
+        """
         self.ensure_one()
         client = self._api()
+
+        def once():
+            if api == 'ops':
+                return getattr(client, method)(*args, **kwargs)
+            return client.call(api, method, *args, **kwargs)
         try:
             try:
-                result = client.call(api, method, *args, **kwargs)
+                return once()
             except XeroTokenExpired:
                 # Xero can drop an access token before its expiry: refresh once, try once more.
                 # The first request was refused, so sending it again cannot duplicate anything.
                 self.sudo().token_id._get_access_token(force_refresh=True)
-                result = client.call(api, method, *args, **kwargs)
+                return once()
         except XeroAuthError as e:
             # A lost grant concerns every organisation authorised with it; a 403 only this one.
             orgs = self.sudo().token_id.organisation_ids if getattr(e, 'grant_lost', False) else self
             orgs._set_needs_reconnect(str(e))
             raise
-        now = fields.Datetime.now()
-        key = (self.env.cr.dbname, self.id)
-        last = _LAST_CALL_WRITTEN.get(key) or self.last_call_date
-        if not last or now - last > LAST_CALL_RESOLUTION:
-            _LAST_CALL_WRITTEN[key] = now
-            self._in_own_transaction(lambda orgs: orgs.write({'last_call_date': now}), fallback=False)
-        return result
 
     # --- losing the connection ------------------------------------------------------------
 

@@ -1,15 +1,102 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+
+from ..xero_mappers.contact import contact_payload, same_party
+
+NAME_TAKEN = 'contact name'  # "The contact name X is already assigned to another contact..."
 
 
 class XeroPartnerLink(models.Model):
-    """An Odoo contact and its Xero Contact in one organisation."""
+    """An Odoo contact and its Xero Contact in one organisation.
+
+    The commercial partner (the company, or a person on their own) is the Xero contact; its
+    ContactNumber is a stable reference unique to this database, which is what Odoo finds it
+    by in Xero.
+    """
     _name = 'xero.partner.link'
     _inherit = ['xero.link.mixin']
     _description = 'Xero contact link'
+    _xero_record_field = 'partner_id'
 
-    partner_id = fields.Many2one('res.partner', required=True, index=True, ondelete='cascade')
+    partner_id = fields.Many2one('res.partner', required=True, index=True, ondelete='cascade',
+                                 readonly=True)
+    name_suffix = fields.Char(readonly=True, copy=False,
+                              help='Added to the name in Xero, where another contact has the same name.')
 
-    _organisation_partner_uniq = models.Constraint(
-        'UNIQUE (organisation_id, partner_id)', 'A contact links to one Xero contact per organisation.')
-    _organisation_xero_uniq = models.Constraint(
-        'UNIQUE (organisation_id, xero_id)', 'A Xero contact links to one Odoo contact per organisation.')
+    _organisation_partner_uniq = models.UniqueIndex(
+        '(organisation_id, partner_id) WHERE organisation_id IS NOT NULL',
+        'A contact links to one Xero contact per organisation.')
+    _organisation_xero_uniq = models.UniqueIndex(
+        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
+        'A Xero contact links to one Odoo contact per organisation.')
+    _legacy_partner_uniq = models.UniqueIndex(
+        '(partner_id) WHERE organisation_id IS NULL', 'A contact has one legacy Xero link.')
+    _legacy_xero_uniq = models.UniqueIndex(
+        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
+        'A Xero contact has one legacy link.')
+
+    def _xero_kind(self):
+        return 'contacts'
+
+    def _xero_url(self):
+        return self.xero_id and f'https://go.xero.com/Contacts/View/{self.xero_id}'
+
+    @api.model
+    def _contact_number(self, partner):
+        """Stable and unique per database: the partner's id under the database's own prefix."""
+        uuid = self.env['ir.config_parameter'].sudo().get_param('database.uuid', '')
+        return f'ODOO-{uuid[:8]}-{partner.id}'
+
+    def _partner_values(self):
+        partner = self.partner_id
+        return {
+            'name': partner.name or partner.display_name, 'is_company': partner.is_company,
+            'email': partner.email, 'phone': partner.phone, 'vat': partner.vat,
+            'ref': self._contact_number(partner), 'street': partner.street,
+            'street2': partner.street2, 'city': partner.city, 'state': partner.state_id.name,
+            'zip': partner.zip, 'country_code': partner.country_id.code,
+            'xero_id': self.xero_id, 'name_suffix': self.name_suffix,
+        }
+
+    def _xero_payloads(self):
+        return [(link, contact_payload(link._partner_values())) for link in self]
+
+    def _xero_match_key(self, payload):
+        return payload.get('contact_number')
+
+    def _xero_handle_refusal(self, element, payload):
+        """A name another Xero contact has: the same party is linked, another one gets a name
+        of its own, and the partner's chatter says so."""
+        if not any(NAME_TAKEN in message for message in element.errors):
+            return self._xero_note_refused()
+        organisation = self.organisation_id
+        name = payload['name']
+        found = organisation._call('find', 'contacts', where=f'Name=="{name.replace(chr(34), "")}"',
+                                   api='ops')
+        ours = {'email': payload.get('email_address'), 'tax_number': payload.get('tax_number')}
+        twin = next((el for el in found if same_party(ours, el.echo)), None)
+        if twin and not self.search_count([('organisation_id', '=', organisation.id),
+                                            ('xero_id', '=', twin.xero_id)]):
+            self.sudo().write({'xero_id': twin.xero_id, 'xero_status': twin.status})
+            self._mark_pending()  # send Odoo's details (and ContactNumber) to the contact found
+            self.partner_id.message_post(body=_(
+                'Xero already had a contact named "%(name)s" with the same email or tax number: '
+                'linked to it in %(org)s.', name=name, org=organisation.name))
+            return
+        # The partner's own reference reads better than the ContactNumber, which stays hidden.
+        self.sudo().name_suffix = ' (%s)' % (self.partner_id.ref or self.partner_id.id)
+        self._mark_pending()
+        self.partner_id.message_post(body=_(
+            'Another contact in %(org)s is already named "%(name)s": this one goes to Xero as '
+            '"%(new)s".', org=organisation.name, name=name,
+            new=contact_payload(self._partner_values())['name']))
+
+    def _xero_bind_extra(self, element, payload):
+        """Documents held for this contact can go now."""
+        self.env['xero.move.link'].sudo().search([
+            ('organisation_id', '=', self.organisation_id.id), ('waiting_dependency', '=', True),
+            ('move_id.commercial_partner_id', '=', self.partner_id.id)])._mark_pending()
+
+    def _xero_note_refused(self):
+        for link in self:
+            link.partner_id.message_post(body=_('Xero refused this contact in %(org)s: %(error)s',
+                                                org=link.organisation_id.name, error=link.last_error))

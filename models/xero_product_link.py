@@ -1,33 +1,15 @@
-import hashlib
-import json
 import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import split_every
 
-from ..xero_client import XeroError, XeroValidationError, to_sdk
+from ..xero_mappers.keys import payload_hash
 
 _logger = logging.getLogger(__name__)
 
-# About 50 elements per request is Xero's practical ceiling (XERO_API.md §2).
-ITEM_BATCH_SIZE = 50
 ITEM_CODE_MAX = 30
 ITEM_NAME_MAX = 50
 ITEM_DESCRIPTION_MAX = 4000
-
-
-def payload_hash(payload):
-    """What the item says, not how it is addressed: the ItemID is added after the first push."""
-    content = {k: v for k, v in payload.items() if k != 'item_id'}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def idempotency_key(tenant_id, payloads):
-    """Same tenant and same elements give the same key, so a retried request cannot land twice.
-    75 characters, under Xero's 128."""
-    digest = hashlib.sha256(json.dumps([tenant_id, payloads], sort_keys=True, default=str).encode())
-    return 'odoo-items-' + digest.hexdigest()
 
 
 class XeroProductLink(models.Model):
@@ -36,15 +18,30 @@ class XeroProductLink(models.Model):
     _inherit = ['xero.link.mixin']
     _description = 'Xero item link'
     _order = 'organisation_id, product_id'
+    _xero_record_field = 'product_id'
 
-    product_id = fields.Many2one('product.product', required=True, index=True, ondelete='cascade')
+    product_id = fields.Many2one('product.product', required=True, index=True, ondelete='cascade',
+                                 readonly=True)
     code = fields.Char(string='Item code', readonly=True, copy=False,
                        help='The Xero item code last accepted for this product.')
 
-    _organisation_product_uniq = models.Constraint(
-        'UNIQUE (organisation_id, product_id)', 'A product links to one Xero item per organisation.')
-    _organisation_xero_uniq = models.Constraint(
-        'UNIQUE (organisation_id, xero_id)', 'A Xero item links to one Odoo product per organisation.')
+    _organisation_product_uniq = models.UniqueIndex(
+        '(organisation_id, product_id) WHERE organisation_id IS NOT NULL',
+        'A product links to one Xero item per organisation.')
+    _organisation_xero_uniq = models.UniqueIndex(
+        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
+        'A Xero item links to one Odoo product per organisation.')
+    _legacy_product_uniq = models.UniqueIndex(
+        '(product_id) WHERE organisation_id IS NULL', 'A product has one legacy Xero link.')
+    _legacy_xero_uniq = models.UniqueIndex(
+        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
+        'A Xero item has one legacy link.')
+
+    def _xero_kind(self):
+        return 'items'
+
+    def _xero_match_key(self, payload):
+        return payload.get('code')
 
     # --- push ---------------------------------------------------------------------------------
 
@@ -58,23 +55,54 @@ class XeroProductLink(models.Model):
 
     @api.model
     def _push_items(self, organisation, products=None):
-        """Send new and changed products to Xero as items; return the links that were sent or
-        refused before sending.
+        """Queue new and changed products as Xero items and send them through the engine; return
+        the links that were sent or refused.
 
         Elements Xero refuses keep their reason on the link and go again on the next push; the
         rest of their batch lands. Unchanged, already synced products are not sent again.
         """
+        links = self._queue_items(organisation, products)
+        self.env['xero.sync.engine'].with_context(xero_no_commit=True)._push_now(organisation, links)
+        return links
+
+    @api.model
+    def _queue_items(self, organisation, products=None):
+        """Mark the links of products whose item differs from what Xero accepted."""
         organisation._check_sync_items()
         if products is None:
             products = self._products_to_push(organisation)
-        links = self._links_for(organisation, products)
-        # Codes Xero already holds for other products; the products pushed now claim theirs below.
-        codes_taken = {link.code: link.product_id for link in self.search([
+        links = self.sudo()._ensure_links(organisation, products).sorted(lambda link: link.product_id.id)
+        changed = self.browse()
+        for link in links.filtered(lambda l: l.sync_state in ('synced', 'error')):
+            try:
+                digest = payload_hash(link._item_payload(organisation))
+            except UserError:
+                digest = None
+            if link.sync_state == 'error' or digest != link.pushed_hash:
+                changed |= link
+        changed._mark_pending()
+        return links
+
+    @api.model
+    def _cron_push_items(self):
+        """Queue every organisation's changed products, then let the engine send them,
+        committing per batch."""
+        organisations = self.env['xero.organisation'].search(
+            [('state', '=', 'connected'), ('sync_items', '=', True)])
+        engine = self.env['xero.sync.engine']
+        for organisation in organisations:
+            self._queue_items(organisation)
+            engine._commit(0)
+            engine._push_organisation(organisation, models_=(self._name,))
+
+    def _xero_payloads(self):
+        """Item payloads; a product without a usable, unique code is refused before sending."""
+        prepared = []
+        organisation = self.organisation_id
+        codes_taken = {link.code: link.product_id for link in self.sudo().search([
             ('organisation_id', '=', organisation.id), ('code', '!=', False),
-            ('product_id', 'not in', products.ids)])}
-        to_send = []
-        refused = self.browse()
-        for link in links:
+            ('product_id', 'not in', self.product_id.ids)])}
+        for link in self:
             try:
                 payload = link._item_payload(organisation)
                 owner = codes_taken.setdefault(payload['code'], link.product_id)
@@ -83,82 +111,13 @@ class XeroProductLink(models.Model):
                                       "Xero item codes are unique.",
                                       code=payload['code'], other=owner.display_name))
             except UserError as e:
-                link._record_error(str(e))
-                refused |= link
+                link._record_refusal(str(e))
                 continue
-            digest = payload_hash(payload)
-            if link.sync_state == 'synced' and link.pushed_hash == digest:
-                continue
-            to_send.append((link, payload, digest))
-        sent = self.browse()
-        for batch in split_every(ITEM_BATCH_SIZE, to_send, piece_maker=list):
-            batch_links, go_on = self._send_batch(organisation, batch)
-            sent |= batch_links
-            if not go_on:
-                break
-        return refused | sent
+            prepared.append((link, payload))
+        return prepared
 
-    @api.model
-    def _cron_push_items(self):
-        """Push every organisation that syncs items, committing after each one.
-
-        A crash after Xero accepted a batch loses nothing: the next run sends the same payloads
-        with the same Idempotency-Keys, and Xero answers as it did the first time.
-        """
-        organisations = self.env['xero.organisation'].search(
-            [('state', '=', 'connected'), ('sync_items', '=', True)])
-        cron = self.env['ir.cron']
-        cron._commit_progress(remaining=len(organisations))
-        for organisation in organisations:
-            self._push_items(organisation)
-            if not cron._commit_progress(1):
-                break
-
-    @api.model
-    def _links_for(self, organisation, products):
-        existing = self.search([('organisation_id', '=', organisation.id),
-                                ('product_id', 'in', products.ids)])
-        missing = products - existing.product_id
-        links = existing | self.create([{'organisation_id': organisation.id, 'product_id': p.id}
-                                        for p in missing])
-        # A stable order gives a retried batch the same payload, hence the same Idempotency-Key.
-        return links.sorted(lambda link: link.product_id.id)
-
-    @api.model
-    def _send_batch(self, organisation, batch):
-        """Send one batch; return its links and whether the next batch may follow."""
-        payloads = [payload for _link, payload, _digest in batch]
-        links = self.browse([link.id for link, _payload, _digest in batch])
-        try:
-            result = organisation._call(
-                'update_or_create_items', to_sdk('Items', {'items': payloads}),
-                summarize_errors=False, unitdp=4,
-                idempotency_key=idempotency_key(organisation.tenant_id, payloads))
-        except XeroValidationError as e:
-            # The whole request was refused: each element gets its own messages when Xero gave them.
-            for index, link in enumerate(links):
-                messages = e.elements[index] if index < len(e.elements) else []
-                link._record_error('\n'.join(messages) or e.message)
-            return links, True
-        except XeroError as e:
-            # No answer, a rate limit, a lost authorisation: nothing is known to have landed, and
-            # the next batch would fare no better. These links go again on the next push.
-            _logger.warning('Xero organisation %s: items not pushed (%s)', organisation.id, e.message)
-            links._record_error(e.message, state='pending')
-            return links, False
-        items = result.data.items or []
-        now = fields.Datetime.now()
-        for (link, payload, digest), item in zip(batch, items):
-            errors = [v.message for v in item.validation_errors or [] if v.message]
-            if errors or item.status_attribute_string == 'ERROR' or not item.item_id:
-                link._record_error('\n'.join(errors) or _('Xero refused the item without saying why.'))
-                continue
-            link.write({'xero_id': str(item.item_id), 'code': payload['code'], 'sync_state': 'synced',
-                        'pushed_hash': digest, 'last_error': False, 'last_sync_date': now})
-        return links, True
-
-    def _record_error(self, message, state='error'):
-        self.write({'sync_state': state, 'last_error': message})
+    def _xero_bind_extra(self, element, payload):
+        self.code = payload['code']
 
     def _item_payload(self, organisation):
         """The Xero Item for this link's product, as plain SDK values (snake_case)."""
@@ -232,8 +191,8 @@ class XeroProductLink(models.Model):
             if not link:
                 link = links.filtered(lambda known: known.product_id == product) or self.create(
                     {'organisation_id': organisation.id, 'product_id': product.id})
-            link.write({'xero_id': str(item.item_id), 'code': item.code, 'sync_state': 'synced',
-                        'last_error': False, 'last_sync_date': now})
+            link.sudo().write({'xero_id': str(item.item_id), 'code': item.code, 'sync_state': 'synced',
+                               'last_error': False, 'last_sync_date': now, 'idempotency_key': False})
             # What Odoo would push now is what Xero has: no need to send it back.
             try:
                 link.pushed_hash = payload_hash(link._item_payload(organisation))

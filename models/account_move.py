@@ -1,0 +1,124 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .xero_link_mixin import SYNC_STATES
+from .xero_move_link import XERO_TYPES
+
+# Fields of a posted document that Xero holds too: changing one sends the document again.
+XERO_SYNCED_FIELDS = ('partner_id', 'ref', 'invoice_date', 'invoice_date_due', 'payment_reference',
+                      'currency_id')
+
+
+class AccountMove(models.Model):
+    _inherit = 'account.move'
+
+    xero_link_ids = fields.One2many('xero.move.link', 'move_id', string='Xero',
+                                    groups='xero_integration.group_xero_user')
+    xero_state = fields.Selection(SYNC_STATES + [('none', 'Not in Xero')], string='Xero',
+                                  compute='_compute_xero_state', search='_search_xero_state',
+                                  groups='xero_integration.group_xero_user')
+    xero_number = fields.Char(compute='_compute_xero_state', groups='xero_integration.group_xero_user')
+    xero_error = fields.Text(string='Xero error', compute='_compute_xero_state',
+                             groups='xero_integration.group_xero_user')
+
+    @api.depends('xero_link_ids.sync_state', 'xero_link_ids.last_error', 'state', 'company_id')
+    def _compute_xero_state(self):
+        for move in self:
+            links = move.sudo().xero_link_ids.filtered('organisation_id')
+            worst = next((s for s in ('error', 'in_flight', 'pending', 'skipped', 'synced')
+                          if s in links.mapped('sync_state')), 'none')
+            move.xero_state = worst
+            move.xero_number = ', '.join(n for n in links.mapped('xero_number') if n)
+            reason = '\n'.join(e for e in links.mapped('last_error') if e)
+            if not links and move.state == 'posted' and move.move_type in XERO_TYPES:
+                reason = self.env['xero.organisation']._route(move.company_id, move.journal_id)[1]
+            move.xero_error = reason or False
+
+    def _search_xero_state(self, operator, value):
+        if operator not in ('=', 'in'):
+            raise UserError(_('Unsupported search on the Xero status.'))
+        values = [value] if operator == '=' else list(value)
+        domain = [('xero_link_ids', 'any', [('organisation_id', '!=', False),
+                                            ('sync_state', 'in', [v for v in values if v != 'none'])])]
+        if 'none' in values:
+            domain = ['|', ('xero_link_ids', '=', False)] + domain
+        return domain
+
+    # --- the outbox ---------------------------------------------------------------------------
+
+    def _xero_queue(self):
+        """Create or mark the links of documents that go to Xero; return them."""
+        links = self.env['xero.move.link'].sudo()
+        for move in self.filtered(lambda m: m.move_type in XERO_TYPES and m.state in ('posted', 'cancel')):
+            org, _reason = self.env['xero.organisation']._route(move.company_id, move.journal_id)
+            existing = move.sudo().xero_link_ids.filtered('organisation_id')
+            if move.state == 'cancel':
+                # Only what Xero holds needs voiding; a link never synced has nothing to undo.
+                links |= existing.filtered('xero_id')._mark_pending()
+                continue
+            if existing:
+                links |= existing._mark_pending()
+            elif org:
+                links |= links._ensure_links(org, move)
+        # The contacts go in the outbox with their documents, in the user's transaction: two
+        # workers creating the same contact's link during a push would collide.
+        for link in links:
+            partner = link.move_id.commercial_partner_id
+            if partner and link.organisation_id:
+                self.env['xero.partner.link'].sudo()._ensure_links(link.organisation_id, partner)
+        if links:
+            links._trigger_push()
+        return links
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._xero_queue()
+        return posted
+
+    def button_cancel(self):
+        result = super().button_cancel()
+        self._xero_queue()
+        return result
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(field in vals for field in XERO_SYNCED_FIELDS):
+            self.filtered(lambda m: m.state == 'posted').sudo().xero_link_ids.filtered(
+                lambda l: l.organisation_id and l.sync_state in ('synced', 'error', 'skipped'))._mark_pending()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_xero(self):
+        linked = self.sudo().xero_link_ids.filtered('xero_id')
+        if linked:
+            raise UserError(_('%s is in Xero: cancel it instead, which voids it there too.',
+                              linked[0].move_id.display_name))
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_xero_sync(self):
+        """"Sync now" and the list action "Sync to Xero": queue, wake the push, return at once."""
+        if not self.env.user.has_group('xero_integration.group_xero_user'):
+            raise UserError(_('Only Xero users can send documents to Xero.'))
+        self.check_access('read')
+        links = self._xero_queue()
+        skipped = len(self) - len(links.move_id)
+        message = _('%(count)s document(s) queued for Xero; they are sent in the background.',
+                    count=len(links.move_id))
+        if skipped:
+            message += ' ' + _('%s not sent: only posted invoices, bills and credit notes of a connected '
+                               'company go to Xero.', skipped)
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'message': message, 'type': 'info' if links else 'warning', 'sticky': False,
+                           'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}}}
+
+    def action_xero_retry(self):
+        self.sudo().xero_link_ids.filtered(lambda l: l.organisation_id and l.sync_state == 'error').action_retry()
+        return True
+
+    def action_xero_open(self):
+        self.ensure_one()
+        link = self.sudo().xero_link_ids.filtered('xero_id')[:1]
+        if not link:
+            raise UserError(_('This document is not in Xero yet.'))
+        return link.action_open_in_xero()

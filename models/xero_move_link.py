@@ -1,0 +1,238 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_round
+
+from ..xero_mappers.invoice import document_payload
+
+XERO_TYPES = {
+    'out_invoice': ('invoices', 'ACCREC'),
+    'in_invoice': ('invoices', 'ACCPAY'),
+    'out_refund': ('credit_notes', 'ACCRECCREDIT'),
+    'in_refund': ('credit_notes', 'ACCPAYCREDIT'),
+}
+# Xero's statuses from which a cancelled document is deleted; it is voided from the others.
+DELETABLE_STATUSES = ('DRAFT', 'SUBMITTED')
+SYNCED_LINE_TYPES = ('product', 'line_section', 'line_subsection', 'line_note')
+
+
+class XeroMoveLink(models.Model):
+    """An Odoo invoice, bill or credit note and its Xero document in one organisation."""
+    _name = 'xero.move.link'
+    _inherit = ['xero.link.mixin']
+    _description = 'Xero document link'
+    _order = 'id desc'
+    _xero_record_field = 'move_id'
+
+    move_id = fields.Many2one('account.move', required=True, index=True, ondelete='cascade',
+                              readonly=True)
+    move_type = fields.Selection(related='move_id.move_type')
+    xero_total = fields.Float(string='Total in Xero', readonly=True, copy=False)
+    total_mismatch = fields.Char(readonly=True, copy=False,
+                                 help="Set when Xero's total differs from Odoo's after a push.")
+
+    _organisation_move_uniq = models.UniqueIndex(
+        '(organisation_id, move_id) WHERE organisation_id IS NOT NULL',
+        'A document links to one Xero document per organisation.')
+    _organisation_xero_uniq = models.UniqueIndex(
+        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
+        'A Xero document links to one Odoo document per organisation.')
+    _legacy_move_uniq = models.UniqueIndex(
+        '(move_id) WHERE organisation_id IS NULL', 'A document has one legacy Xero link.')
+    _legacy_xero_uniq = models.UniqueIndex(
+        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
+        'A Xero document has one legacy link.')
+
+    def _xero_kind(self):
+        return XERO_TYPES[self.move_id.move_type][0]
+
+    def _xero_url(self):
+        if not self.xero_id:
+            return False
+        if self._xero_kind() == 'credit_notes':
+            return f'https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={self.xero_id}'
+        return f'https://go.xero.com/app/invoicing/view/{self.xero_id}'
+
+    # --- dependencies -------------------------------------------------------------------------
+
+    def _partner_link(self):
+        partner = self.move_id.commercial_partner_id
+        return self.env['xero.partner.link'].sudo()._ensure_links(self.organisation_id, partner) \
+            if partner else self.env['xero.partner.link']
+
+    def _xero_dependencies(self):
+        partner_links = self.env['xero.partner.link']
+        for link in self.filtered(lambda l: l.move_id.state == 'posted'):
+            partner_links |= link._partner_link()
+        return {'xero.partner.link': partner_links}
+
+    def _xero_missing_dependencies(self):
+        if self.move_id.state != 'posted':
+            return None
+        partner_link = self._partner_link()
+        if partner_link.sync_state == 'synced' and partner_link.xero_id:
+            return None
+        if partner_link.sync_state == 'error':
+            return _('Its contact %(partner)s is not in Xero: %(error)s',
+                     partner=self.move_id.commercial_partner_id.display_name, error=partner_link.last_error)
+        return _('Waiting for its contact %s to reach Xero.', self.move_id.commercial_partner_id.display_name)
+
+    # --- payloads -----------------------------------------------------------------------------
+
+    def _xero_payloads(self):
+        prepared = []
+        for link in self:
+            move = link.move_id
+            if move.state == 'cancel':
+                if not link.xero_id:
+                    link._record_refusal(_('Cancelled before it reached Xero: nothing to send.'), state='skipped')
+                    continue
+                prepared.append((link, link._cancel_payload()))
+                continue
+            if move.state != 'posted':
+                link._record_refusal(_('Back to draft in Odoo: it goes to Xero again when posted.'),
+                                     state='skipped')
+                continue
+            try:
+                payload, predicted = document_payload(link._document_values())
+            except (UserError, ValueError) as e:
+                link._record_refusal(str(e))
+                link._xero_note_refused()
+                continue
+            if predicted['drift'] or predicted.get('tax_drift'):
+                link._record_refusal(_(
+                    "Xero would total this document %(xero)s (tax %(xero_tax)s) where Odoo has "
+                    "%(odoo)s (tax %(odoo_tax)s); it is held so that the books do not drift.",
+                    xero=predicted['total'], xero_tax=predicted['total_tax'],
+                    odoo=move.amount_total, odoo_tax=move.amount_tax))
+                continue
+            prepared.append((link, payload))
+        return prepared
+
+    def _cancel_payload(self):
+        kind = self._xero_kind()
+        id_field = 'invoice_id' if kind == 'invoices' else 'credit_note_id'
+        number_field = 'invoice_number' if kind == 'invoices' else 'credit_note_number'
+        status = 'DELETED' if self.xero_status in DELETABLE_STATUSES else 'VOIDED'
+        return {id_field: self.xero_id, number_field: self.xero_number, 'status': status,
+                'type': XERO_TYPES[self.move_id.move_type][1]}
+
+    def _document_values(self):
+        """The move as the plain values the mapper takes; raises UserError naming what to map."""
+        self.ensure_one()
+        move = self.move_id.with_company(self.move_id.company_id)
+        org = self.organisation_id
+        kind, xero_type = XERO_TYPES[move.move_type]
+        partner_link = self._partner_link()
+        is_bill = move.move_type in ('in_invoice', 'in_refund')
+        if is_bill:
+            # A bill's number in Xero is the vendor's reference; Odoo's own name goes in Reference.
+            number, reference = move.ref or move.name, move.name
+        else:
+            number, reference = move.name, move.ref or None
+        company_currency = move.company_id.currency_id
+        rate = None
+        if move.currency_id != company_currency and company_currency.name == org.base_currency:
+            # Xero's rate is units of the document currency per unit of base currency, as Odoo's.
+            rate = move.invoice_currency_rate or None
+        return {
+            'kind': 'invoice' if kind == 'invoices' else 'credit_note',
+            'xero_type': xero_type,
+            'number': number,
+            'reference': reference,
+            'contact': {'contact_id': partner_link.xero_id},
+            'date': move.invoice_date or move.date,
+            'due_date': move.invoice_date_due if kind == 'invoices' else None,
+            'currency_code': move.currency_id.name,
+            'currency_rate': rate,
+            'status': org.invoice_status,
+            'xero_id': self.xero_id or None,
+            'amount_untaxed': move.amount_untaxed,
+            'amount_tax': move.amount_tax,
+            'amount_total': move.amount_total,
+            'lines': [self._line_values(line) for line in move.invoice_line_ids.sorted('sequence')
+                      if line.display_type in SYNCED_LINE_TYPES],
+        }
+
+    def _line_values(self, line):
+        if line.display_type != 'product':
+            return {'display_type': line.display_type, 'description': line.name or ''}
+        org = self.organisation_id
+        taxes = line.tax_ids
+        if len(taxes) > 1:
+            raise UserError(_("Line '%s' has several taxes; Xero takes one tax type per line: use a "
+                              "group tax and map it.", line.name))
+        if taxes:
+            mapping = org.tax_mapping_ids.filtered(lambda m: m.tax_id == taxes and m.state == 'confirmed')
+            if not mapping:
+                raise UserError(_("Tax '%s' has no confirmed Xero tax type: map it in Xero > Mapping.",
+                                  taxes.name))
+            rate = mapping.xero_tax_rate_id
+        else:
+            rate = org.xero_default_tax_rate_id
+            if not rate:
+                raise UserError(_('Lines without tax need a default Xero tax type on %s.', org.name))
+        account = org.account_mapping_ids.filtered(lambda m: m.account_id == line.account_id).xero_account_id
+        if not account:
+            raise UserError(_("Account '%s' has no Xero account: map it in Xero > Mapping.",
+                              line.account_id.display_name))
+        return {
+            'display_type': 'product',
+            'description': line.name or line.product_id.display_name or '',
+            'quantity': line.quantity, 'price_unit': line.price_unit, 'discount': line.discount,
+            'account_code': account.code, 'tax_type': rate.tax_type,
+            'tax_rate': rate.effective_rate if taxes else 0.0,
+            'price_include': bool(taxes) and all(taxes.mapped('price_include')),
+            'price_subtotal': line.price_subtotal, 'price_total': line.price_total,
+        }
+
+    # --- matching and binding -----------------------------------------------------------------
+
+    def _xero_match_key(self, payload):
+        return payload.get('invoice_number') or payload.get('credit_note_number')
+
+    def _xero_find(self, organisation, kind, chunk):
+        """Sales documents by their unique number; bills also by contact, date and total, since
+        Xero lets two bills share a number."""
+        found = {}
+        by_number = {}
+        for link, payload in chunk:
+            by_number.setdefault(self._xero_match_key(payload), []).append((link, payload))
+        elements = organisation._call('find', kind, numbers=[n for n in by_number if n], api='ops')
+        for element in elements:
+            if element.status in ('DELETED', 'VOIDED'):
+                continue
+            for link, payload in by_number.get(element.number, []):
+                if link.id in found or element.echo.get('type') != payload['type']:
+                    continue
+                if payload['type'] in ('ACCPAY', 'ACCPAYCREDIT') and not (
+                        element.echo.get('contact_id') == payload['contact'].get('contact_id')
+                        and float_compare(element.total or 0, link.move_id.amount_total, 2) == 0):
+                    continue
+                found[link.id] = element
+                break
+        return found
+
+    def _xero_bind_extra(self, element, payload):
+        move = self.move_id
+        values = {'xero_total': element.total or 0.0, 'total_mismatch': False}
+        if element.total is not None and float_compare(element.total, move.amount_total,
+                                                       precision_rounding=move.currency_id.rounding):
+            values['total_mismatch'] = _('Xero total %(xero)s, Odoo total %(odoo)s',
+                                         xero=element.total, odoo=float_round(move.amount_total, 2))
+            move.message_post(body=_('The total in Xero (%(xero)s) differs from Odoo\'s (%(odoo)s).',
+                                     xero=element.total, odoo=move.amount_total))
+        self.write(values)
+
+    def _xero_note_sent(self, element):
+        if element.status in ('VOIDED', 'DELETED'):
+            body = _('%(status)s in Xero (%(org)s).', status=element.status.capitalize(),
+                     org=self.organisation_id.name)
+        else:
+            body = _('Sent to Xero (%(org)s) as %(number)s, %(status)s.', org=self.organisation_id.name,
+                     number=element.number, status=element.status)
+        self.move_id.message_post(body=body)
+
+    def _xero_note_refused(self):
+        for link in self:
+            link.move_id.message_post(body=_('Xero refused this document in %(org)s: %(error)s',
+                                             org=link.organisation_id.name, error=link.last_error))

@@ -1,0 +1,115 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..xero_client.governor import read_state, resume
+
+
+class XeroOrganisation(models.Model):
+    """Routing, the outbox's figures and the call budget of an organisation."""
+    _inherit = 'xero.organisation'
+
+    invoice_status = fields.Selection(
+        [('AUTHORISED', 'Approved (AUTHORISED)'), ('DRAFT', 'Draft')],
+        string='Posted documents go to Xero as', default='AUTHORISED', required=True, tracking=True,
+        help='Posted invoices, bills and credit notes are approved in Xero; choose Draft to have '
+             'someone approve them in Xero instead.')
+    journal_ids = fields.One2many('account.journal', 'xero_organisation_id', string='Journals',
+                                  groups='xero_integration.group_xero_manager',
+                                  help='Where a company has several organisations, the documents '
+                                       'of these journals go to this one.')
+    # Read from the governor's row (xero.organisation.runtime), never written here.
+    last_call_date = fields.Datetime(string='Last call', compute='_compute_runtime')
+    paused_until = fields.Datetime(compute='_compute_runtime')
+    calls_today = fields.Integer(string='Calls today', compute='_compute_runtime')
+    calls_left_today = fields.Integer(string='Calls left today', compute='_compute_runtime')
+    queue_pending_count = fields.Integer(string='To send', compute='_compute_queue')
+    queue_in_flight_count = fields.Integer(string='Sending', compute='_compute_queue')
+    queue_error_count = fields.Integer(string='In error', compute='_compute_queue')
+    synced_today_count = fields.Integer(string='Synced today', compute='_compute_queue')
+
+    def _runtime(self):
+        self.ensure_one()
+        with self._budget_cursor() as cr:
+            return read_state(cr, f'org:{self.id}') or {}
+
+    def _compute_runtime(self):
+        limit = self._rate_limits().day
+        for org in self:
+            state = org._runtime() if org.id else {}
+            org.last_call_date = state.get('last_call_date')
+            paused = state.get('paused_until')
+            org.paused_until = paused if paused and paused > fields.Datetime.now() else False
+            org.calls_today = state.get('day_calls') or 0
+            left = state.get('day_remaining')
+            org.calls_left_today = left if left is not None else max(limit - org.calls_today, 0)
+
+    def _compute_queue(self):
+        start_of_day = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        for org in self:
+            counts = {'pending': 0, 'in_flight': 0, 'error': 0, 'synced': 0}
+            for model in ('xero.partner.link', 'xero.move.link', 'xero.product.link'):
+                Link = self.env[model].sudo()
+                for state, count in Link._read_group([('organisation_id', '=', org.id or 0)],
+                                                     ['sync_state'], ['__count']):
+                    if state in counts and state != 'synced':
+                        counts[state] += count
+                counts['synced'] += Link.search_count([('organisation_id', '=', org.id or 0),
+                                                       ('sync_state', '=', 'synced'),
+                                                       ('last_sync_date', '>=', start_of_day)])
+            org.queue_pending_count = counts['pending']
+            org.queue_in_flight_count = counts['in_flight']
+            org.queue_error_count = counts['error']
+            org.synced_today_count = counts['synced']
+
+    @api.constrains('journal_ids')
+    def _check_journal_company(self):
+        for org in self:
+            if any(journal.company_id != org.company_id for journal in org.journal_ids):
+                raise ValidationError(_('The journals of %s must belong to its company.', org.name))
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_sync_now(self):
+        """Wake the push cron for the organisation's outbox; nothing waits on Xero here."""
+        self.check_access('read')
+        if not self.env.user.has_group('xero_integration.group_xero_user'):
+            raise UserError(_('Only Xero users can sync.'))
+        self.env.ref('xero_integration.ir_cron_xero_push')._trigger()
+        return self._notify(_('Sync queued: what is waiting is being sent to Xero in the background.'),
+                            kind='info')
+
+    # --- routing ------------------------------------------------------------------------------
+
+    @api.model
+    def _route(self, company, journal=None):
+        """The organisation documents of ``company`` (in ``journal``) go to, or a reason why
+        they go nowhere. A document never goes to two organisations."""
+        orgs = self.sudo().search([('company_id', '=', company.id), ('state', '!=', 'disconnected')])
+        if journal and journal.sudo().xero_organisation_id:
+            org = journal.sudo().xero_organisation_id
+            if org in orgs:
+                return org, None
+            return self.browse(), _('Journal %(journal)s sends to %(org)s, which is disconnected.',
+                                    journal=journal.name, org=org.name)
+        if len(orgs) == 1:
+            return orgs, None
+        if not orgs:
+            return self.browse(), _('Company %s is not connected to a Xero organisation.', company.name)
+        return self.browse(), _('Company %(company)s has several Xero organisations: choose one on '
+                                'journal %(journal)s.', company=company.name,
+                                journal=journal.name if journal else '')
+
+    # --- the governor's timing ----------------------------------------------------------------
+
+    def _governor_state_until(self):
+        self.ensure_one()
+        state = self._runtime()
+        times = [t for t in (state.get('paused_until'), state.get('retry_at')) if t]
+        return max(times) if times else fields.Datetime.now()
+
+    def _wake_push_at(self, until):
+        """Run the push again when the organisation may call again: never a long sleep."""
+        self.env.ref('xero_integration.ir_cron_xero_push').sudo()._trigger(at=until or None)
+
+    def _resume_if_due(self):
+        return self.filtered(lambda org: resume(org._budget_cursor, org.id))
