@@ -169,8 +169,10 @@ class XeroLinkMixin(models.AbstractModel):
         return {}
 
     def _xero_missing_dependencies(self):
-        """Why this link cannot be sent yet (a dependency Xero refused), or None."""
-        return None
+        """``(reason, refused)``: why this link cannot be sent yet, and whether that is because
+        Xero refused a dependency (rather than it still being on its way); ``(None, False)``
+        when it can go."""
+        return None, False
 
     def _xero_payloads(self):
         """[(link, payload)] for the links that can be sent; the others are marked with the

@@ -67,14 +67,15 @@ class XeroMoveLink(models.Model):
 
     def _xero_missing_dependencies(self):
         if self.move_id.state != 'posted':
-            return None
+            return None, False
         partner_link = self._partner_link()
         if partner_link.sync_state == 'synced' and partner_link.xero_id:
-            return None
+            return None, False
         if partner_link.sync_state == 'error':
             return _('Its contact %(partner)s is not in Xero: %(error)s',
-                     partner=self.move_id.commercial_partner_id.display_name, error=partner_link.last_error)
-        return _('Waiting for its contact %s to reach Xero.', self.move_id.commercial_partner_id.display_name)
+                     partner=self.move_id.commercial_partner_id.display_name,
+                     error=partner_link.last_error), True
+        return _('Waiting for its contact %s to reach Xero.', self.move_id.commercial_partner_id.display_name), False
 
     # --- payloads -----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 import json
 import logging
+from datetime import timedelta
 
 import psycopg2.errors
 
@@ -17,6 +18,7 @@ _logger = logging.getLogger(__name__)
 # Dependencies first: contacts and items before the documents that name them.
 LINK_MODELS = ('xero.partner.link', 'xero.product.link', 'xero.move.link')
 BATCH_SIZE = 50
+DEPENDENCY_WAIT = timedelta(seconds=30)
 
 
 CONCURRENCY_ERRORS = (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected,
@@ -189,10 +191,16 @@ class XeroSyncEngine(models.AbstractModel):
                 self._push_links(organisation, due)
         held = links.browse()
         for link in links:
-            missing = link._xero_missing_dependencies()
-            if missing:
+            missing, refused = link._xero_missing_dependencies()
+            if missing and refused:
+                # Xero refused what it needs: an error until that is fixed, then it follows.
                 link.write({'sync_state': 'error', 'waiting_dependency': True,
                             'last_error': missing, 'next_attempt_date': False})
+                held |= link
+            elif missing:
+                # Another worker is sending it right now: try again shortly.
+                link.write({'last_error': missing,
+                            'next_attempt_date': fields.Datetime.now() + DEPENDENCY_WAIT})
                 held |= link
         return links - held
 
