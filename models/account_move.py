@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .xero_link_mixin import SYNC_STATES
+from .xero_link_mixin import SYNC_STATES, xero_state_domain
 from .xero_move_link import XERO_TYPES
 
 # Fields of a posted document that Xero holds too: changing one sends the document again.
@@ -35,14 +35,7 @@ class AccountMove(models.Model):
             move.xero_error = reason or False
 
     def _search_xero_state(self, operator, value):
-        if operator not in ('=', 'in'):
-            raise UserError(_('Unsupported search on the Xero status.'))
-        values = [value] if operator == '=' else list(value)
-        domain = [('xero_link_ids', 'any', [('organisation_id', '!=', False),
-                                            ('sync_state', 'in', [v for v in values if v != 'none'])])]
-        if 'none' in values:
-            domain = ['|', ('xero_link_ids', '=', False)] + domain
-        return domain
+        return xero_state_domain(self.env, operator, value)
 
     # --- the outbox ---------------------------------------------------------------------------
 
@@ -103,11 +96,12 @@ class AccountMove(models.Model):
         self.check_access('read')
         links = self._xero_queue()
         skipped = len(self) - len(links.move_id)
-        message = _('%(count)s document(s) queued for Xero; they are sent in the background.',
-                    count=len(links.move_id))
+        count = len(links.move_id)
+        message = (_('1 document queued for Xero; it is sent in the background.') if count == 1 else
+                   _('%s documents queued for Xero; they are sent in the background.', count))
         if skipped:
-            message += ' ' + _('%s not sent: only posted invoices, bills and credit notes of a connected '
-                               'company go to Xero.', skipped)
+            message += ' ' + _('Not sent: %s (only posted invoices, bills and credit notes of a '
+                               'connected company go to Xero).', skipped)
         return {'type': 'ir.actions.client', 'tag': 'display_notification',
                 'params': {'message': message, 'type': 'info' if links else 'warning', 'sticky': False,
                            'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}}}

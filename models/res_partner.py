@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .xero_link_mixin import SYNC_STATES
+from .xero_link_mixin import SYNC_STATES, xero_state_domain
 
 # What the Xero contact holds of a partner: changing one sends the contact again.
 XERO_SYNCED_FIELDS = ('name', 'email', 'phone', 'vat', 'street', 'street2', 'city', 'zip',
@@ -28,14 +28,7 @@ class ResPartner(models.Model):
             partner.xero_error = '\n'.join(e for e in links.mapped('last_error') if e) or False
 
     def _search_xero_state(self, operator, value):
-        if operator not in ('=', 'in'):
-            raise UserError(_('Unsupported search on the Xero status.'))
-        values = [value] if operator == '=' else list(value)
-        domain = [('xero_link_ids', 'any', [('organisation_id', '!=', False),
-                                            ('sync_state', 'in', [v for v in values if v != 'none'])])]
-        if 'none' in values:
-            domain = ['|', ('xero_link_ids', '=', False)] + domain
-        return domain
+        return xero_state_domain(self.env, operator, value)
 
     def write(self, vals):
         result = super().write(vals)
@@ -68,7 +61,8 @@ class ResPartner(models.Model):
         if links:
             links._trigger_push()
         return {'type': 'ir.actions.client', 'tag': 'display_notification',
-                'params': {'message': _('%s contact link(s) queued for Xero.', len(links)),
+                'params': {'message': _('Queued for Xero: %s. Contacts are sent in the background.',
+                                        ', '.join(links.partner_id.mapped('display_name')) or _('nothing')),
                            'type': 'info', 'sticky': False}}
 
     def action_xero_retry(self):

@@ -20,6 +20,18 @@ SYNC_STATES = [
 ]
 
 
+def xero_state_domain(env, operator, value, links_field='xero_link_ids'):
+    """The domain of a record's computed Xero status ('none' = no link to an organisation)."""
+    if operator not in ('=', 'in'):
+        raise UserError(env._('Unsupported search on the Xero status.'))
+    values = [value] if operator == '=' else list(value)
+    domain = [(links_field, 'any', [('organisation_id', '!=', False),
+                                    ('sync_state', 'in', [v for v in values if v != 'none'])])]
+    if 'none' in values:
+        domain = ['|', (links_field, '=', False)] + domain
+    return domain
+
+
 class XeroLinkMixin(models.AbstractModel):
     """The Xero side of one Odoo record in one organisation, and its place in the outbox.
 
