@@ -19,6 +19,7 @@ from . import xero_account_mapping
 from . import xero_journal_mapping
 from . import xero_product_category_mapping
 from . import xero_product_link
+from . import product_product
 from . import xero_organisation_mapping
 from . import account_tax
 from . import xero_organisation_sync

@@ -87,6 +87,8 @@ class XeroSyncEngine(models.AbstractModel):
         """Send what is due for one organisation; return the number of links handled."""
         organisation = organisation.sudo()
         done = 0
+        if organisation.state != 'connected':
+            return done
         try:
             for model in models_:
                 collisions = 0

@@ -285,3 +285,23 @@ class TestCallBookkeeping(SyncCase):
 
     def test_one_client_per_job(self):
         self.assertIs(self.org._api(), self.org._api())
+
+
+class TestSyncStops(SyncCase):
+    """What stops a run: a lost authorisation stops it once, with a clear status."""
+
+    @mute_logger(ENGINE_LOGGER, 'odoo.addons.xero_integration.models.xero_token')
+    def test_lost_authorisation_stops_the_run_without_looping(self):
+        move = self.make_move()
+        self.sim.invalidate_refresh_tokens()
+        self.sim.expire_access_tokens()
+        self.org.sudo().token_id.expires_at = fields.Datetime.now() - timedelta(minutes=1)
+        # The refresh runs in a transaction of its own: in test mode it shares the test's.
+        with self.enter_registry_test_mode():
+            self.push()
+        self.assertEqual(self.org.state, 'needs_reconnect')
+        self.assertEqual(self.link(move).sync_state, 'pending', 'kept for after the reconnection')
+        self.assertLessEqual(self.token_calls(), 2, 'one refresh attempt, no loop')
+        calls = len(self.sim.requests)
+        self.push()
+        self.assertEqual(len(self.sim.requests), calls, 'a disconnected organisation is not called again')
