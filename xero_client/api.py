@@ -21,7 +21,7 @@ from xero_python.identity import IdentityApi
 
 from .exceptions import (XeroAuthError, XeroFatalError, XeroNotFound, XeroRateLimited,
                          XeroRetryableError, XeroTokenExpired, XeroValidationError)
-from .operations import Operations
+from .operations import Operations, Reads
 
 _logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _admit_always():
     return nullcontext()
 
 
-class XeroApi(Operations):
+class XeroApi(Operations, Reads):
     """The SDK bound to one access token and, for accounting calls, one tenant.
 
     Not thread-safe (neither is the SDK): build one per job, and reuse it for every call of

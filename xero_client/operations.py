@@ -188,3 +188,133 @@ class Operations:
             kwargs['where'] = where
         result = self.call('accounting', method, **kwargs)
         return [element_from_sdk(kind, obj) for obj in getattr(result.data, KINDS[kind].attr) or []]
+
+
+# --- reading from Xero ------------------------------------------------------------------------
+
+MAX_PAGE_SIZE = 1000  # the largest pageSize Xero is known to serve (XERO_API.md §9)
+
+
+def _date(value):
+    if value is None:
+        return None
+    return value.replace(tzinfo=None) if hasattr(value, 'replace') and getattr(value, 'tzinfo', None) else value
+
+
+def contact_from_sdk(obj):
+    """A Xero Contact as plain values: everything the pull maps onto a partner."""
+    phones = {}
+    for phone in obj.phones or []:
+        # Xero splits a number in three; a country code makes it international.
+        country = f'+{phone.phone_country_code.lstrip("+")}' if phone.phone_country_code else None
+        number = ' '.join(p for p in (country, phone.phone_area_code, phone.phone_number) if p)
+        if number.strip():
+            phones[_plain(phone.phone_type)] = number.strip()
+    addresses = {}
+    for address in obj.addresses or []:
+        values = {
+            'street': address.address_line1, 'street2': ' '.join(
+                filter(None, (address.address_line2, address.address_line3, address.address_line4))) or None,
+            'city': address.city, 'state': address.region, 'zip': address.postal_code,
+            'country': address.country,
+        }
+        if any(values.values()):
+            addresses[_plain(address.address_type)] = values
+    return {
+        'xero_id': str(obj.contact_id) if obj.contact_id else None,
+        'contact_number': obj.contact_number,
+        'status': _plain(obj.contact_status),
+        'name': obj.name,
+        'first_name': obj.first_name,
+        'last_name': obj.last_name,
+        'email': obj.email_address,
+        'phones': phones,
+        'addresses': addresses,
+        'tax_number': obj.tax_number,
+        'is_customer': bool(obj.is_customer),
+        'is_supplier': bool(obj.is_supplier),
+        'currency': _plain(obj.default_currency),
+        'groups': [str(g.contact_group_id) for g in obj.contact_groups or [] if g.contact_group_id],
+        'updated': _date(obj.updated_date_utc),
+    }
+
+
+class Reads:
+    """Mixed into XeroApi: paged, incremental reads."""
+
+    def pull_contacts(self, since=None, page=1, page_size=MAX_PAGE_SIZE):
+        """One page of contacts changed since ``since`` (naive UTC), archived ones included, in
+        ``UpdatedDateUTC`` order, as plain dicts; and whether another page may follow."""
+        kwargs = {'page': page, 'page_size': page_size, 'include_archived': True,
+                  'order': 'UpdatedDateUTC ASC'}
+        if since:
+            kwargs['if_modified_since'] = since
+        result = self.call('accounting', 'get_contacts', **kwargs)
+        contacts = [contact_from_sdk(c) for c in result.data.contacts or []]
+        return contacts, len(contacts) >= page_size
+
+    def contact_groups(self):
+        """[{'xero_id', 'name', 'status'}] of the organisation's contact groups."""
+        result = self.call('accounting', 'get_contact_groups')
+        return [{'xero_id': str(g.contact_group_id), 'name': g.name, 'status': _plain(g.status)}
+                for g in result.data.contact_groups or []]
+
+    def contact_group_members(self, group_id):
+        """The ContactIDs in one contact group."""
+        result = self.call('accounting', 'get_contact_group', group_id)
+        groups = result.data.contact_groups or []
+        return [str(c.contact_id) for g in groups for c in g.contacts or [] if c.contact_id]
+
+
+    def pull_documents(self, kind, since=None, page=1, page_size=MAX_PAGE_SIZE, ids=None):
+        """One page of invoices or credit notes changed since ``since``, in UpdatedDateUTC order
+        (or these ids, at most 50), as plain dicts with their lines."""
+        kwargs = {'page': page, 'page_size': page_size, 'order': 'UpdatedDateUTC ASC', 'unitdp': 4}
+        if since:
+            kwargs['if_modified_since'] = since
+        if ids and kind == 'invoices':
+            kwargs['i_ds'] = list(ids)
+        elif ids:
+            kwargs['where'] = ' OR '.join(f'CreditNoteID==Guid({_quoted(i)})' for i in ids)
+        method = 'get_invoices' if kind == 'invoices' else 'get_credit_notes'
+        result = self.call('accounting', method, **kwargs)
+        documents = [document_from_sdk(kind, d) for d in getattr(result.data, KINDS[kind].attr) or []]
+        return documents, len(documents) >= page_size
+
+def document_from_sdk(kind, obj):
+    """A Xero invoice or credit note as plain values, lines included."""
+    k = KINDS[kind]
+    lines = []
+    for line in obj.line_items or []:
+        lines.append({
+            'description': line.description or '',
+            'quantity': _plain(line.quantity),
+            'unit_amount': _plain(line.unit_amount),
+            'discount_rate': _plain(getattr(line, 'discount_rate', None)),
+            'account_code': line.account_code,
+            'tax_type': line.tax_type,
+            'line_amount': _plain(line.line_amount),
+            'tax_amount': _plain(line.tax_amount),
+        })
+    return {
+        'kind': kind,
+        'xero_id': str(getattr(obj, k.id_attr)) if getattr(obj, k.id_attr, None) else None,
+        'number': getattr(obj, k.number_attr, None),
+        'type': _plain(obj.type),
+        'status': _plain(obj.status),
+        'reference': getattr(obj, 'reference', None),
+        'contact_id': str(obj.contact.contact_id) if obj.contact and obj.contact.contact_id else None,
+        'contact_name': obj.contact.name if obj.contact else None,
+        'date': obj.date,
+        'due_date': getattr(obj, 'due_date', None),
+        'currency': _plain(obj.currency_code),
+        'currency_rate': _plain(obj.currency_rate),
+        'line_amount_types': _plain(obj.line_amount_types),
+        'lines': lines,
+        'sub_total': _plain(obj.sub_total),
+        'total_tax': _plain(obj.total_tax),
+        'total': _plain(obj.total),
+        'amount_due': _plain(getattr(obj, 'amount_due', None) if kind == 'invoices' else getattr(obj, 'remaining_credit', None)),
+        'amount_paid': _plain(getattr(obj, 'amount_paid', None)),
+        'updated': _date(obj.updated_date_utc),
+    }

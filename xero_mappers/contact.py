@@ -128,3 +128,49 @@ def _email_key(contact):
 def _tax_key(contact):
     value = contact.get('vat') or contact.get('tax_number') or ''
     return re.sub(r'[\W_]', '', value).upper() or None
+
+
+# === XERO TO ODOO === #
+
+def person_name(contact):
+    """'First Last' from a Xero contact's first and last names, or None."""
+    return ' '.join(p.strip() for p in (contact.get('first_name'), contact.get('last_name'))
+                    if p and p.strip()) or None
+
+
+def partner_values(contact):
+    """Odoo partner values from a plain Xero contact (``contact_from_sdk``), before the Odoo side
+    resolves the country and state names it carries (``country``, ``state``).
+
+    A contact whose name is its person's name is a person; any other is a company, and its
+    person (first and last name) is returned apart as ``person`` for a child contact.
+    """
+    person = person_name(contact)
+    name = (contact.get('name') or '').strip() or person or ''
+    is_person = bool(person) and person.casefold() == name.casefold()
+    address = (contact.get('addresses') or {}).get('STREET') or (contact.get('addresses') or {}).get('POBOX') or {}
+    phones = contact.get('phones') or {}
+    values = {
+        'name': name,
+        'is_company': not is_person,
+        'email': _first_email(contact.get('email')) or False,
+        'phone': phones.get('DEFAULT') or phones.get('MOBILE') or phones.get('DDI') or False,
+        'vat': contact.get('tax_number') or False,
+        'street': address.get('street') or False,
+        'street2': address.get('street2') or False,
+        'city': address.get('city') or False,
+        'zip': address.get('zip') or False,
+        'country': address.get('country') or None,
+        'state': address.get('state') or None,
+        'person': person if (person and not is_person) else None,
+    }
+    return values
+
+
+def contact_keys(contact, default_country_calling_code=None):
+    """What an unlinked Xero contact may be matched on: (contact number, email, phone)."""
+    phones = contact.get('phones') or {}
+    phone = phones.get('DEFAULT') or phones.get('MOBILE') or phones.get('DDI')
+    email = _first_email(contact.get('email'))
+    return (contact.get('contact_number') or None, email.lower() if email else None,
+            normalise_phone(phone, default_country_calling_code) or None)
