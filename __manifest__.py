@@ -30,6 +30,7 @@
         'views/xero_organisation_mapping_views.xml',
         'views/account_tax_views.xml',
         'views/xero_sync_views.xml',
+        'views/xero_pull_views.xml',
         'wizards/xero_mapping_check_views.xml',
         'views/menus.xml',
         'views/mapping_menus.xml',

@@ -23,3 +23,9 @@ from . import product_product
 from . import xero_organisation_mapping
 from . import account_tax
 from . import xero_organisation_sync
+from . import xero_contact_group
+from . import xero_pull_state
+from . import xero_review
+from . import xero_contact_pull
+from . import xero_organisation_pull
+from . import xero_document_pull

@@ -42,6 +42,8 @@ class AccountMove(models.Model):
     def _xero_queue(self):
         """Create or mark the links of documents that go to Xero; return them."""
         links = self.env['xero.move.link'].sudo()
+        if self.env.context.get('xero_pulled'):
+            return links  # it came from Xero: nothing to send back
         for move in self.filtered(lambda m: m.move_type in XERO_TYPES and m.state in ('posted', 'cancel')):
             org, _reason = self.env['xero.organisation']._route(move.company_id, move.journal_id)
             existing = move.sudo().xero_link_ids.filtered('organisation_id')

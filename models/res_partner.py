@@ -32,7 +32,8 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if any(field in vals for field in XERO_SYNCED_FIELDS):
+        # A change pulled from Xero is not a change to push back.
+        if any(field in vals for field in XERO_SYNCED_FIELDS) and not self.env.context.get('xero_pulled'):
             links = self.sudo().commercial_partner_id.xero_link_ids.filtered(
                 lambda l: l.organisation_id and l.sync_state in ('synced', 'error', 'skipped'))
             if links._mark_pending():

@@ -27,6 +27,9 @@ class XeroMoveLink(models.Model):
                               readonly=True)
     move_type = fields.Selection(related='move_id.move_type')
     xero_total = fields.Float(string='Total in Xero', readonly=True, copy=False)
+    xero_amount_due = fields.Float(string='Amount due in Xero', readonly=True, copy=False)
+    from_xero = fields.Boolean(string='Made in Xero', readonly=True, copy=False,
+                               help='Imported from Xero: it keeps its Xero number.')
     total_mismatch = fields.Char(readonly=True, copy=False,
                                  help="Set when Xero's total differs from Odoo's after a push.")
 
@@ -130,6 +133,8 @@ class XeroMoveLink(models.Model):
             number, reference = move.ref or move.name, move.name
         else:
             number, reference = move.name, move.ref or None
+        if self.from_xero:
+            number = self.xero_number
         company_currency = move.company_id.currency_id
         rate = None
         if move.currency_id != company_currency and company_currency.name == org.base_currency:

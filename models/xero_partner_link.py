@@ -19,6 +19,7 @@ class XeroPartnerLink(models.Model):
 
     partner_id = fields.Many2one('res.partner', required=True, index=True, ondelete='cascade',
                                  readonly=True)
+    xero_currency = fields.Char(string='Default currency in Xero', readonly=True, copy=False)
     name_suffix = fields.Char(readonly=True, copy=False,
                               help='Added to the name in Xero, where another contact has the same name.')
 
@@ -41,10 +42,14 @@ class XeroPartnerLink(models.Model):
         return self.xero_id and f'https://go.xero.com/Contacts/View/{self.xero_id}'
 
     @api.model
+    def _contact_number_prefix(self):
+        uuid = self.env['ir.config_parameter'].sudo().get_param('database.uuid', '')
+        return f'ODOO-{uuid[:8]}-'
+
+    @api.model
     def _contact_number(self, partner):
         """Stable and unique per database: the partner's id under the database's own prefix."""
-        uuid = self.env['ir.config_parameter'].sudo().get_param('database.uuid', '')
-        return f'ODOO-{uuid[:8]}-{partner.id}'
+        return f'{self._contact_number_prefix()}{partner.id}'
 
     def _partner_values(self):
         partner = self.partner_id

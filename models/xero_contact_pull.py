@@ -1,0 +1,304 @@
+import logging
+from datetime import datetime
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from ..xero_client import XeroError
+from ..xero_client.governor import Wait
+from ..xero_client.operations import MAX_PAGE_SIZE
+from ..xero_mappers.contact import contact_keys, contact_payload, normalise_phone, partner_values
+from ..xero_mappers.keys import payload_hash
+
+_logger = logging.getLogger(__name__)
+
+# Partner fields a pull writes; what a conflict compares.
+PULLED_FIELDS = ('name', 'is_company', 'email', 'phone', 'vat', 'street', 'street2', 'city', 'zip',
+                 'country_id', 'state_id')
+
+
+class XeroContactPull(models.AbstractModel):
+    """Contacts from Xero into Odoo: the first pull on connect, then incremental pulls.
+
+    A contact already linked is updated; an unlinked one is matched to an existing partner (by
+    the ContactNumber Odoo gave it, then email, then normalised phone) before anything is
+    created, and several candidates are held for review. Pages are committed one by one, and
+    the watermark is Xero's own greatest UpdatedDateUTC seen.
+    """
+    _name = 'xero.contact.pull'
+    _description = 'Xero contact pull'
+
+    @api.model
+    def _cron_pull(self):
+        organisations = self.env['xero.organisation'].search([('state', '=', 'connected')])
+        cron = self.env['ir.cron']
+        cron._commit_progress(remaining=len(organisations))
+        for organisation in organisations:
+            try:
+                self._pull(organisation)
+                if organisation.import_documents:
+                    self.env['xero.document.pull']._pull(organisation)
+            except Wait as wait:
+                self.env.ref('xero_integration.ir_cron_xero_pull').sudo()._trigger(at=wait.until)
+            except XeroError as e:
+                _logger.warning('Xero organisation %s: pull stopped (%s)', organisation.id, e.message)
+            if not cron._commit_progress(1):
+                break
+
+    @api.model
+    def _pull(self, organisation, page_size=MAX_PAGE_SIZE):
+        """Pull the contacts changed since the last pull; return the counts, or None when another
+        worker is pulling this organisation."""
+        organisation = organisation.sudo()
+        state = self.env['xero.pull.state']._for(organisation, 'contacts')
+        if not state.try_lock_for_update():
+            return None
+        since = state.watermark
+        members = self._group_members(organisation)
+        counts = dict.fromkeys(('created', 'matched', 'updated', 'held', 'calls'), 0)
+        page, watermark = 1, since
+        lookup = _Lookup(self.env, organisation)
+        while True:
+            contacts, more = organisation._call('pull_contacts', since, page, page_size, api='ops')
+            counts['calls'] += 1
+            for contact in contacts:
+                if members is not None and contact['xero_id'] not in members and not lookup.link(contact):
+                    continue
+                outcome = self._pull_one(organisation, contact, lookup)
+                if outcome:
+                    counts[outcome] += 1
+                if contact['updated'] and (not watermark or contact['updated'] > watermark):
+                    watermark = contact['updated']
+            state.write({'watermark': watermark})
+            # One page at a time: the pull of 20,000 contacts never holds them all at once.
+            self.env['xero.sync.engine']._commit(0)
+            lookup.clear()
+            if not more:
+                break
+            page += 1
+        state.write({'last_pull_date': fields.Datetime.now(), 'last_created': counts['created'],
+                     'last_matched': counts['matched'], 'last_updated': counts['updated'],
+                     'last_held': counts['held'], 'last_calls': counts['calls']})
+        return counts
+
+    @api.model
+    def _group_members(self, organisation):
+        """ContactIDs of the chosen contact groups, or None when every contact comes in."""
+        groups = organisation.import_group_ids
+        if not groups:
+            return None
+        members = set()
+        for group in groups:
+            members.update(organisation._call('contact_group_members', group.xero_id, api='ops'))
+        return members
+
+    # --- one contact --------------------------------------------------------------------------
+
+    @api.model
+    def _pull_one(self, organisation, contact, lookup):
+        link = lookup.link(contact)
+        if link:
+            return self._update_linked(organisation, link, contact)
+        if contact['status'] == 'ARCHIVED':
+            return None  # not in Odoo, and no longer in use in Xero: nothing to bring in
+        candidates = lookup.candidates(contact)
+        if len(candidates) > 1:
+            self.env['xero.review']._hold(
+                organisation, 'contact', contact['xero_id'], contact['name'],
+                _('Several Odoo contacts match this Xero contact: choose one, or create a new one.'),
+                _jsonable(contact), candidates)
+            return 'held'
+        if candidates and candidates.xero_link_ids.filtered(lambda l: l.organisation_id == organisation):
+            self.env['xero.review']._hold(
+                organisation, 'contact', contact['xero_id'], contact['name'],
+                _('%s matches, but is already linked to another Xero contact.', candidates.display_name),
+                _jsonable(contact), candidates)
+            return 'held'
+        self._apply_contact(organisation, contact, candidates or None, lookup)
+        return 'matched' if candidates else 'created'
+
+    @api.model
+    def _update_linked(self, organisation, link, contact):
+        if link.xero_updated_date and contact['updated'] and contact['updated'] <= link.xero_updated_date:
+            return None  # what Odoo itself pushed, or already applied: no ping-pong
+        partner = link.partner_id
+        values = self._partner_write_values(partner, contact)
+        if link.sync_state in ('pending', 'in_flight', 'error') and values:
+            # Both sides changed since the last sync.
+            if organisation.conflict_policy == 'odoo':
+                self._note_losing_values(partner, values, _('Xero'), organisation)
+                link.sudo().write({'xero_updated_date': contact['updated'], 'xero_status': contact['status']})
+                return None
+            self._note_losing_values(partner, {f: partner[f] for f in values}, _('Odoo'), organisation)
+        self._apply_contact(organisation, contact, partner, link=link)
+        return 'updated'
+
+    @api.model
+    def _apply_contact(self, organisation, contact, partner, lookup=None, link=None):
+        """Write (or create) the partner from Xero's contact and mark the link synced, with the
+        hash of what Odoo would push now: the pulled change is not pushed straight back."""
+        Partner = self.env['res.partner'].with_context(xero_pulled=True)
+        if partner:
+            values = self._partner_write_values(partner, contact)
+            if values:
+                partner.with_context(xero_pulled=True).write(values)
+        else:
+            values = self._partner_write_values(Partner, contact)
+            values.update(company_id=False, customer_rank=int(contact['is_customer']),
+                          supplier_rank=int(contact['is_supplier']))
+            partner = Partner.create(values)
+            person = partner_values(contact)['person']
+            if person:
+                Partner.create({'name': person, 'parent_id': partner.id, 'type': 'contact',
+                                'email': partner.email})
+        if contact['is_customer'] and not partner.customer_rank:
+            partner.with_context(xero_pulled=True).customer_rank = 1
+        if contact['is_supplier'] and not partner.supplier_rank:
+            partner.with_context(xero_pulled=True).supplier_rank = 1
+        Link = self.env['xero.partner.link'].sudo()
+        link = link or Link.search([('organisation_id', '=', organisation.id),
+                                    ('partner_id', '=', partner.id)]) or Link.create(
+            {'organisation_id': organisation.id, 'partner_id': partner.id, 'sync_state': 'synced'})
+        link.write({
+            'xero_id': contact['xero_id'], 'xero_status': contact['status'],
+            'xero_number': contact['contact_number'], 'xero_updated_date': contact['updated'],
+            'xero_currency': contact['currency'], 'sync_state': 'synced', 'last_error': False,
+            'idempotency_key': False, 'maybe_sent': False, 'last_sync_date': fields.Datetime.now(),
+        })
+        link.pushed_hash = payload_hash(contact_payload(link._partner_values()))
+        if lookup:
+            lookup.bind(contact, link)
+        return partner
+
+    @api.model
+    def _partner_write_values(self, partner, contact):
+        """The partner fields Xero's contact would change (all of them for a new partner)."""
+        values = partner_values(contact)
+        values.pop('person')
+        country = self._country(values.pop('country'))
+        state_name = values.pop('state')
+        values['country_id'] = country.id
+        values['state_id'] = self._state(country, state_name).id
+        if not partner:
+            return {k: v for k, v in values.items() if v}
+        changed = {}
+        for name, value in values.items():
+            current = partner[name]
+            current = current.id if hasattr(current, '_name') else current
+            if (current or False) != (value or False) and (value or name in ('email', 'phone')):
+                changed[name] = value
+        return changed
+
+    @api.model
+    def _country(self, text):
+        Country = self.env['res.country']
+        if not text:
+            return Country
+        text = text.strip()
+        if len(text) == 2:
+            country = Country.search([('code', '=ilike', text)], limit=1)
+            if country:
+                return country
+        return Country.search([('name', '=ilike', text)], limit=1)
+
+    @api.model
+    def _state(self, country, text):
+        if not (country and text):
+            return self.env['res.country.state']
+        return self.env['res.country.state'].search([
+            ('country_id', '=', country.id), '|', ('name', '=ilike', text.strip()), ('code', '=ilike', text.strip())],
+            limit=1)
+
+    @api.model
+    def _note_losing_values(self, partner, values, side, organisation):
+        items = Markup('').join(
+            Markup('<li>%s: %s</li>') % (partner._fields[name].string,
+                                         value.display_name if hasattr(value, '_name') else value)
+            for name, value in values.items())
+        partner.message_post(body=Markup('%s<ul>%s</ul>') % (_(
+            'Changed in both Odoo and Xero (%(org)s) since the last sync; these values from %(side)s '
+            'were not kept:', org=organisation.name, side=side), items))
+
+
+def contact_from_json(data):
+    """A contact kept as JSON (for a review) back to the pull's plain values."""
+    contact = dict(data)
+    if contact.get('updated'):
+        contact['updated'] = datetime.fromisoformat(contact['updated']).replace(tzinfo=None)
+    return contact
+
+
+def _jsonable(contact):
+    return {k: (v.isoformat() if hasattr(v, 'isoformat') else v) for k, v in contact.items()}
+
+
+class _Lookup:
+    """What one pull page needs to look up, loaded once per page rather than per contact."""
+
+    def __init__(self, env, organisation):
+        self.env = env
+        self.organisation = organisation
+        self._links = None
+        self._partners = None
+        self.prefix = env['xero.partner.link']._contact_number_prefix()
+        self.calling_code = organisation.company_id.country_id.phone_code or None
+
+    def clear(self):
+        self._links = None
+
+    def link(self, contact):
+        if self._links is None:
+            links = self.env['xero.partner.link'].sudo().search(
+                [('organisation_id', '=', self.organisation.id), ('xero_id', '!=', False)])
+            self._links = {l.xero_id: l for l in links}
+        return self._links.get(contact['xero_id'])
+
+    def bind(self, contact, link):
+        if self._links is not None:
+            self._links[contact['xero_id']] = link
+        if self._partners is not None:
+            # A later contact with the same email or phone now meets this partner, linked: it is
+            # held for review rather than made into a second partner.
+            partner = link.partner_id
+            self._partners['ids'].add(partner.id)
+            if partner.email:
+                self._partners['email'].setdefault(partner.email.strip().lower(), set()).add(partner.id)
+
+    def candidates(self, contact):
+        """Partners of the organisation's company (or shared) this contact may be: by the
+        ContactNumber Odoo gave it, else by email, else by phone."""
+        Partner = self.env['res.partner']
+        index = self._index()
+        number, email, phone = contact_keys(contact, self.calling_code)
+        if number and number.startswith(self.prefix) and number[len(self.prefix):].isdigit():
+            partner_id = int(number[len(self.prefix):])
+            if partner_id in index['ids']:
+                return Partner.browse(partner_id)
+        for key, table in ((email, index['email']), (phone, index['phone'])):
+            ids = table.get(key) if key else None
+            if ids:
+                return Partner.browse(sorted(ids))
+        return Partner
+
+    def _index(self):
+        """Commercial partners of the company or shared ones, by email and by phone."""
+        if self._partners is None:
+            company = self.organisation.company_id
+            self.env['res.partner'].flush_model(['email', 'phone', 'active', 'commercial_partner_id',
+                                                 'company_id'])
+            rows = self.env.execute_query(SQL(
+                """SELECT id, email, phone FROM res_partner
+                    WHERE active AND id = commercial_partner_id
+                      AND (company_id IS NULL OR company_id = %s)""", company.id))
+            index = {'ids': set(), 'email': {}, 'phone': {}, 'linked': set()}
+            for partner_id, email, phone in rows:
+                index['ids'].add(partner_id)
+                if email:
+                    index['email'].setdefault(email.strip().lower(), set()).add(partner_id)
+                key = normalise_phone(phone, self.calling_code)
+                if key:
+                    index['phone'].setdefault(key, set()).add(partner_id)
+            self._partners = index
+        return self._partners

@@ -1,0 +1,175 @@
+import logging
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from ..xero_mappers.keys import payload_hash
+
+_logger = logging.getLogger(__name__)
+
+ODOO_TYPES = {
+    'ACCREC': 'out_invoice', 'ACCPAY': 'in_invoice',
+    'ACCRECCREDIT': 'out_refund', 'ACCPAYCREDIT': 'in_refund',
+}
+# Nothing to bring in: gone in Xero.
+SKIPPED_STATUSES = ('DELETED', 'VOIDED')
+
+
+class NeedsMapping(Exception):
+    """A Xero document refers to a tax type or account that has no mapping."""
+
+
+class XeroDocumentPull(models.AbstractModel):
+    """Invoices, bills and credit notes made in Xero, into Odoo (per organisation, optional).
+
+    Documents Odoo pushed are known by their link and never come back. A document is matched
+    to its contact's link first; taxes and accounts go through the mappings in reverse, and a
+    document that needs a mapping is held for review with what to map. Nothing is guessed.
+    """
+    _name = 'xero.document.pull'
+    _description = 'Xero document pull'
+
+    @api.model
+    def _pull(self, organisation):
+        organisation = organisation.sudo()
+        state = self.env['xero.pull.state']._for(organisation, 'documents')
+        if not state.try_lock_for_update():
+            return None
+        counts = dict.fromkeys(('created', 'matched', 'updated', 'held', 'calls'), 0)
+        watermark = state.watermark
+        for kind in ('invoices', 'credit_notes'):
+            page = 1
+            while True:
+                documents, more = organisation._call('pull_documents', kind, state.watermark, page, api='ops')
+                counts['calls'] += 1
+                for document in documents:
+                    outcome = self._pull_one(organisation, document)
+                    if outcome:
+                        counts[outcome] += 1
+                    if document['updated'] and (not watermark or document['updated'] > watermark):
+                        watermark = document['updated']
+                self.env['xero.sync.engine']._commit(0)
+                if not more:
+                    break
+                page += 1
+        state.write({'watermark': watermark, 'last_pull_date': fields.Datetime.now(),
+                     'last_created': counts['created'], 'last_matched': counts['matched'],
+                     'last_updated': counts['updated'], 'last_held': counts['held'],
+                     'last_calls': counts['calls']})
+        return counts
+
+    @api.model
+    def _pull_one(self, organisation, document):
+        link = self.env['xero.move.link'].sudo().search([('organisation_id', '=', organisation.id),
+                                                         ('xero_id', '=', document['xero_id'])])
+        if link:
+            # Odoo's own document (pushed, or imported before): its status follows, no copy.
+            return self._mirror_status(link, document)
+        if document['status'] in SKIPPED_STATUSES:
+            return None
+        try:
+            move = self._create_move(organisation, document)
+        except NeedsMapping as e:
+            self.env['xero.review']._hold(organisation, 'document', document['xero_id'],
+                                          f"{document['type']} {document['number'] or ''}".strip(),
+                                          str(e), _jsonable(document))
+            return 'held'
+        return 'created' if move else None
+
+    @api.model
+    def _mirror_status(self, link, document):
+        if link.xero_status == document['status'] and link.xero_updated_date == document['updated']:
+            return None
+        link.write({'xero_status': document['status'], 'xero_updated_date': document['updated'],
+                    'xero_amount_due': document['amount_due'] or 0.0})
+        return 'updated'
+
+    @api.model
+    def _create_move(self, organisation, document):
+        contact = self.env['xero.partner.link'].sudo().search([('organisation_id', '=', organisation.id),
+                                                               ('xero_id', '=', document['contact_id'])])
+        if not contact:
+            raise NeedsMapping(_('Its contact %s is not in Odoo: pull contacts (or include its contact '
+                                 'group), then try again.', document['contact_name'] or document['contact_id']))
+        move_type = ODOO_TYPES[document['type']]
+        sale = move_type in ('out_invoice', 'out_refund')
+        currency = self.env['res.currency'].with_context(active_test=False).search(
+            [('name', '=', document['currency'])], limit=1)
+        if not currency.active:
+            raise NeedsMapping(_('Currency %s is not active in Odoo.', document['currency']))
+        inclusive = document['line_amount_types'] == 'Inclusive'
+        lines = []
+        for line in document['lines']:
+            if not line['account_code'] and not line['quantity'] and not line['unit_amount']:
+                lines.append(Command.create({'display_type': 'line_note', 'name': line['description'] or '-'}))
+                continue
+            lines.append(Command.create({
+                'name': line['description'] or '/',
+                'quantity': line['quantity'] or 1.0,
+                'price_unit': line['unit_amount'] or 0.0,
+                'discount': line['discount_rate'] or 0.0,
+                'account_id': self._account(organisation, line['account_code']).id,
+                'tax_ids': [Command.set(self._tax(organisation, line['tax_type'], sale, inclusive).ids)],
+            }))
+        move = self.env['account.move'].with_company(organisation.company_id).with_context(xero_pulled=True).create({
+            'move_type': move_type,
+            'company_id': organisation.company_id.id,
+            'partner_id': contact.partner_id.id,
+            'invoice_date': document['date'],
+            'invoice_date_due': document['due_date'] or document['date'],
+            'ref': document['number'] if not sale else (document['reference'] or document['number']),
+            'currency_id': currency.id,
+            'invoice_line_ids': lines,
+        })
+        link = self.env['xero.move.link'].sudo().create({
+            'organisation_id': organisation.id, 'move_id': move.id, 'xero_id': document['xero_id'],
+            'xero_number': document['number'], 'xero_status': document['status'],
+            'xero_updated_date': document['updated'], 'xero_total': document['total'] or 0.0,
+            'xero_amount_due': document['amount_due'] or 0.0, 'from_xero': True,
+            'sync_state': 'synced', 'last_sync_date': fields.Datetime.now(),
+        })
+        if organisation.import_documents_post:
+            move.with_context(xero_pulled=True).action_post()
+            prepared = link._xero_payloads()
+            link.pushed_hash = prepared and payload_hash(prepared[0][1])
+            link.sync_state = 'synced'
+        if float_compare(move.amount_total, document['total'] or 0.0, precision_rounding=move.currency_id.rounding):
+            link.total_mismatch = _('Xero total %(xero)s, Odoo total %(odoo)s',
+                                    xero=document['total'], odoo=move.amount_total)
+        move.message_post(body=_('Imported from Xero (%(org)s): %(number)s, %(status)s.',
+                                 org=organisation.name, number=document['number'], status=document['status']))
+        return move
+
+    @api.model
+    def _account(self, organisation, code):
+        mapping = organisation.account_mapping_ids.filtered(lambda m: m.xero_account_id.code == code)[:1]
+        if not mapping:
+            raise NeedsMapping(_('Xero account %s has no Odoo account: map it in Xero > Mapping, then try again.', code))
+        return mapping.account_id
+
+    @api.model
+    def _tax(self, organisation, tax_type, sale, inclusive):
+        use = 'sale' if sale else 'purchase'
+        mappings = organisation.tax_mapping_ids.filtered(
+            lambda m: m.state == 'confirmed' and m.xero_tax_type == tax_type and m.tax_id.type_tax_use == use)
+        if not mappings:
+            if organisation.xero_default_tax_rate_id.tax_type == tax_type:
+                return self.env['account.tax']  # Odoo's untaxed lines go to Xero as this one
+            raise NeedsMapping(_('Xero tax type %s has no Odoo %s tax: map it in Xero > Mapping, then try again.',
+                                 tax_type, use))
+        fitting = mappings.filtered(lambda m: bool(m.tax_id.price_include) == inclusive)
+        if not fitting:
+            raise NeedsMapping(_('Xero tax type %(type)s is mapped, but not to a tax %(how)s the price.',
+                                 type=tax_type, how=_('included in') if inclusive else _('excluded from')))
+        return fitting[0].tax_id
+
+
+def _jsonable(document):
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if hasattr(value, 'isoformat') else value
+    return plain(document)

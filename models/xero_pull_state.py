@@ -1,0 +1,32 @@
+from odoo import fields, models
+
+PULL_KINDS = [('contacts', 'Contacts'), ('documents', 'Invoices and bills')]
+
+
+class XeroPullState(models.Model):
+    """Where the pull of one kind from one organisation stands: Xero's own greatest
+    ``UpdatedDateUTC`` seen (the next ``If-Modified-Since``), and what the last pull did.
+
+    The watermark comes from Xero's data, never from the local clock, so nothing that changed
+    in Xero while a pull was running is lost. The row is locked for the length of a pull: a
+    second worker skips the organisation instead of pulling it twice.
+    """
+    _name = 'xero.pull.state'
+    _inherit = ['xero.organisation.mixin']
+    _description = 'Xero pull state'
+
+    kind = fields.Selection(PULL_KINDS, required=True)
+    watermark = fields.Datetime(string='Changed in Xero up to', readonly=True)
+    last_pull_date = fields.Datetime(readonly=True)
+    last_created = fields.Integer(readonly=True)
+    last_matched = fields.Integer(readonly=True)
+    last_updated = fields.Integer(readonly=True)
+    last_held = fields.Integer(string='Last held for review', readonly=True)
+    last_calls = fields.Integer(readonly=True)
+
+    _organisation_kind_uniq = models.Constraint('UNIQUE (organisation_id, kind)',
+                                                'One pull state per organisation and kind.')
+
+    def _for(self, organisation, kind):
+        state = self.sudo().search([('organisation_id', '=', organisation.id), ('kind', '=', kind)])
+        return state or self.sudo().create({'organisation_id': organisation.id, 'kind': kind})
