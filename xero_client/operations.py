@@ -33,6 +33,8 @@ KINDS = {
     'credit_notes': Kind('update_or_create_credit_notes', 'CreditNotes', 'credit_notes',
                          'credit_note_id', 'credit_note_number', True),
     'items': Kind('update_or_create_items', 'Items', 'items', 'item_id', 'code', True),
+    # Xero has no batch update of payments: PUT creates, a deletion goes one by one.
+    'payments': Kind('create_payments', 'Payments', 'payments', 'payment_id', 'reference', False),
 }
 
 
@@ -145,6 +147,27 @@ class Operations:
     def save_items(self, payloads, key):
         return self.save('items', payloads, key)
 
+    def save_payments(self, payloads, key):
+        return self.save('payments', payloads, key)
+
+    def delete_payment(self, payment_id, key):
+        """Xero deletes a payment by setting its status to DELETED, one at a time."""
+        from .api import to_sdk
+        result = self.call('accounting', 'delete_payment', payment_id,
+                           to_sdk('PaymentDelete', {'status': 'DELETED'}), idempotency_key=key)
+        return [element_from_sdk('payments', p) for p in result.data.payments or []]
+
+    def delete_allocation(self, credit_note_id, allocation_id):
+        self.call('accounting', 'delete_credit_note_allocations', credit_note_id, allocation_id)
+
+    def allocate_credit_note(self, credit_note_id, allocations, key):
+        """Allocate one credit note to invoices: [{'invoice': {'invoice_id'}, 'amount', 'date'}]."""
+        from .api import to_sdk
+        result = self.call('accounting', 'create_credit_note_allocation', credit_note_id,
+                           to_sdk('Allocations', {'allocations': allocations}),
+                           summarize_errors=False, idempotency_key=key)
+        return [allocation_from_sdk(a) for a in result.data.allocations or []]
+
     # --- look-ups ------------------------------------------------------------------------------
 
     def find(self, kind, numbers=(), ids=(), where=None):
@@ -182,6 +205,13 @@ class Operations:
             method = 'get_items'
             if numbers:
                 where = any_equal('Code', numbers)
+        elif kind == 'payments':
+            # /Payments has no IDs filter (XERO_API.md §2): the Reference Odoo gave them.
+            method = 'get_payments'
+            if numbers:
+                where = any_equal('Reference', numbers)
+            if ids:
+                where = ' OR '.join(f'PaymentID==Guid({_quoted(i)})' for i in ids)
         else:
             raise ValueError(f'No look-up for {kind}')
         if where:
@@ -253,6 +283,19 @@ class Reads:
         contacts = [contact_from_sdk(c) for c in result.data.contacts or []]
         return contacts, len(contacts) >= page_size
 
+    def pull_payments(self, since=None, page=1, page_size=MAX_PAGE_SIZE, where=None):
+        """One page of payments changed since ``since`` (or matching ``where``), from /Payments
+        (which carries IsReconciled, unlike the copies inside an invoice), in UpdatedDateUTC
+        order."""
+        kwargs = {'page': page, 'page_size': page_size, 'order': 'UpdatedDateUTC ASC'}
+        if since:
+            kwargs['if_modified_since'] = since
+        if where:
+            kwargs['where'] = where
+        result = self.call('accounting', 'get_payments', **kwargs)
+        payments = [payment_from_sdk(p) for p in result.data.payments or []]
+        return payments, len(payments) >= page_size
+
     def contact_groups(self):
         """[{'xero_id', 'name', 'status'}] of the organisation's contact groups."""
         result = self.call('accounting', 'get_contact_groups')
@@ -318,3 +361,33 @@ def document_from_sdk(kind, obj):
         'amount_paid': _plain(getattr(obj, 'amount_paid', None)),
         'updated': _date(obj.updated_date_utc),
     }
+
+
+def payment_from_sdk(obj):
+    """A Xero payment as plain values."""
+    invoice, credit_note, account = obj.invoice, obj.credit_note, obj.account
+    return {
+        'xero_id': str(obj.payment_id) if obj.payment_id else None,
+        'invoice_id': str(invoice.invoice_id) if invoice is not None and invoice.invoice_id else None,
+        'credit_note_id': (str(credit_note.credit_note_id)
+                           if credit_note is not None and credit_note.credit_note_id else None),
+        'account_id': str(account.account_id) if account is not None and account.account_id else None,
+        'account_code': account.code if account is not None else None,
+        'date': obj.date,
+        'amount': _plain(obj.amount),
+        'currency_rate': _plain(obj.currency_rate),
+        'reference': obj.reference,
+        'status': _plain(obj.status),
+        'is_reconciled': bool(obj.is_reconciled),
+        'updated': _date(obj.updated_date_utc),
+    }
+
+
+def allocation_from_sdk(obj):
+    errors = _messages(getattr(obj, 'validation_errors', None))
+    return Element(
+        xero_id=str(obj.allocation_id) if getattr(obj, 'allocation_id', None) else None,
+        status=None if errors else 'AUTHORISED',
+        total=_plain(obj.amount), errors=errors,
+        echo={'invoice_id': str(obj.invoice.invoice_id) if obj.invoice and obj.invoice.invoice_id else None},
+    )
