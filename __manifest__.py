@@ -31,6 +31,7 @@
         'views/account_tax_views.xml',
         'views/xero_sync_views.xml',
         'views/xero_pull_views.xml',
+        'views/xero_payment_views.xml',
         'wizards/xero_mapping_check_views.xml',
         'views/menus.xml',
         'views/mapping_menus.xml',

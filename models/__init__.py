@@ -29,3 +29,9 @@ from . import xero_review
 from . import xero_contact_pull
 from . import xero_organisation_pull
 from . import xero_document_pull
+from . import xero_payment_link
+from . import account_partial_reconcile
+from . import account_payment
+from . import xero_payment_pull
+from . import xero_webhook_event
+from . import res_config_settings_webhook

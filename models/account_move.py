@@ -18,10 +18,17 @@ class AccountMove(models.Model):
                                   compute='_compute_xero_state', search='_search_xero_state',
                                   groups='xero_integration.group_xero_user')
     xero_number = fields.Char(compute='_compute_xero_state', groups='xero_integration.group_xero_user')
+    xero_status = fields.Char(string='Status in Xero', compute='_compute_xero_state',
+                              groups='xero_integration.group_xero_user')
+    xero_amount_due = fields.Monetary(string='Amount due in Xero', compute='_compute_xero_state',
+                                      groups='xero_integration.group_xero_user')
+    xero_payment_link_ids = fields.One2many('xero.payment.link', 'move_id', string='Xero payments',
+                                            groups='xero_integration.group_xero_user')
     xero_error = fields.Text(string='Xero error', compute='_compute_xero_state',
                              groups='xero_integration.group_xero_user')
 
-    @api.depends('xero_link_ids.sync_state', 'xero_link_ids.last_error', 'state', 'company_id')
+    @api.depends('xero_link_ids.sync_state', 'xero_link_ids.last_error', 'xero_link_ids.xero_status',
+                 'xero_link_ids.xero_amount_due', 'state', 'company_id')
     def _compute_xero_state(self):
         for move in self:
             links = move.sudo().xero_link_ids.filtered('organisation_id')
@@ -29,6 +36,8 @@ class AccountMove(models.Model):
                           if s in links.mapped('sync_state')), 'none')
             move.xero_state = worst
             move.xero_number = ', '.join(n for n in links.mapped('xero_number') if n)
+            move.xero_status = ', '.join(s for s in links.mapped('xero_status') if s) or False
+            move.xero_amount_due = sum(links.mapped('xero_amount_due'))
             reason = '\n'.join(e for e in links.mapped('last_error') if e)
             if not links and move.state == 'posted' and move.move_type in XERO_TYPES:
                 reason = self.env['xero.organisation']._route(move.company_id, move.journal_id)[1]

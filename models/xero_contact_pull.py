@@ -38,8 +38,6 @@ class XeroContactPull(models.AbstractModel):
         for organisation in organisations:
             try:
                 self._pull(organisation)
-                if organisation.import_documents:
-                    self.env['xero.document.pull']._pull(organisation)
             except Wait as wait:
                 self.env.ref('xero_integration.ir_cron_xero_pull').sudo()._trigger(at=wait.until)
             except XeroError as e:

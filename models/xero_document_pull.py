@@ -21,7 +21,8 @@ class NeedsMapping(Exception):
 
 
 class XeroDocumentPull(models.AbstractModel):
-    """Invoices, bills and credit notes made in Xero, into Odoo (per organisation, optional).
+    """Invoices, bills and credit notes from Xero: the status of Odoo's own (always), and those
+    made in Xero, into Odoo (per organisation, optional).
 
     Documents Odoo pushed are known by their link and never come back. A document is matched
     to its contact's link first; taxes and accounts go through the mappings in reverse, and a
@@ -66,7 +67,7 @@ class XeroDocumentPull(models.AbstractModel):
         if link:
             # Odoo's own document (pushed, or imported before): its status follows, no copy.
             return self._mirror_status(link, document)
-        if document['status'] in SKIPPED_STATUSES:
+        if document['status'] in SKIPPED_STATUSES or not organisation.import_documents:
             return None
         try:
             move = self._create_move(organisation, document)
@@ -81,8 +82,12 @@ class XeroDocumentPull(models.AbstractModel):
     def _mirror_status(self, link, document):
         if link.xero_status == document['status'] and link.xero_updated_date == document['updated']:
             return None
+        changed = link.xero_status != document['status']
         link.write({'xero_status': document['status'], 'xero_updated_date': document['updated'],
                     'xero_amount_due': document['amount_due'] or 0.0})
+        if changed and document['status'] in ('PAID', 'VOIDED', 'DELETED'):
+            link.move_id.message_post(body=_('%(status)s in Xero (%(org)s).', status=document['status'],
+                                             org=link.organisation_id.name))
         return 'updated'
 
     @api.model

@@ -191,6 +191,10 @@ class XeroLinkMixin(models.AbstractModel):
         reason (a missing mapping, a refused value) and left out."""
         raise NotImplementedError
 
+    def _xero_send(self, organisation, kind, payloads, key):
+        """Send one batch; return Xero's answer as Elements. Most kinds are one batched write."""
+        return organisation._call('save', kind, payloads, key, api='ops')
+
     def _xero_match_key(self, payload):
         """What Xero echoes of this payload, to find its element in the answer."""
         raise NotImplementedError

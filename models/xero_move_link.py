@@ -220,7 +220,8 @@ class XeroMoveLink(models.Model):
 
     def _xero_bind_extra(self, element, payload):
         move = self.move_id
-        values = {'xero_total': element.total or 0.0, 'total_mismatch': False}
+        values = {'xero_total': element.total or 0.0, 'total_mismatch': False,
+                  'xero_amount_due': element.amount_due if element.amount_due is not None else element.total or 0.0}
         if element.total is not None and float_compare(element.total, move.amount_total,
                                                        precision_rounding=move.currency_id.rounding):
             values['total_mismatch'] = _('Xero total %(xero)s, Odoo total %(odoo)s',

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..xero_client.governor import read_state, resume
+from .xero_sync_engine import LINK_MODELS
 
 
 class XeroOrganisation(models.Model):
@@ -47,7 +48,7 @@ class XeroOrganisation(models.Model):
         start_of_day = fields.Datetime.to_datetime(fields.Date.context_today(self))
         for org in self:
             counts = {'pending': 0, 'in_flight': 0, 'error': 0, 'synced': 0}
-            for model in ('xero.partner.link', 'xero.move.link', 'xero.product.link'):
+            for model in LINK_MODELS:
                 Link = self.env[model].sudo()
                 for state, count in Link._read_group([('organisation_id', '=', org.id or 0)],
                                                      ['sync_state'], ['__count']):

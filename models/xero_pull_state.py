@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-PULL_KINDS = [('contacts', 'Contacts'), ('documents', 'Invoices and bills')]
+PULL_KINDS = [('contacts', 'Contacts'), ('documents', 'Invoices and bills'), ('payments', 'Payments')]
 
 
 class XeroPullState(models.Model):

@@ -16,7 +16,7 @@ from .xero_link_mixin import IN_FLIGHT_GRACE
 _logger = logging.getLogger(__name__)
 
 # Dependencies first: contacts and items before the documents that name them.
-LINK_MODELS = ('xero.partner.link', 'xero.product.link', 'xero.move.link')
+LINK_MODELS = ('xero.partner.link', 'xero.product.link', 'xero.move.link', 'xero.payment.link')
 BATCH_SIZE = 50
 DEPENDENCY_WAIT = timedelta(seconds=30)
 
@@ -250,7 +250,7 @@ class XeroSyncEngine(models.AbstractModel):
         key = batch_key(links.mapped('idempotency_key'))
         payloads = [payload for _link, payload, _digest in batch]
         try:
-            elements = organisation._call('save', kind, payloads, key, api='ops')
+            elements = links._xero_send(organisation, kind, payloads, key)
         except Wait as wait:
             self._restore(links, before)
             links._record_postponed(wait.until, str(wait))

@@ -1,0 +1,45 @@
+from odoo import api, fields, models
+
+from ..controllers.webhook import WEBHOOK_ROUTE
+from .xero_webhook_event import LAST_EVENT_PARAM
+
+KEY_PARAM = 'xero_integration.webhook_key_enc'
+
+
+class ResConfigSettings(models.TransientModel):
+    """The webhook: its signing key (kept encrypted, shown to no one), its URL, its last event.
+
+    The key is not a ``config_parameter`` field: Odoo reads those with sudo for anyone who opens
+    the settings form's defaults, and a signing key must stay with system administrators.
+    """
+    _inherit = 'res.config.settings'
+
+    xero_webhook_key = fields.Char(string='Xero webhook key', groups='base.group_system',
+                                   help="The webhook signing key shown in Xero's developer portal. "
+                                        "Leave empty to keep the one saved.")
+    xero_webhook_key_set = fields.Boolean(compute='_compute_xero_webhook', groups='base.group_system')
+    xero_webhook_url = fields.Char(string='Webhook URL', compute='_compute_xero_webhook')
+    xero_webhook_last_event = fields.Datetime(string='Last webhook event', compute='_compute_xero_webhook')
+
+    @api.depends('company_id')
+    def _compute_xero_webhook(self):
+        icp = self.env['ir.config_parameter'].sudo()
+        base_url = icp.get_param('web.base.url', '').rstrip('/')
+        last = icp.get_param(LAST_EVENT_PARAM)
+        for settings in self:
+            settings.xero_webhook_url = base_url + WEBHOOK_ROUTE
+            settings.xero_webhook_last_event = fields.Datetime.to_datetime(last) if last else False
+            if self.env.user.has_group('base.group_system'):
+                settings.xero_webhook_key_set = bool(icp.get_param(KEY_PARAM))
+
+    def set_values(self):
+        super().set_values()
+        if self.env.user.has_group('base.group_system') and self.xero_webhook_key:
+            encrypted = self.env['xero.token']._encrypt(self.xero_webhook_key.strip())
+            self.env['ir.config_parameter'].sudo().set_param(KEY_PARAM, encrypted)
+
+    @api.model
+    def _xero_webhook_key(self):
+        """The signing key, for the webhook controller only."""
+        encrypted = self.env['ir.config_parameter'].sudo().get_param(KEY_PARAM)
+        return self.env['xero.token'].sudo()._decrypt(encrypted) if encrypted else ''
