@@ -35,3 +35,6 @@ from . import account_payment
 from . import xero_payment_pull
 from . import xero_webhook_event
 from . import res_config_settings_webhook
+from . import xero_sync_log
+from . import xero_sync_error
+from . import xero_organisation_health

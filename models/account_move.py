@@ -105,7 +105,7 @@ class AccountMove(models.Model):
         if not self.env.user.has_group('xero_integration.group_xero_user'):
             raise UserError(_('Only Xero users can send documents to Xero.'))
         self.check_access('read')
-        links = self._xero_queue()
+        links = self._xero_queue()._request()
         skipped = len(self) - len(links.move_id)
         count = len(links.move_id)
         message = (_('1 document queued for Xero; it is sent in the background.') if count == 1 else

@@ -35,7 +35,7 @@ class AccountPayment(models.Model):
         partials = (self.move_id.line_ids.matched_debit_ids | self.move_id.line_ids.matched_credit_ids)
         new = partials - self.sudo().xero_link_ids.partial_id
         links |= self.env['xero.payment.link']._queue_partials(new)
-        self.env['xero.payment.link']._trigger_push()
+        links._request()._trigger_push()
         return {'type': 'ir.actions.client', 'tag': 'display_notification',
                 'params': {'message': _('Queued for Xero; payments are sent in the background.'),
                            'type': 'info', 'sticky': False}}

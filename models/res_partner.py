@@ -60,7 +60,7 @@ class ResPartner(models.Model):
                 link = Link._ensure_links(org, partner)
                 links |= link if link.sync_state == 'pending' else link._mark_pending()
         if links:
-            links._trigger_push()
+            links._request()._trigger_push()
         return {'type': 'ir.actions.client', 'tag': 'display_notification',
                 'params': {'message': _('Queued for Xero: %s. Contacts are sent in the background.',
                                         ', '.join(links.partner_id.mapped('display_name')) or _('nothing')),

@@ -36,6 +36,9 @@ class XeroContactPull(models.AbstractModel):
         cron = self.env['ir.cron']
         cron._commit_progress(remaining=len(organisations))
         for organisation in organisations:
+            if not self.env['xero.pull.state']._due(organisation, 'contacts'):
+                cron._commit_progress(1)
+                continue
             try:
                 self._pull(organisation)
             except Wait as wait:
@@ -53,6 +56,14 @@ class XeroContactPull(models.AbstractModel):
         state = self.env['xero.pull.state']._for(organisation, 'contacts')
         if not state.try_lock_for_update():
             return None
+        run = self.env['xero.sync.log']._start(organisation, 'contacts', 'pull')
+        try:
+            return self._pull_pages(organisation, state, page_size, run)
+        finally:
+            self.env['xero.sync.log']._finish(run)
+
+    @api.model
+    def _pull_pages(self, organisation, state, page_size, run):
         since = state.watermark
         members = self._group_members(organisation)
         counts = dict.fromkeys(('created', 'matched', 'updated', 'held', 'calls'), 0)
@@ -78,7 +89,9 @@ class XeroContactPull(models.AbstractModel):
             page += 1
         state.write({'last_pull_date': fields.Datetime.now(), 'last_created': counts['created'],
                      'last_matched': counts['matched'], 'last_updated': counts['updated'],
-                     'last_held': counts['held'], 'last_calls': counts['calls']})
+                     'last_held': counts['held'], 'last_calls': counts['calls'], 'requested': False})
+        run['counts'].update(created=counts['created'], updated=counts['matched'] + counts['updated'],
+                             skipped=counts['held'])
         return counts
 
     @api.model

@@ -57,7 +57,7 @@ class XeroDocumentPull(models.AbstractModel):
         state.write({'watermark': watermark, 'last_pull_date': fields.Datetime.now(),
                      'last_created': counts['created'], 'last_matched': counts['matched'],
                      'last_updated': counts['updated'], 'last_held': counts['held'],
-                     'last_calls': counts['calls']})
+                     'last_calls': counts['calls'], 'requested': False})
         return counts
 
     @api.model

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..xero_mappers.keys import new_idempotency_key
+from .sync_run import count
 
 # Retries after an unknown outcome or a server error wait longer each time, up to a few hours.
 BACKOFF_MINUTES = (1, 5, 15, 60, 180)
@@ -73,6 +74,10 @@ class XeroLinkMixin(models.AbstractModel):
                                 help='A request for this change may have reached Xero: look it up first.')
     waiting_dependency = fields.Boolean(copy=False, readonly=True,
                                         help='Held until a record it needs is in Xero.')
+    error_notified = fields.Boolean(copy=False, readonly=True,
+                                    help='Its error was in a failure digest already.')
+    requested = fields.Boolean(copy=False, readonly=True,
+                               help='A user asked for this sync: it goes even with auto-sync off.')
 
     # --- the outbox ---------------------------------------------------------------------------
 
@@ -107,9 +112,16 @@ class XeroLinkMixin(models.AbstractModel):
     def action_retry(self):
         """Send again, with a fresh key: the record was refused, or waits for a retry."""
         self._check_can_sync()
-        self.filtered(lambda l: l.sync_state in ('error', 'skipped', 'pending', 'synced'))._mark_pending()
+        self.filtered(lambda l: l.sync_state in ('error', 'skipped', 'pending', 'synced'))._mark_pending()._request()
         self._trigger_push()
         return True
+
+    def _request(self):
+        """A user asked for these: they go even where auto-sync is off, and that is activity."""
+        self.sudo().write({'requested': True})
+        if self:
+            self.env['xero.sync.log']._record_request(self.organisation_id)
+        return self
 
     def _check_can_sync(self):
         if not self.env.user.has_group('xero_integration.group_xero_user'):
@@ -124,8 +136,11 @@ class XeroLinkMixin(models.AbstractModel):
     def _record_refusal(self, message, state='error'):
         """Xero (or the addon, before sending) refused this change for a reason a person must
         fix: no retry until the record changes or someone presses Retry."""
-        self.write({'sync_state': state, 'last_error': message, 'maybe_sent': False,
-                    'idempotency_key': False, 'next_attempt_date': False})
+        self.write({'sync_state': state, 'last_error': message, 'maybe_sent': False, 'error_notified': False,
+                    'idempotency_key': False, 'next_attempt_date': False, 'requested': False})
+        for link in self:
+            count(self.env, 'failed' if state == 'error' else 'skipped',
+                  error=f'{link[link._xero_record_field].display_name}: {message}' if state == 'error' else None)
 
     def _record_retry(self, message, unknown_outcome):
         """The request failed in a way a later attempt may fix (timeout, 5xx, network)."""
@@ -148,7 +163,9 @@ class XeroLinkMixin(models.AbstractModel):
     def _record_bound(self, element, digest):
         """Xero holds this record now: keep its id, number and status."""
         self.ensure_one()
+        count(self.env, 'updated' if self.xero_id else 'created')
         self.write({
+            'requested': False,
             'xero_id': element.xero_id,
             'xero_number': element.number or self.xero_number,
             'xero_status': element.status,

@@ -11,6 +11,7 @@ from odoo.tools import SQL
 from ..const import CONNECT_ROUTE, HOST_PARAMS
 from ..xero_client import XeroApi, XeroAuthError, XeroError, XeroTokenExpired, jwt_claims
 from ..xero_client.governor import Governor, Limits
+from .sync_run import count
 
 _logger = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ class XeroOrganisation(models.Model):
         client = self._api()
 
         def once():
+            count(self.env, 'calls')
             if api == 'ops':
                 return getattr(client, method)(*args, **kwargs)
             return client.call(api, method, *args, **kwargs)

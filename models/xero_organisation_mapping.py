@@ -126,6 +126,7 @@ class XeroOrganisation(models.Model):
         self.ensure_one()
         self.check_access('write')
         self._check_sync_items()
+        self.env['xero.pull.state']._for(self, 'items').requested = True
         self.env.ref('xero_integration.ir_cron_xero_push_items')._trigger()
         return self._notify(_('Items are being sent to Xero in the background. The Items tab shows '
                               'what Xero took, and why it refused the others.'), kind='info')

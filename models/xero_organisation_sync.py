@@ -9,6 +9,16 @@ class XeroOrganisation(models.Model):
     """Routing, the outbox's figures and the call budget of an organisation."""
     _inherit = 'xero.organisation'
 
+    auto_sync_contacts = fields.Boolean(string='Contacts', tracking=True,
+                                        help='Pull contacts from Xero every hour, and send changed contacts.')
+    auto_sync_invoices = fields.Boolean(string='Invoices and credit notes', tracking=True,
+                                        help='Send posted documents as they are posted, and follow their status in Xero.')
+    auto_sync_payments = fields.Boolean(string='Payments', tracking=True,
+                                        help='Send payments as they are reconciled, and bring payments made in Xero.')
+    auto_sync_bank_feed = fields.Boolean(string='Bank feed', tracking=True,
+                                         help='Send verified card and bank transactions.')
+    auto_sync_items = fields.Boolean(string='Items', tracking=True,
+                                     help='Send new and changed products every hour (with Sync items on).')
     invoice_status = fields.Selection(
         [('AUTHORISED', 'Approved (AUTHORISED)'), ('DRAFT', 'Draft')],
         string='Posted documents go to Xero as', default='AUTHORISED', required=True, tracking=True,
@@ -70,12 +80,28 @@ class XeroOrganisation(models.Model):
 
     # --- actions ------------------------------------------------------------------------------
 
+    def _auto_sync(self, kind):
+        """Whether ``kind`` ('contacts', 'invoices', 'payments', 'bank_feed', 'items') syncs by
+        itself; with its switch off it syncs only when a user asks."""
+        self.ensure_one()
+        return bool(kind and self[f'auto_sync_{kind}'])
+
     def action_sync_now(self):
-        """Wake the push cron for the organisation's outbox; nothing waits on Xero here."""
+        """Everything waiting for this organisation goes, whatever its auto-sync switches; the
+        pulls run too. Only crons are woken: nothing waits on Xero here."""
         self.check_access('read')
         if not self.env.user.has_group('xero_integration.group_xero_user'):
             raise UserError(_('Only Xero users can sync.'))
-        self.env.ref('xero_integration.ir_cron_xero_push')._trigger()
+        for model in LINK_MODELS:
+            if model in self.env:
+                self.env[model].sudo().search([('organisation_id', 'in', self.ids),
+                                               ('sync_state', 'in', ('pending', 'error'))]).write({'requested': True})
+        for org in self:
+            for kind in ('contacts', 'documents', 'payments'):
+                self.env['xero.pull.state']._for(org, kind).requested = True
+        self.env['xero.sync.log']._record_request(self)
+        for xmlid in ('ir_cron_xero_push', 'ir_cron_xero_pull', 'ir_cron_xero_poll'):
+            self.env.ref(f'xero_integration.{xmlid}').sudo()._trigger()
         return self._notify(_('Sync queued: what is waiting is being sent to Xero in the background.'),
                             kind='info')
 

@@ -29,9 +29,12 @@ class XeroPaymentPull(models.AbstractModel):
         cron = self.env['ir.cron']
         cron._commit_progress(remaining=len(organisations))
         for organisation in organisations:
+            States = self.env['xero.pull.state']
             try:
-                self.env['xero.document.pull']._pull(organisation)
-                self._pull(organisation)
+                if States._due(organisation, 'documents'):
+                    self.env['xero.document.pull']._pull(organisation)
+                if States._due(organisation, 'payments'):
+                    self._pull(organisation)
                 self.env['xero.webhook.event'].sudo()._mark_processed(organisation)
             except Wait as wait:
                 self.env.ref('xero_integration.ir_cron_xero_poll').sudo()._trigger(at=wait.until)
@@ -106,7 +109,7 @@ class XeroPaymentPull(models.AbstractModel):
             page += 1
         state.write({'last_pull_date': fields.Datetime.now(), 'last_created': counts['created'],
                      'last_updated': counts['updated'], 'last_held': counts['held'],
-                     'last_calls': counts['calls']})
+                     'last_calls': counts['calls'], 'requested': False})
         return counts
 
     @api.model

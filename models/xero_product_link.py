@@ -90,8 +90,15 @@ class XeroProductLink(models.Model):
         organisations = self.env['xero.organisation'].search(
             [('state', '=', 'connected'), ('sync_items', '=', True)])
         engine = self.env['xero.sync.engine']
+        States = self.env['xero.pull.state']
         for organisation in organisations:
-            self._queue_items(organisation)
+            if not States._due(organisation, 'items'):
+                continue
+            links = self._queue_items(organisation)
+            state = States._for(organisation, 'items')
+            if state.requested:
+                links.filtered(lambda l: l.sync_state == 'pending').write({'requested': True})
+                state.requested = False
             engine._commit(0)
             engine._push_organisation(organisation, models_=(self._name,))
 

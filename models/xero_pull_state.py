@@ -1,6 +1,9 @@
 from odoo import fields, models
 
-PULL_KINDS = [('contacts', 'Contacts'), ('documents', 'Invoices and bills'), ('payments', 'Payments')]
+PULL_KINDS = [('contacts', 'Contacts'), ('documents', 'Invoices and bills'), ('payments', 'Payments'),
+              ('items', 'Items')]
+# The auto-sync switch each pull follows.
+SWITCH_OF_PULL = {'contacts': 'contacts', 'documents': 'invoices', 'payments': 'payments', 'items': 'items'}
 
 
 class XeroPullState(models.Model):
@@ -23,9 +26,14 @@ class XeroPullState(models.Model):
     last_updated = fields.Integer(readonly=True)
     last_held = fields.Integer(string='Last held for review', readonly=True)
     last_calls = fields.Integer(readonly=True)
+    requested = fields.Boolean(readonly=True, help='A user asked for this pull: it runs even with auto-sync off.')
 
     _organisation_kind_uniq = models.Constraint('UNIQUE (organisation_id, kind)',
                                                 'One pull state per organisation and kind.')
+
+    def _due(self, organisation, kind):
+        """Whether this pull should run now: its switch is on, or a user asked for it."""
+        return organisation._auto_sync(SWITCH_OF_PULL[kind]) or self._for(organisation, kind).requested
 
     def _for(self, organisation, kind):
         state = self.sudo().search([('organisation_id', '=', organisation.id), ('kind', '=', kind)])

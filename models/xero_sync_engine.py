@@ -12,6 +12,7 @@ from ..xero_client import (XeroAuthError, XeroError, XeroRateLimited, XeroRetrya
 from ..xero_client.governor import Wait
 from ..xero_mappers.keys import batch_key, payload_hash, split_batches
 from .xero_link_mixin import IN_FLIGHT_GRACE
+from .sync_run import MODEL_KIND, count
 
 _logger = logging.getLogger(__name__)
 
@@ -72,48 +73,69 @@ class XeroSyncEngine(models.AbstractModel):
 
     @api.model
     def _pending_count(self, organisation):
-        return sum(self.env[model].sudo().search_count(self._due_domain(organisation))
-                   for model in LINK_MODELS)
+        return sum(self.env[model].sudo().search_count(self._due_domain(organisation, model))
+                   for model in LINK_MODELS if model in self.env)
 
     @api.model
-    def _due_domain(self, organisation):
-        return [('organisation_id', '=', organisation.id),
-                ('sync_state', 'in', ('pending', 'in_flight')),
-                '|', ('next_attempt_date', '=', False),
-                ('next_attempt_date', '<=', fields.Datetime.now())]
+    def _due_domain(self, organisation, model=None):
+        domain = [('organisation_id', '=', organisation.id),
+                  ('sync_state', 'in', ('pending', 'in_flight')),
+                  '|', ('next_attempt_date', '=', False),
+                  ('next_attempt_date', '<=', fields.Datetime.now())]
+        if model and not organisation._auto_sync(MODEL_KIND.get(model)):
+            # Auto-sync off for this kind: only what a user asked for, and what is already on
+            # its way (a request that may have reached Xero must be settled).
+            domain += ['|', ('requested', '=', True), ('sync_state', '=', 'in_flight')]
+        return domain
 
     @api.model
     def _push_organisation(self, organisation, models_=LINK_MODELS):
-        """Send what is due for one organisation; return the number of links handled."""
+        """Send what is due for one organisation, one kind after the other, each run written to
+        the sync log; return the number of links handled."""
         organisation = organisation.sudo()
         done = 0
         if organisation.state != 'connected':
             return done
-        try:
-            for model in models_:
-                collisions = 0
-                while True:
-                    links = self._claim(self.env[model].sudo(), organisation)
-                    if not links:
-                        break
-                    try:
-                        self._push_links(organisation, links)
-                    except CONCURRENCY_ERRORS:
-                        # Another worker holds or just changed a record this batch needs (a
-                        # shared contact). What was sent is committed as "Sending", so nothing is
-                        # lost: drop this batch's uncommitted work and claim again.
-                        self.env.cr.rollback()
-                        collisions += 1
-                        if collisions > 3:
-                            break
-                        continue
-                    done += len(links)
-                    if not self._commit(len(links)):
-                        return done
-        except Stop as stop:
-            _logger.info('Xero organisation %s: push stopped (%s)', organisation.id, stop)
-            self._commit(0)
+        Log = self.env['xero.sync.log']
+        for model in models_:
+            if model not in self.env:
+                continue
+            run = Log._start(organisation, MODEL_KIND[model], 'push')
+            try:
+                handled, time_left = self._push_model(organisation, model)
+            except Stop as stop:
+                _logger.info('Xero organisation %s: push stopped (%s)', organisation.id, stop)
+                Log._finish(run)
+                self._commit(0)
+                return done
+            Log._finish(run)
+            done += handled
+            if not time_left:
+                break
         return done
+
+    @api.model
+    def _push_model(self, organisation, model):
+        """Push what is due of one kind: (links handled, whether the cron has time left)."""
+        done = collisions = 0
+        while True:
+            links = self._claim(self.env[model].sudo(), organisation)
+            if not links:
+                return done, True
+            try:
+                self._push_links(organisation, links)
+            except CONCURRENCY_ERRORS:
+                # Another worker holds or just changed a record this batch needs (a shared
+                # contact). What was sent is committed as "Sending", so nothing is lost: drop
+                # this batch's uncommitted work and claim again.
+                self.env.cr.rollback()
+                collisions += 1
+                if collisions > 3:
+                    return done, True
+                continue
+            done += len(links)
+            if not self._commit(len(links)):
+                return done, False
 
     @api.model
     def _push_now(self, organisation, links):
@@ -137,7 +159,7 @@ class XeroSyncEngine(models.AbstractModel):
         The lock lasts until the batch is committed; a link being sent is also marked with a
         next attempt date past its request's timeout, so no one else claims it meanwhile.
         """
-        query = Link._search(self._due_domain(organisation), order='id', limit=BATCH_SIZE)
+        query = Link._search(self._due_domain(organisation, Link._name), order='id', limit=BATCH_SIZE)
         try:
             rows = self.env.execute_query(SQL('%s FOR NO KEY UPDATE SKIP LOCKED', query.select()))
         except psycopg2.errors.SerializationFailure:
@@ -167,7 +189,8 @@ class XeroSyncEngine(models.AbstractModel):
                 digest = payload_hash(payload)
                 if link.xero_id and link.pushed_hash == digest and not link.maybe_sent:
                     link.write({'sync_state': 'synced', 'last_error': False, 'idempotency_key': False,
-                                'next_attempt_date': False})
+                                'next_attempt_date': False, 'requested': False})
+                    count(self.env, 'skipped')
                     continue
                 to_send.append((link, payload, digest))
             sizes = {id(entry): len(json.dumps(entry[1], default=str)) for entry in to_send}
@@ -249,6 +272,7 @@ class XeroSyncEngine(models.AbstractModel):
         self._commit(0)
         key = batch_key(links.mapped('idempotency_key'))
         payloads = [payload for _link, payload, _digest in batch]
+        count(self.env, 'sent', len(batch))
         try:
             elements = links._xero_send(organisation, kind, payloads, key)
         except Wait as wait:

@@ -71,6 +71,7 @@ class TestTwoWorkers(XeroTransactionCase):
         env['account.chart.template'].try_loading('generic_coa', company, install_demo=False)
         env = env(context={'allowed_company_ids': company.ids})
         org = self.connect_organisations(company=company, tenants=[NZ_TENANT_ID], env=env)
+        org.write({'auto_sync_contacts': True, 'auto_sync_invoices': True})
         org.tax_mapping_ids.action_confirm()
         income = env['account.account'].search([*env['account.account']._check_company_domain(company),
                                                 ('account_type', '=', 'income')])

@@ -1,0 +1,71 @@
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import UserError
+
+from .sync_run import MODEL_KIND
+
+# Each link table, and the field that names its Odoo record.
+ERROR_SOURCES = {
+    'xero.partner.link': 'partner_id', 'xero.move.link': 'move_id', 'xero.payment.link': 'payment_id',
+    'xero.product.link': 'product_id', 'xero.statement.line.link': 'statement_line_id',
+}
+
+
+class XeroSyncError(models.Model):
+    """Every record in error, whatever its kind: one list to read Xero's message and retry.
+
+    A database view over the link tables; retrying goes back to the link itself.
+    """
+    _name = 'xero.sync.error'
+    _description = 'Xero record in error'
+    _auto = False
+    _order = 'organisation_id, kind, id desc'
+
+    organisation_id = fields.Many2one('xero.organisation', readonly=True)
+    company_id = fields.Many2one('res.company', readonly=True)
+    kind = fields.Selection([(k, k) for k in sorted(set(MODEL_KIND.values()))], readonly=True)
+    link_model = fields.Char(readonly=True)
+    link_id = fields.Integer(readonly=True)
+    record_name = fields.Char(string='Record', compute='_compute_record')
+    last_error = fields.Text(string="Xero's message", readonly=True)
+    write_date = fields.Datetime(string='Failed on', readonly=True)
+    error_notified = fields.Boolean(readonly=True)
+
+    def _sources(self):
+        return [(model, field) for model, field in ERROR_SOURCES.items() if model in self.env]
+
+    def init(self):
+        selects = []
+        for index, (model, _field) in enumerate(self._sources()):
+            table = self.env[model]._table
+            selects.append(f"""SELECT id * 10 + {index} AS id, organisation_id, company_id,
+                                      '{MODEL_KIND[model]}' AS kind, '{model}' AS link_model, id AS link_id,
+                                      last_error, write_date, error_notified
+                                 FROM {table} WHERE sync_state = 'error' AND organisation_id IS NOT NULL""")
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(f"CREATE VIEW {self._table} AS ({' UNION ALL '.join(selects)})")
+
+    @api.depends('link_model', 'link_id')
+    def _compute_record(self):
+        for error in self:
+            link = error._link()
+            record = link[ERROR_SOURCES[error.link_model]] if link else None
+            error.record_name = record.display_name if record else _('(deleted)')
+
+    def _link(self):
+        self.ensure_one()
+        return self.env[self.link_model].browse(self.link_id).exists()
+
+    def action_retry(self):
+        """Retry one or all of the selection: each goes again with a fresh key."""
+        for model in set(self.mapped('link_model')):
+            self.env[model].browse(self.filtered(lambda e: e.link_model == model).mapped('link_id')).exists().action_retry()
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'message': _('Queued again for Xero.'), 'type': 'info', 'sticky': False,
+                           'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}}}
+
+    def action_open_record(self):
+        self.ensure_one()
+        link = self._link()
+        if not link:
+            raise UserError(_('This record no longer exists.'))
+        return link[ERROR_SOURCES[self.link_model]]._get_records_action()
