@@ -10,3 +10,4 @@ from . import test_sync_push
 from . import test_sync_workers
 from . import test_pull
 from . import test_payments
+from . import test_daily
