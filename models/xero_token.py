@@ -11,7 +11,7 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
 from ..const import TOKEN_REFRESH_MARGIN_SECONDS
-from ..xero_client import OAuthClient, XeroAuthError, jwt_claims
+from ..xero_client import OAuthClient, XeroAuthError, XeroClientCredentialsError, jwt_claims
 
 _logger = logging.getLogger(__name__)
 
@@ -129,6 +129,11 @@ class XeroToken(models.Model):
             try:
                 access_token, expires_at, lost = self._refresh_once(force, known_expiry)
                 break
+            except XeroClientCredentialsError as e:
+                # The app's Client ID or Secret is wrong, not the grant: Xero did not use the
+                # refresh token, so it stays, and so does every organisation's status. Once the
+                # secret is fixed in Settings, the next call refreshes with the same token.
+                raise self._credentials_refused(e) from None
             except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
                 # Another worker refreshed while we waited for the lock, after our snapshot was
                 # taken. A new transaction will see its token.
@@ -171,6 +176,17 @@ class XeroToken(models.Model):
             token.write(self._values_from_response(data))
             _logger.info('Xero token %s refreshed (expires %s)', token.id, token.expires_at)
             return data['access_token'], token.expires_at, None
+
+    def _credentials_refused(self, error):
+        """Say on the organisations what to fix; return the error to raise."""
+        message = _('Xero refused the app credentials (%s): check the Client ID and Secret in '
+                    'Settings > Invoicing > Xero.', (error.body or {}).get('error') or error.status)
+        orgs = self.sudo().organisation_ids
+        if orgs:
+            now = fields.Datetime.now()
+            orgs._in_own_transaction(
+                lambda orgs: orgs.write({'last_error': message, 'last_error_date': now}))
+        return XeroClientCredentialsError(message, status=error.status, body=error.body)
 
     @api.model
     def _oauth_client(self):

@@ -6,3 +6,4 @@ from . import test_mapping_accounts
 from . import test_mapping_check
 from . import test_mapping_items
 from . import test_mapping_views
+from . import test_client_credentials
