@@ -51,6 +51,19 @@ class XeroOrganisation(models.Model):
         'UNIQUE (tenant_id)',
         'This Xero organisation is already connected to Odoo: one organisation links to one company.')
 
+    def write(self, vals):
+        if 'company_id' in vals:
+            # Its mappings, defaults and links point at this company's taxes, accounts and
+            # records: moving a live organisation would sync another company's books.
+            moved = self.filtered(lambda org: org.state in ('connected', 'needs_reconnect')
+                                  and org.company_id.id != vals['company_id'])
+            if moved:
+                raise UserError(_('The company of Xero organisation "%(org)s" cannot change while it '
+                                  'is connected: its mappings point at the taxes and accounts of '
+                                  '%(company)s. Disconnect it first.',
+                                  org=moved[0].name, company=moved[0].company_id.name))
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_connected(self):
         if any(org.state == 'connected' for org in self):
