@@ -64,7 +64,11 @@ class XeroProductLink(models.Model):
         Elements Xero refuses keep their reason on the link and go again on the next push; the
         rest of their batch lands. Unchanged, already synced products are not sent again.
         """
+        organisation.check_access('write')
         organisation._check_sync_items()
+        # Links are read-only for Xero users: only the addon writes them, once the caller may
+        # write on the organisation (the cron, or an administrator).
+        self = self.sudo()
         if products is None:
             products = self._products_to_push(organisation)
         links = self._links_for(organisation, products)
@@ -212,17 +216,21 @@ class XeroProductLink(models.Model):
     def _pull_items(self, organisation):
         """Bring Xero's items into Odoo: link products with the same internal reference, create
         the missing ones, and update linked products' names and prices from Xero."""
+        organisation.check_access('write')
         organisation._check_sync_items()
         company = organisation.company_id
         result = organisation._call('get_items', unitdp=4)
-        links = self.search([('organisation_id', '=', organisation.id)])
+        # Links are read-only for Xero users: only the addon writes them. Products are created
+        # and updated with the caller's own rights.
+        Link = self.sudo()
+        links = Link.search([('organisation_id', '=', organisation.id)])
         by_xero_id = {link.xero_id: link for link in links if link.xero_id}
         Product = self.env['product.product'].with_company(company)
-        pulled = self.browse()
+        pulled = Link.browse()
         now = fields.Datetime.now()
         for item in result.data.items or []:
             link = by_xero_id.get(str(item.item_id))
-            product = link.product_id.with_company(company) if link else Product.search([
+            product = Product.browse(link.product_id.id) if link else Product.search([
                 *Product._check_company_domain(company), ('default_code', '=', item.code)], limit=1)
             if product:
                 product.write(self._product_values(item, product))
@@ -230,7 +238,7 @@ class XeroProductLink(models.Model):
                 product = Product.create(dict(self._product_values(item, product),
                                               default_code=item.code, company_id=company.id))
             if not link:
-                link = links.filtered(lambda known: known.product_id == product) or self.create(
+                link = links.filtered(lambda known: known.product_id == product) or Link.create(
                     {'organisation_id': organisation.id, 'product_id': product.id})
             link.write({'xero_id': str(item.item_id), 'code': item.code, 'sync_state': 'synced',
                         'last_error': False, 'last_sync_date': now})
