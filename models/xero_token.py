@@ -203,11 +203,25 @@ class XeroToken(models.Model):
             refresh_token = None
             try:
                 refresh_token = self._decrypt(token.refresh_token_enc)
-                if refresh_token:
+                if refresh_token and not self._xero_user_in_use(token.xero_user_id, token.id):
                     token._oauth_client().revoke(refresh_token)
             except Exception as e:  # noqa: BLE001 - the grant is dropped here whatever Xero says
                 _logger.warning('Xero token %s: revocation failed (%s)', token.id, type(e).__name__)
             token._forget()
+
+    @api.model
+    def _xero_user_in_use(self, xero_user_id, exclude_id=None):
+        """Whether another token of this Xero user still serves organisations.
+
+        Xero's revocation removes *all* the Xero user's connections to the app, not only the
+        revoked grant's: revoking then would cut those organisations off too. Such a grant is
+        only forgotten here, and expires in Xero after 60 days unused.
+        """
+        if not xero_user_id:
+            return False
+        return bool(self.sudo().search_count([
+            ('id', '!=', exclude_id or 0), ('xero_user_id', '=', xero_user_id),
+            ('organisation_ids', '!=', False)], limit=1))
 
     def _forget(self):
         """Drop the secrets, here and in this process's memory."""

@@ -9,3 +9,4 @@ from . import test_mapping_views
 from . import test_client_credentials
 from . import test_organisation_company
 from . import test_link_access
+from . import test_disconnect
