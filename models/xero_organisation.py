@@ -156,12 +156,19 @@ class XeroOrganisation(models.Model):
 
         Only the tenants of this authorisation event are taken (``/connections?authEventId=``),
         not every tenant the Xero user ever connected.
+
+        All or nothing: any failure raises, and the caller (the OAuth callback) rolls back and
+        withdraws the grant, so that no half-connected organisation is left behind.
         """
         token_model = self.env['xero.token'].sudo()
         token = token_model.create(token_model._values_from_response(token_data))
         auth_event_id = jwt_claims(token_data['access_token']).get('authentication_event_id')
-        connections = XeroApi(self._host('api_url'), token_data['access_token']).get_connections(
-            auth_event_id=auth_event_id)
+        try:
+            connections = XeroApi(self._host('api_url'), token_data['access_token']).get_connections(
+                auth_event_id=auth_event_id)
+        except XeroError as e:
+            raise UserError(_('Xero did not list the organisations it authorised (/connections): %s',
+                              e.message)) from e
         orgs = self.browse()
         for connection in connections:
             if connection['tenant_type'] != 'ORGANISATION':
@@ -189,14 +196,15 @@ class XeroOrganisation(models.Model):
         if not orgs:
             token.unlink()
             return orgs
-        # Tokens of earlier consents that no organisation uses any more are dead weight.
-        token_model.search([('organisation_ids', '=', False), ('id', '!=', token.id)]).unlink()
+        # Tokens of earlier consents that no organisation uses any more: withdrawn in Xero too.
+        token_model.search([('organisation_ids', '=', False), ('id', '!=', token.id)])._revoke_after_commit()
         for org in orgs:
             org.message_post(body=_('Connected to Xero by %s.', self.env.user.name))
             try:
                 org._fetch_details()
             except XeroError as e:
-                _logger.warning('Xero organisation %s: could not read its details (%s)', org.id, e)
+                raise UserError(_('Xero did not give the details of organisation %(org)s: %(error)s',
+                                  org=org.name, error=e.message)) from e
         return orgs
 
     def _fetch_details(self):

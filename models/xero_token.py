@@ -3,6 +3,7 @@ import hashlib
 import logging
 import os
 from datetime import timedelta
+from functools import partial
 
 import psycopg2.errors
 from cryptography.fernet import Fernet, InvalidToken
@@ -11,7 +12,7 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
 from ..const import TOKEN_REFRESH_MARGIN_SECONDS
-from ..xero_client import OAuthClient, XeroAuthError, XeroClientCredentialsError, jwt_claims
+from ..xero_client import OAuthClient, XeroAuthError, XeroClientCredentialsError, XeroError, jwt_claims
 
 _logger = logging.getLogger(__name__)
 
@@ -22,6 +23,21 @@ def _is_fresh(expires_at):
     """Whether an access token expiring at ``expires_at`` can still be sent."""
     margin = timedelta(seconds=TOKEN_REFRESH_MARGIN_SECONDS)
     return bool(expires_at and expires_at > fields.Datetime.now() + margin)
+
+
+def _revoke_grants(oauth, refresh_tokens):
+    """Revoke grants in Xero with ``oauth`` (an OAuthClient); best effort, needs no cursor.
+
+    :return: whether every revocation was answered.
+    """
+    done = True
+    for refresh_token in refresh_tokens:
+        try:
+            oauth.revoke(refresh_token)
+        except XeroError as e:
+            _logger.warning('Xero: revoking a grant failed (%s)', type(e).__name__)
+            done = False
+    return done
 
 
 # (dbname, token id) -> (access token, expiry) obtained by this process's own refreshes. They are
@@ -208,6 +224,42 @@ class XeroToken(models.Model):
             except Exception as e:  # noqa: BLE001 - the grant is dropped here whatever Xero says
                 _logger.warning('Xero token %s: revocation failed (%s)', token.id, type(e).__name__)
             token._forget()
+
+    def _revoke_after_commit(self):
+        """Forget these token sets now; revoke their grants in Xero once this transaction commits.
+
+        After the commit: a revocation cannot be undone, and this transaction still can roll back.
+        """
+        if not self:
+            return
+        oauth = self._oauth_client()
+        refresh_tokens = []
+        for token in self.sudo():
+            try:
+                refresh_token = self._decrypt(token.refresh_token_enc)
+            except XeroAuthError:
+                refresh_token = None  # unreadable with the current key: nothing to revoke with
+            if refresh_token and not self._xero_user_in_use(token.xero_user_id, token.id):
+                refresh_tokens.append(refresh_token)
+        self.sudo()._forget()
+        self.sudo().unlink()
+        if refresh_tokens:
+            self.env.cr.postcommit.add(partial(_revoke_grants, oauth, refresh_tokens))
+
+    @api.model
+    def _revoke_unstored(self, token_data):
+        """Best effort: withdraw the grant of a consent that was not kept (a failed connect).
+
+        :return: whether Xero was asked to revoke it.
+        """
+        refresh_token = token_data.get('refresh_token')
+        try:
+            xero_user_id = jwt_claims(token_data['access_token']).get('xero_userid')
+        except XeroError:
+            xero_user_id = None
+        if not refresh_token or self._xero_user_in_use(xero_user_id):
+            return False
+        return _revoke_grants(self._oauth_client(), [refresh_token])
 
     @api.model
     def _xero_user_in_use(self, xero_user_id, exclude_id=None):
