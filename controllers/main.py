@@ -48,7 +48,7 @@ class XeroOAuthController(http.Controller):
     def _start(self):
         icp = request.env['ir.config_parameter'].sudo()
         client_id = icp.get_param('xero_integration.client_id')
-        if not client_id or not icp.get_param('xero_integration.client_secret'):
+        if not client_id or not request.env['xero.token']._get_client_secret():
             return self._page(400, 'Enter the Xero Client ID and Client Secret in Settings, save, '
                                    'then press Connect.')
         org_model = request.env['xero.organisation']

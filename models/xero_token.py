@@ -18,6 +18,10 @@ _logger = logging.getLogger(__name__)
 
 ENCRYPTION_KEY_OPTION = 'xero_encryption_key'
 ENCRYPTION_KEY_ENV = 'XERO_ENCRYPTION_KEY'
+# The app's Client Secret, Fernet-encrypted like the tokens. Up to 19.0.1.0.0 it was kept in plain
+# text under the legacy key, which the 19.0.1.1.0 migration encrypts and removes.
+CLIENT_SECRET_PARAM = 'xero_integration.client_secret_enc'
+LEGACY_CLIENT_SECRET_PARAM = 'xero_integration.client_secret'
 
 def _is_fresh(expires_at):
     """Whether an access token expiring at ``expires_at`` can still be sent."""
@@ -210,8 +214,45 @@ class XeroToken(models.Model):
         return OAuthClient(
             self.env['xero.organisation']._host('identity_url'),
             icp.get_param('xero_integration.client_id') or '',
-            icp.get_param('xero_integration.client_secret') or '',
+            self._get_client_secret(),
         )
+
+    # --- the app's Client Secret ----------------------------------------------------------
+
+    @api.model
+    def _get_client_secret(self):
+        """The app's Client Secret in clear, for the token endpoint only; '' when there is none.
+
+        Every reader goes through here. Settings never sends it back to the browser.
+        """
+        icp = self.env['ir.config_parameter'].sudo()
+        stored = icp.get_param(CLIENT_SECRET_PARAM)
+        if not stored:
+            # A database whose 19.0.1.1.0 migration did not run still has it in plain text.
+            return icp.get_param(LEGACY_CLIENT_SECRET_PARAM) or ''
+        try:
+            return self._decrypt(stored) or ''
+        except XeroAuthError:
+            _logger.warning('Xero: the stored Client Secret cannot be decrypted with the current '
+                            'encryption key; enter it again in Settings')
+            return ''
+
+    @api.model
+    def _set_client_secret(self, secret):
+        """Store ``secret`` encrypted (``False`` removes it), and drop any plain-text copy."""
+        icp = self.env['ir.config_parameter'].sudo()
+        icp.set_param(CLIENT_SECRET_PARAM, self._encrypt(secret) if secret else False)
+        icp.set_param(LEGACY_CLIENT_SECRET_PARAM, False)
+
+    @api.model
+    def _migrate_client_secret(self):
+        """Encrypt a plain-text Client Secret left by 19.0.1.0.0, and remove the plain text."""
+        icp = self.env['ir.config_parameter'].sudo()
+        legacy = icp.get_param(LEGACY_CLIENT_SECRET_PARAM)
+        if legacy:
+            # An encrypted one, if any, was typed later: it wins.
+            self._set_client_secret(self._get_client_secret() if icp.get_param(CLIENT_SECRET_PARAM)
+                                    else legacy)
 
     def _revoke(self):
         """Best effort: tell Xero to forget this grant, then forget it here."""

@@ -35,7 +35,7 @@ class XeroSimMixin:
         for key in ('login_url', 'identity_url', 'api_url'):
             icp.set_param(f'xero_integration.{key}', url)
         icp.set_param('xero_integration.client_id', CLIENT_ID)
-        icp.set_param('xero_integration.client_secret', CLIENT_SECRET)
+        env['xero.token']._set_client_secret(CLIENT_SECRET)
 
     def setUp(self):
         super().setUp()

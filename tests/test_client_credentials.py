@@ -10,7 +10,7 @@ class TestClientCredentials(XeroTransactionCase):
     """A wrong Client Secret in Settings is the app's fault, not the grant's: nothing is lost."""
 
     def _set_secret(self, secret):
-        self.env['ir.config_parameter'].sudo().set_param('xero_integration.client_secret', secret)
+        self.env['xero.token']._set_client_secret(secret)
 
     def test_wrong_secret_keeps_tokens_and_status(self):
         orgs = self.connect_organisations()
