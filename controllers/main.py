@@ -100,6 +100,7 @@ class XeroOAuthController(http.Controller):
 
     def _connect_failed(self, error, token_data):
         """Xero authorised, Odoo could not finish: withdraw the grant and say what failed."""
+        foreseen = True
         if isinstance(error, XeroError):
             what = error.message
         elif isinstance(error, UserError):
@@ -107,9 +108,10 @@ class XeroOAuthController(http.Controller):
         elif isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
             what = 'another change to the same records was being saved at the same moment'
         else:
-            what = 'an unexpected error (%s)' % type(error).__name__
-            _logger.error('Xero connect failed after the code exchange', exc_info=error)
-        _logger.warning('Xero connect failed after the code exchange: %s', what)
+            what, foreseen = 'an unexpected error (%s)' % type(error).__name__, False
+        # A traceback in the log only for what was not foreseen; never on the page.
+        _logger.warning('Xero connect failed after the code exchange: %s', what,
+                        exc_info=None if foreseen else error)
         revoked = request.env['xero.token']._revoke_unstored(token_data)
         return self._page(502, 'Xero authorised the connection, but Odoo could not complete it: %s. '
                                'Nothing was kept%s. Press Connect to try again.'
