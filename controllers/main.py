@@ -2,10 +2,12 @@ import logging
 import re
 
 from odoo import http
+from odoo.exceptions import UserError
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..const import CONNECT_ROUTE, DEFAULT_SCOPES
-from ..xero_client import OAuthClient, XeroError, authorize_url, make_pkce_pair
+from ..xero_client import XeroError, authorize_url, make_pkce_pair
 
 _logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class XeroOAuthController(http.Controller):
     def _start(self):
         icp = request.env['ir.config_parameter'].sudo()
         client_id = icp.get_param('xero_integration.client_id')
-        if not client_id or not icp.get_param('xero_integration.client_secret'):
+        if not client_id or not request.env['xero.token']._get_client_secret():
             return self._page(400, 'Enter the Xero Client ID and Client Secret in Settings, save, '
                                    'then press Connect.')
         org_model = request.env['xero.organisation']
@@ -59,7 +61,12 @@ class XeroOAuthController(http.Controller):
         return request.redirect(url, code=302, local=False)
 
     def _callback(self, code, state, error, error_description):
-        pending, problem = request.env['xero.oauth.state']._consume(state, request.env.user)
+        # The state is spent in a transaction of its own, committed before the code is: should
+        # Odoo retry this request, the retry finds it used instead of exchanging the code again.
+        with request.env.registry.cursor() as cr:
+            env = request.env(cr=cr)
+            pending, problem = env['xero.oauth.state']._consume(state, env.user)
+            company_id = pending and pending['company'].id
         if problem:
             return self._page(*problem)
         if error == 'access_denied':
@@ -69,20 +76,46 @@ class XeroOAuthController(http.Controller):
             return self._page(400, 'Xero did not authorise the connection: %s' % (error_description or error))
         if not code:
             return self._page(400, 'Xero sent no authorisation code. Start again from the Connect button.')
-        icp = request.env['ir.config_parameter'].sudo()
-        oauth = OAuthClient(request.env['xero.organisation']._host('identity_url'),
-                            icp.get_param('xero_integration.client_id') or '',
-                            icp.get_param('xero_integration.client_secret') or '')
         try:
-            token_data = oauth.exchange_code(code, pending['redirect_uri'], pending['code_verifier'])
-            orgs = request.env['xero.organisation']._connect_authorised(token_data, pending['company'])
+            token_data = request.env['xero.token']._oauth_client().exchange_code(
+                code, pending['redirect_uri'], pending['code_verifier'])
         except XeroError as e:
             _logger.warning('Xero connect failed: %s', e)
             return self._page(502, 'Xero did not complete the connection: %s' % e.message)
-        if not orgs:
+        # The single-use code is spent. Nothing from here on may reach Odoo's retry loop (it
+        # re-runs the whole request on a serialization failure, exchanging the code again), and
+        # nothing is kept unless everything worked: a transaction of its own, committed at once.
+        try:
+            with request.env.registry.cursor() as cr:
+                env = request.env(cr=cr)
+                connected = len(env['xero.organisation']._connect_authorised(
+                    token_data, env['res.company'].browse(company_id)))
+        except Exception as e:  # noqa: BLE001 - rendered as a page, and never retried by Odoo
+            return self._connect_failed(e, token_data)
+        if not connected:
+            request.env['xero.token']._revoke_unstored(token_data)
             return self._page(400, 'No Xero organisation was selected on the consent page, so nothing '
                                    'was connected.', title='Not connected')
         return request.redirect(ORGANISATIONS_URL, code=303)
+
+    def _connect_failed(self, error, token_data):
+        """Xero authorised, Odoo could not finish: withdraw the grant and say what failed."""
+        foreseen = True
+        if isinstance(error, XeroError):
+            what = error.message
+        elif isinstance(error, UserError):
+            what = error.args[0]
+        elif isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+            what = 'another change to the same records was being saved at the same moment'
+        else:
+            what, foreseen = 'an unexpected error (%s)' % type(error).__name__, False
+        # A traceback in the log only for what was not foreseen; never on the page.
+        _logger.warning('Xero connect failed after the code exchange: %s', what,
+                        exc_info=None if foreseen else error)
+        revoked = request.env['xero.token']._revoke_unstored(token_data)
+        return self._page(502, 'Xero authorised the connection, but Odoo could not complete it: %s. '
+                               'Nothing was kept%s. Press Connect to try again.'
+                          % (what, ', and the authorisation was withdrawn in Xero' if revoked else ''))
 
     def _current_company(self):
         """The company selected in the web client's switcher (the first of its `cids` cookie),

@@ -7,13 +7,33 @@ class ResConfigSettings(models.TransientModel):
     _inherit = 'res.config.settings'
 
     xero_client_id = fields.Char(string='Xero Client ID', config_parameter='xero_integration.client_id')
-    xero_client_secret = fields.Char(string='Xero Client Secret',
-                                     config_parameter='xero_integration.client_secret')
+    # Not a config_parameter field: Odoo reads those with sudo for anyone who calls default_get,
+    # portal users included. This one is write-only: it is encrypted on save, and always reads
+    # back empty, so the secret never reaches a browser.
+    xero_client_secret = fields.Char(
+        string='Xero Client Secret', groups='base.group_system',
+        compute='_compute_xero_client_secret', inverse='_inverse_xero_client_secret',
+        help='Stored encrypted and never shown again. Type a new one to replace it.')
+    xero_client_secret_set = fields.Boolean(compute='_compute_xero_client_secret',
+                                            groups='base.group_system')
     xero_scopes = fields.Char(string='Xero scopes', config_parameter='xero_integration.scopes',
                               default=DEFAULT_SCOPES)
     xero_redirect_url = fields.Char(string='Redirect URL', compute='_compute_xero_redirect_url')
     xero_key_from_database = fields.Boolean(compute='_compute_xero_key_from_database')
     xero_organisation_count = fields.Integer(compute='_compute_xero_organisation_count')
+
+    def _compute_xero_client_secret(self):
+        is_set = bool(self.env['xero.token']._get_client_secret())
+        for settings in self:
+            settings.xero_client_secret = False
+            settings.xero_client_secret_set = is_set
+
+    def _inverse_xero_client_secret(self):
+        for settings in self:
+            # An empty field means "unchanged": it is always shown empty.
+            secret = (settings.xero_client_secret or '').strip()
+            if secret:
+                self.env['xero.token']._set_client_secret(secret)
 
     @api.depends('company_id')
     def _compute_xero_redirect_url(self):

@@ -72,12 +72,13 @@ class XeroAccount(models.Model):
             values = self._values_from_xero(xero_account)
             account = existing.get(values['xero_id'])
             if account:
-                account.write(values)
+                if changed := account._changed_values(values):
+                    account.write(changed)
                 seen |= account
             else:
                 to_create.append(dict(values, organisation_id=organisation.id))
         seen |= self.create(to_create)
-        (self.browse([a.id for a in existing.values()]) - seen).write({'active': False})
+        (self.browse([a.id for a in existing.values()]) - seen).filtered('active').write({'active': False})
         return seen
 
     @api.model

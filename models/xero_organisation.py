@@ -4,6 +4,7 @@ import weakref
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import _, api, fields, models
+from odoo.modules.registry import Registry
 from odoo.exceptions import UserError
 from odoo import sql_db
 from odoo.tools import SQL
@@ -52,6 +53,19 @@ class XeroOrganisation(models.Model):
         'UNIQUE (tenant_id)',
         'This Xero organisation is already connected to Odoo: one organisation links to one company.')
 
+    def write(self, vals):
+        if 'company_id' in vals:
+            # Its mappings, defaults and links point at this company's taxes, accounts and
+            # records: moving a live organisation would sync another company's books.
+            moved = self.filtered(lambda org: org.state in ('connected', 'needs_reconnect')
+                                  and org.company_id.id != vals['company_id'])
+            if moved:
+                raise UserError(_('The company of Xero organisation "%(org)s" cannot change while it '
+                                  'is connected: its mappings point at the taxes and accounts of '
+                                  '%(company)s. Disconnect it first.',
+                                  org=moved[0].name, company=moved[0].company_id.name))
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_connected(self):
         if any(org.state == 'connected' for org in self):
@@ -64,31 +78,71 @@ class XeroOrganisation(models.Model):
         return {'type': 'ir.actions.act_url', 'url': CONNECT_ROUTE, 'target': 'self'}
 
     def action_disconnect(self):
-        """Remove the connection in Xero and mark the organisation disconnected.
+        """Mark the organisation disconnected, then remove the connection in Xero once that is
+        committed (and revoke the grant when no organisation uses it any more).
 
         Nothing else changes: every link between Odoo records and Xero records stays, so a later
         reconnection picks up where it left off.
         """
         self.check_access('write')
+        pending = []
         for org in self.sudo():
-            token = org.token_id
-            if org.state == 'connected' and token and org.connection_id:
-                try:
-                    org._api(api_token_only=True).delete_connection(org.connection_id)
-                except XeroError as e:
-                    # Already gone on Xero's side, or unreachable: the user still wants it gone here.
-                    _logger.warning('Xero organisation %s: disconnect in Xero failed (%s)', org.id, e)
+            if org.token_id:
+                # A connection that needs reconnecting has no grant left to remove it with.
+                pending.append((org.token_id.id, org.state == 'connected' and org.connection_id))
             org.write({'state': 'disconnected', 'connection_id': False, 'token_id': False})
             org.message_post(body=_('Disconnected from Xero by %s.', self.env.user.name))
-            if token and not token.organisation_ids:
-                token._revoke()
-                token.unlink()
+        if pending:
+            self._disconnect_in_xero_after_commit(pending)
         return True
 
     def action_refresh_details(self):
         for org in self:
             org._fetch_details()
         return True
+
+    @api.model
+    def _disconnect_in_xero_after_commit(self, pending):
+        """Once the disconnection is committed: ``DELETE /connections/{id}`` for each
+        ``(token id, connection id)`` of ``pending``, then revoke the grants no organisation
+        uses any more.
+
+        Not in the button's transaction: a write in Xero cannot be rolled back with it, and the
+        organisation's row would stay locked while Xero answers. After commit rather than in a
+        cron woken by ``_trigger()``: there is nothing to retry later (a connection left behind
+        is never used again, and an unused grant expires in Xero after 60 days), and a cron
+        would need the dropped tokens kept somewhere until it runs. Best effort, as before.
+        """
+        dbname, uid = self.env.cr.dbname, self.env.uid
+
+        @self.env.cr.postcommit.add
+        def disconnect_in_xero():
+            registry = Registry(dbname)
+            try:
+                with registry.cursor() as cr:
+                    api.Environment(cr, uid, {})['xero.organisation']._delete_connections(pending)
+                # A new transaction, which sees a token refreshed by the deletions above.
+                with registry.cursor() as cr:
+                    tokens = api.Environment(cr, uid, {})['xero.token'].sudo().browse(
+                        {token_id for token_id, _connection_id in pending}).exists()
+                    unused = tokens.filtered(lambda token: not token.organisation_ids)
+                    unused._revoke()
+                    unused.unlink()
+            except Exception:
+                # The disconnection itself is committed; Xero's side is best effort.
+                _logger.exception('Xero: removing disconnected organisations in Xero failed')
+
+    @api.model
+    def _delete_connections(self, pending):
+        for token_id, connection_id in pending:
+            token = self.env['xero.token'].sudo().browse(token_id).exists()
+            if not (token and connection_id):
+                continue
+            try:
+                XeroApi(self._host('api_url'), token._get_access_token).delete_connection(connection_id)
+            except XeroError as e:
+                # Already gone on Xero's side, or unreachable: it stays disconnected here.
+                _logger.warning('Xero connection %s: removal in Xero failed (%s)', connection_id, e)
 
     # --- connecting -----------------------------------------------------------------------
 
@@ -103,12 +157,19 @@ class XeroOrganisation(models.Model):
 
         Only the tenants of this authorisation event are taken (``/connections?authEventId=``),
         not every tenant the Xero user ever connected.
+
+        All or nothing: any failure raises, and the caller (the OAuth callback) rolls back and
+        withdraws the grant, so that no half-connected organisation is left behind.
         """
         token_model = self.env['xero.token'].sudo()
         token = token_model.create(token_model._values_from_response(token_data))
         auth_event_id = jwt_claims(token_data['access_token']).get('authentication_event_id')
-        connections = XeroApi(self._host('api_url'), token_data['access_token']).get_connections(
-            auth_event_id=auth_event_id)
+        try:
+            connections = XeroApi(self._host('api_url'), token_data['access_token']).get_connections(
+                auth_event_id=auth_event_id)
+        except XeroError as e:
+            raise UserError(_('Xero did not list the organisations it authorised (/connections): %s',
+                              e.message)) from e
         orgs = self.browse()
         for connection in connections:
             if connection['tenant_type'] != 'ORGANISATION':
@@ -135,14 +196,15 @@ class XeroOrganisation(models.Model):
         if not orgs:
             token.unlink()
             return orgs
-        # Tokens of earlier consents that no organisation uses any more are dead weight.
-        token_model.search([('organisation_ids', '=', False), ('id', '!=', token.id)]).unlink()
+        # Tokens of earlier consents that no organisation uses any more: withdrawn in Xero too.
+        token_model.search([('organisation_ids', '=', False), ('id', '!=', token.id)])._revoke_after_commit()
         for org in orgs:
             org.message_post(body=_('Connected to Xero by %s.', self.env.user.name))
             try:
                 org._fetch_details()
             except XeroError as e:
-                _logger.warning('Xero organisation %s: could not read its details (%s)', org.id, e)
+                raise UserError(_('Xero did not give the details of organisation %(org)s: %(error)s',
+                                  org=org.name, error=e.message)) from e
         return orgs
 
     def _fetch_details(self):

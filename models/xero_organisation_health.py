@@ -1,12 +1,8 @@
-import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 
-from ..xero_client import XeroError
 from .xero_sync_error import ERROR_SOURCES
-
-_logger = logging.getLogger(__name__)
 
 # Xero drops a refresh token unused for 60 days (XERO_API.md §4).
 AUTHORISATION_LIFETIME = timedelta(days=60)
@@ -138,19 +134,14 @@ class XeroOrganisation(models.Model):
                                           'connection: press Sync now on the organisation.'))
 
     def _disconnect_inactive(self):
-        """Revoke the connection in Xero and say so; every link is kept for a reconnection."""
+        """Revoke the connection in Xero (after commit, as Disconnect does) and say so; every
+        link is kept for a reconnection."""
         self.ensure_one()
         org = self.sudo()
-        token = org.token_id
-        if token and org.connection_id:
-            try:
-                org._api(api_token_only=True).delete_connection(org.connection_id)
-            except XeroError as e:
-                _logger.warning('Xero organisation %s: inactive disconnect in Xero failed (%s)', org.id, e)
+        pending = [(org.token_id.id, org.connection_id)] if org.token_id else []
         org.write({'state': 'inactive', 'connection_id': False, 'token_id': False})
-        if token and not token.organisation_ids:
-            token._revoke()
-            token.unlink()
+        if pending:
+            self._disconnect_in_xero_after_commit(pending)
         template = self.env.ref('xero_integration.mail_template_xero_inactivity_disconnected')
         template.with_context(xero_admin_emails=self._admin_emails()).send_mail(org.id, force_send=False)
         org.message_post(body=_('Disconnected after %s days without sync activity. Links to Xero records are '

@@ -26,6 +26,20 @@ class XeroOrganisationMixin(models.AbstractModel):
                                       ondelete='cascade')
     company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
 
+    def _changed_values(self, values):
+        """The part of ``values`` that differs from this record.
+
+        Imports write only that: rewriting unchanged rows takes their locks and makes two
+        imports of the same organisation fail on each other with serialization errors.
+        """
+        self.ensure_one()
+        changed = {}
+        for name, value in values.items():
+            field = self._fields[name]
+            if field.convert_to_record(field.convert_to_cache(value, self), self) != self[name]:
+                changed[name] = value
+        return changed
+
     def _check_same_organisation(self, *field_names):
         for record in self:
             check_same_organisation(record.organisation_id, [record[name] for name in field_names])

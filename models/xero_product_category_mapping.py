@@ -70,7 +70,7 @@ class XeroProductCategoryMapping(models.Model):
                       'source': 'auto'}
             mapping = existing.get(categ)
             if mapping:
-                if mapping.source == 'auto':
+                if mapping.source == 'auto' and mapping._changed_values(values):
                     mapping.write(values)
             elif sales or purchase:
                 vals_list.append(dict(values, organisation_id=organisation.id, categ_id=categ.id))

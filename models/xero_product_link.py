@@ -61,6 +61,7 @@ class XeroProductLink(models.Model):
         Elements Xero refuses keep their reason on the link and go again on the next push; the
         rest of their batch lands. Unchanged, already synced products are not sent again.
         """
+        organisation.check_access('write')
         links = self._queue_items(organisation, products)
         self.env['xero.sync.engine'].with_context(xero_no_commit=True)._push_now(organisation, links)
         return links
@@ -69,6 +70,9 @@ class XeroProductLink(models.Model):
     def _queue_items(self, organisation, products=None):
         """Mark the links of products whose item differs from what Xero accepted."""
         organisation._check_sync_items()
+        # Links are read-only for Xero users: only the addon writes them, once the caller may
+        # write on the organisation (the cron, or an administrator).
+        self = self.sudo()
         if products is None:
             products = self._products_to_push(organisation)
         links = self.sudo()._ensure_links(organisation, products).sorted(lambda link: link.product_id.id)
@@ -178,17 +182,21 @@ class XeroProductLink(models.Model):
     def _pull_items(self, organisation):
         """Bring Xero's items into Odoo: link products with the same internal reference, create
         the missing ones, and update linked products' names and prices from Xero."""
+        organisation.check_access('write')
         organisation._check_sync_items()
         company = organisation.company_id
         result = organisation._call('get_items', unitdp=4)
-        links = self.search([('organisation_id', '=', organisation.id)])
+        # Links are read-only for Xero users: only the addon writes them. Products are created
+        # and updated with the caller's own rights.
+        Link = self.sudo()
+        links = Link.search([('organisation_id', '=', organisation.id)])
         by_xero_id = {link.xero_id: link for link in links if link.xero_id}
         Product = self.env['product.product'].with_company(company)
-        pulled = self.browse()
+        pulled = Link.browse()
         now = fields.Datetime.now()
         for item in result.data.items or []:
             link = by_xero_id.get(str(item.item_id))
-            product = link.product_id.with_company(company) if link else Product.search([
+            product = Product.browse(link.product_id.id) if link else Product.search([
                 *Product._check_company_domain(company), ('default_code', '=', item.code)], limit=1)
             if product:
                 product.write(self._product_values(item, product))
@@ -196,7 +204,7 @@ class XeroProductLink(models.Model):
                 product = Product.create(dict(self._product_values(item, product),
                                               default_code=item.code, company_id=company.id))
             if not link:
-                link = links.filtered(lambda known: known.product_id == product) or self.create(
+                link = links.filtered(lambda known: known.product_id == product) or Link.create(
                     {'organisation_id': organisation.id, 'product_id': product.id})
             link.sudo().write({'xero_id': str(item.item_id), 'code': item.code, 'sync_state': 'synced',
                                'last_error': False, 'last_sync_date': now, 'idempotency_key': False})

@@ -89,13 +89,15 @@ class XeroTaxRate(models.Model):
             if rate:
                 # Components have no id in Xero: replace them as a whole, when they changed.
                 components = values.pop('component_ids')
+                changed = rate._changed_values(values)
                 if rate._component_key() != [self._component_key_of(c[2]) for c in components]:
-                    values['component_ids'] = [fields.Command.clear()] + components
-                rate.write(values)
+                    changed['component_ids'] = [fields.Command.clear()] + components
+                if changed:
+                    rate.write(changed)
             else:
                 rate = self.create(dict(values, organisation_id=organisation.id))
             seen |= rate
-        (self.browse([r.id for r in existing.values()]) - seen).write({'active': False})
+        (self.browse([r.id for r in existing.values()]) - seen).filtered('active').write({'active': False})
         return seen
 
     def _component_key(self):

@@ -3,6 +3,7 @@ import hashlib
 import logging
 import os
 from datetime import timedelta
+from functools import partial
 
 import psycopg2.errors
 from cryptography.fernet import Fernet, InvalidToken
@@ -11,17 +12,36 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
 from ..const import TOKEN_REFRESH_MARGIN_SECONDS
-from ..xero_client import OAuthClient, XeroAuthError, jwt_claims
+from ..xero_client import OAuthClient, XeroAuthError, XeroClientCredentialsError, XeroError, jwt_claims
 
 _logger = logging.getLogger(__name__)
 
 ENCRYPTION_KEY_OPTION = 'xero_encryption_key'
 ENCRYPTION_KEY_ENV = 'XERO_ENCRYPTION_KEY'
+# The app's Client Secret, Fernet-encrypted like the tokens. Up to 19.0.1.0.0 it was kept in plain
+# text under the legacy key, which the 19.0.1.1.0 migration encrypts and removes.
+CLIENT_SECRET_PARAM = 'xero_integration.client_secret_enc'
+LEGACY_CLIENT_SECRET_PARAM = 'xero_integration.client_secret'
 
 def _is_fresh(expires_at):
     """Whether an access token expiring at ``expires_at`` can still be sent."""
     margin = timedelta(seconds=TOKEN_REFRESH_MARGIN_SECONDS)
     return bool(expires_at and expires_at > fields.Datetime.now() + margin)
+
+
+def _revoke_grants(oauth, refresh_tokens):
+    """Revoke grants in Xero with ``oauth`` (an OAuthClient); best effort, needs no cursor.
+
+    :return: whether every revocation was answered.
+    """
+    done = True
+    for refresh_token in refresh_tokens:
+        try:
+            oauth.revoke(refresh_token)
+        except XeroError as e:
+            _logger.warning('Xero: revoking a grant failed (%s)', type(e).__name__)
+            done = False
+    return done
 
 
 # (dbname, token id) -> (access token, expiry) obtained by this process's own refreshes. They are
@@ -129,6 +149,11 @@ class XeroToken(models.Model):
             try:
                 access_token, expires_at, lost = self._refresh_once(force, known_expiry)
                 break
+            except XeroClientCredentialsError as e:
+                # The app's Client ID or Secret is wrong, not the grant: Xero did not use the
+                # refresh token, so it stays, and so does every organisation's status. Once the
+                # secret is fixed in Settings, the next call refreshes with the same token.
+                raise self._credentials_refused(e) from None
             except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
                 # Another worker refreshed while we waited for the lock, after our snapshot was
                 # taken. A new transaction will see its token.
@@ -172,14 +197,62 @@ class XeroToken(models.Model):
             _logger.info('Xero token %s refreshed (expires %s)', token.id, token.expires_at)
             return data['access_token'], token.expires_at, None
 
+    def _credentials_refused(self, error):
+        """Say on the organisations what to fix; return the error to raise."""
+        message = _('Xero refused the app credentials (%s): check the Client ID and Secret in '
+                    'Settings > Invoicing > Xero.', (error.body or {}).get('error') or error.status)
+        orgs = self.sudo().organisation_ids
+        if orgs:
+            now = fields.Datetime.now()
+            orgs._in_own_transaction(
+                lambda orgs: orgs.write({'last_error': message, 'last_error_date': now}))
+        return XeroClientCredentialsError(message, status=error.status, body=error.body)
+
     @api.model
     def _oauth_client(self):
         icp = self.env['ir.config_parameter'].sudo()
         return OAuthClient(
             self.env['xero.organisation']._host('identity_url'),
             icp.get_param('xero_integration.client_id') or '',
-            icp.get_param('xero_integration.client_secret') or '',
+            self._get_client_secret(),
         )
+
+    # --- the app's Client Secret ----------------------------------------------------------
+
+    @api.model
+    def _get_client_secret(self):
+        """The app's Client Secret in clear, for the token endpoint only; '' when there is none.
+
+        Every reader goes through here. Settings never sends it back to the browser.
+        """
+        icp = self.env['ir.config_parameter'].sudo()
+        stored = icp.get_param(CLIENT_SECRET_PARAM)
+        if not stored:
+            # A database whose 19.0.1.1.0 migration did not run still has it in plain text.
+            return icp.get_param(LEGACY_CLIENT_SECRET_PARAM) or ''
+        try:
+            return self._decrypt(stored) or ''
+        except XeroAuthError:
+            _logger.warning('Xero: the stored Client Secret cannot be decrypted with the current '
+                            'encryption key; enter it again in Settings')
+            return ''
+
+    @api.model
+    def _set_client_secret(self, secret):
+        """Store ``secret`` encrypted (``False`` removes it), and drop any plain-text copy."""
+        icp = self.env['ir.config_parameter'].sudo()
+        icp.set_param(CLIENT_SECRET_PARAM, self._encrypt(secret) if secret else False)
+        icp.set_param(LEGACY_CLIENT_SECRET_PARAM, False)
+
+    @api.model
+    def _migrate_client_secret(self):
+        """Encrypt a plain-text Client Secret left by 19.0.1.0.0, and remove the plain text."""
+        icp = self.env['ir.config_parameter'].sudo()
+        legacy = icp.get_param(LEGACY_CLIENT_SECRET_PARAM)
+        if legacy:
+            # An encrypted one, if any, was typed later: it wins.
+            self._set_client_secret(self._get_client_secret() if icp.get_param(CLIENT_SECRET_PARAM)
+                                    else legacy)
 
     def _revoke(self):
         """Best effort: tell Xero to forget this grant, then forget it here."""
@@ -187,11 +260,61 @@ class XeroToken(models.Model):
             refresh_token = None
             try:
                 refresh_token = self._decrypt(token.refresh_token_enc)
-                if refresh_token:
+                if refresh_token and not self._xero_user_in_use(token.xero_user_id, token.id):
                     token._oauth_client().revoke(refresh_token)
             except Exception as e:  # noqa: BLE001 - the grant is dropped here whatever Xero says
                 _logger.warning('Xero token %s: revocation failed (%s)', token.id, type(e).__name__)
             token._forget()
+
+    def _revoke_after_commit(self):
+        """Forget these token sets now; revoke their grants in Xero once this transaction commits.
+
+        After the commit: a revocation cannot be undone, and this transaction still can roll back.
+        """
+        if not self:
+            return
+        oauth = self._oauth_client()
+        refresh_tokens = []
+        for token in self.sudo():
+            try:
+                refresh_token = self._decrypt(token.refresh_token_enc)
+            except XeroAuthError:
+                refresh_token = None  # unreadable with the current key: nothing to revoke with
+            if refresh_token and not self._xero_user_in_use(token.xero_user_id, token.id):
+                refresh_tokens.append(refresh_token)
+        self.sudo()._forget()
+        self.sudo().unlink()
+        if refresh_tokens:
+            self.env.cr.postcommit.add(partial(_revoke_grants, oauth, refresh_tokens))
+
+    @api.model
+    def _revoke_unstored(self, token_data):
+        """Best effort: withdraw the grant of a consent that was not kept (a failed connect).
+
+        :return: whether Xero was asked to revoke it.
+        """
+        refresh_token = token_data.get('refresh_token')
+        try:
+            xero_user_id = jwt_claims(token_data['access_token']).get('xero_userid')
+        except XeroError:
+            xero_user_id = None
+        if not refresh_token or self._xero_user_in_use(xero_user_id):
+            return False
+        return _revoke_grants(self._oauth_client(), [refresh_token])
+
+    @api.model
+    def _xero_user_in_use(self, xero_user_id, exclude_id=None):
+        """Whether another token of this Xero user still serves organisations.
+
+        Xero's revocation removes *all* the Xero user's connections to the app, not only the
+        revoked grant's: revoking then would cut those organisations off too. Such a grant is
+        only forgotten here, and expires in Xero after 60 days unused.
+        """
+        if not xero_user_id:
+            return False
+        return bool(self.sudo().search_count([
+            ('id', '!=', exclude_id or 0), ('xero_user_id', '=', xero_user_id),
+            ('organisation_ids', '!=', False)], limit=1))
 
     def _forget(self):
         """Drop the secrets, here and in this process's memory."""

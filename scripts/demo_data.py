@@ -8,7 +8,7 @@ sim_url = os.environ['XERO_SIM_URL']
 for key in ('login_url', 'identity_url', 'api_url'):
     icp.set_param(f'xero_integration.{key}', sim_url)
 icp.set_param('xero_integration.client_id', 'demo-client-id')
-icp.set_param('xero_integration.client_secret', 'demo-client-secret')
+env['xero.token']._set_client_secret('demo-client-secret')  # noqa: F821 - stored encrypted
 icp.set_param('web.base.url', os.environ['XERO_DEMO_BASE_URL'])
 
 Partner = env['res.partner']  # noqa: F821

@@ -11,3 +11,10 @@ from . import test_sync_workers
 from . import test_pull
 from . import test_payments
 from . import test_daily
+from . import test_client_credentials
+from . import test_organisation_company
+from . import test_link_access
+from . import test_disconnect
+from . import test_connect_failures
+from . import test_client_secret
+from . import test_import_writes

@@ -35,7 +35,7 @@ class XeroSimMixin:
         for key in ('login_url', 'identity_url', 'api_url'):
             icp.set_param(f'xero_integration.{key}', url)
         icp.set_param('xero_integration.client_id', CLIENT_ID)
-        icp.set_param('xero_integration.client_secret', CLIENT_SECRET)
+        env['xero.token']._set_client_secret(CLIENT_SECRET)
 
     def setUp(self):
         super().setUp()
@@ -43,19 +43,22 @@ class XeroSimMixin:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def sim_consent(self, authorize, decision='allow', tenants=None):
-        """Answer the simulator's consent page for the authorize URL; return the redirect's query."""
+    def sim_consent(self, authorize, decision='allow', tenants=None, user=None):
+        """Answer the simulator's consent page for the authorize URL, as the Xero user with the
+        email ``user`` (the simulator's default user when None); return the redirect's query."""
         query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
         form = dict(query, decision=decision)
         if tenants is not None:
             form['tenant'] = tenants
+        if user:
+            form['user'] = user
         response = requests.post(self.sim.url + '/identity/connect/authorize', data=form,
                                  allow_redirects=False, timeout=10)
         self.assertEqual(response.status_code, 302, response.text)
         location = response.headers['Location']
         return location, {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
-    def connect_organisations(self, company=None, tenants=None, env=None):
+    def connect_organisations(self, company=None, tenants=None, env=None, user=None):
         """Connect the simulator's organisations without a browser, through the same model
         code the controller uses. Returns the organisation records."""
         env = env or self.env
@@ -63,7 +66,7 @@ class XeroSimMixin:
         redirect_uri = 'http://localhost/admin/xero_integration/connect'
         url = authorize_url(self.sim.url, CLIENT_ID, redirect_uri, 'openid offline_access', 'st',
                             challenge)
-        _location, query = self.sim_consent(url, tenants=tenants)
+        _location, query = self.sim_consent(url, tenants=tenants, user=user)
         token_data = OAuthClient(self.sim.url, CLIENT_ID, CLIENT_SECRET).exchange_code(
             query['code'], redirect_uri, verifier)
         return env['xero.organisation']._connect_authorised(token_data, company or env.company)

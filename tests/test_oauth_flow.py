@@ -183,7 +183,7 @@ class TestOAuthFlow(XeroHttpCase):
         self.assertIn('/web/login', response.headers['Location'])
 
     def test_missing_credentials(self):
-        self.env['ir.config_parameter'].sudo().set_param('xero_integration.client_secret', False)
+        self.env['xero.token']._set_client_secret(False)
         self.authenticate('admin', 'admin')
         response = self.url_open(CONNECT, allow_redirects=False)
         self.assertEqual(response.status_code, 400)

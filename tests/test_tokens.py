@@ -91,6 +91,8 @@ class TestTokens(XeroTransactionCase):
         # An administrator can still give the organisation up; Xero has nothing left to call.
         requests_before = len(self.sim.requests)
         orgs.action_disconnect()
+        with self.enter_registry_test_mode():
+            self.env.cr.postcommit.run()
         self.assertEqual(set(orgs.mapped('state')), {'disconnected'})
         self.assertEqual(len(self.sim.requests), requests_before)
 
@@ -103,6 +105,8 @@ class TestTokens(XeroTransactionCase):
             'sync_state': 'synced'})
         connection_id = org.connection_id
         org.action_disconnect()
+        with self.enter_registry_test_mode():
+            self.env.cr.postcommit.run()
         self.assertEqual(org.state, 'disconnected')
         self.assertEqual(self.sim.counters.count(method='DELETE', endpoint='/connections/{id}'), 1)
         remaining = self.env['xero.organisation'].browse(orgs[1].id)
@@ -114,6 +118,8 @@ class TestTokens(XeroTransactionCase):
         self.assertTrue(connection_id)
         # Disconnecting the last one revokes the grant in Xero.
         remaining.action_disconnect()
+        with self.enter_registry_test_mode():
+            self.env.cr.postcommit.run()
         self.assertEqual(self.sim.counters.count(endpoint='/connect/revocation'), 1)
         self.assertFalse(self.env['xero.token'].sudo().search([]))
 

@@ -24,6 +24,15 @@ class XeroAuthError(XeroError):
     """
 
 
+class XeroClientCredentialsError(XeroError):
+    """invalid_client / unauthorized_client: Xero refused the app's own Client ID or Secret.
+
+    Not an XeroAuthError: the grants are fine, the app's configuration is wrong (a mistyped or
+    rotated secret). Nothing may be forgotten for it; once the secret is fixed, the same refresh
+    token works again.
+    """
+
+
 class XeroTokenExpired(XeroAuthError):
     """401 on an API call: the access token is no longer accepted; a refresh may fix it."""
 

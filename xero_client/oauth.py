@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from .exceptions import XeroAuthError, XeroFatalError, XeroRetryableError
+from .exceptions import XeroAuthError, XeroClientCredentialsError, XeroFatalError, XeroRetryableError
 
 _logger = logging.getLogger(__name__)
 
@@ -105,9 +105,14 @@ class OAuthClient:
                 error = response.json().get('error') or 'unknown_error'
             except ValueError:
                 error = 'unknown_error'
-            if error in ('invalid_grant', 'invalid_client', 'unauthorized_client'):
+            if error == 'invalid_grant':
                 raise XeroAuthError(f'Xero refused the authorisation: {error}',
                                     status=response.status_code, body={'error': error})
+            if error in ('invalid_client', 'unauthorized_client'):
+                # The app's credentials, not the user's grant: the grant must survive this.
+                raise XeroClientCredentialsError(
+                    f'Xero refused the app credentials ({error}): check the Client ID and Secret '
+                    'in Settings', status=response.status_code, body={'error': error})
             raise XeroFatalError(f'Xero identity service refused the request: {error}',
                                  status=response.status_code, body={'error': error})
         return response

@@ -4,9 +4,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from xero_client import (OAuthClient, XeroApi, XeroAuthError, XeroFatalError, XeroNotFound,
-                         XeroRateLimited, XeroRetryableError, XeroTokenExpired,
-                         XeroValidationError, authorize_url, jwt_claims, make_pkce_pair)
+from xero_client import (OAuthClient, XeroApi, XeroAuthError, XeroClientCredentialsError,
+                         XeroFatalError, XeroNotFound, XeroRateLimited, XeroRetryableError,
+                         XeroTokenExpired, XeroValidationError, authorize_url, jwt_claims,
+                         make_pkce_pair)
 from xero_sim.seed import NZ_TENANT_ID
 
 CLIENT_ID, CLIENT_SECRET = 'demo-client-id', 'demo-client-secret'
@@ -66,7 +67,7 @@ def test_wrong_verifier_is_refused(sim, oauth):
 
 def test_wrong_secret_is_refused(sim):
     code, verifier = consent(sim)
-    with pytest.raises(XeroAuthError, match='invalid_client'):
+    with pytest.raises(XeroClientCredentialsError, match='check the Client ID and Secret'):
         OAuthClient(sim.url, CLIENT_ID, 'wrong').exchange_code(code, REDIRECT, verifier)
 
 
