@@ -97,12 +97,15 @@ class TestTwoWorkers(XeroTransactionCase):
         return org.id
 
     def _disconnect(self, org_id):
+        """Remove the organisation and its links (the documents stay, committed): the other
+        tests connect the simulator's tenant again and expect no organisation besides theirs."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            # Free the simulator's tenant for the other tests, which connect it again.
-            env['xero.organisation'].browse(org_id).write({'state': 'disconnected', 'active': False,
-                                                          'tenant_id': f'two-workers-test-{org_id}'})
-            token = env['xero.organisation'].browse(org_id).token_id
-            env['xero.organisation'].browse(org_id).token_id = False
+            org = env['xero.organisation'].browse(org_id)
+            token = org.token_id
+            for model in ('xero.move.link', 'xero.partner.link', 'xero.payment.link', 'xero.product.link'):
+                env[model].search([('organisation_id', '=', org_id)]).unlink()
+            org.write({'state': 'disconnected', 'token_id': False})
+            org.unlink()
             token.unlink()
             env['ir.config_parameter'].search([('key', '=like', 'xero_integration.%')]).unlink()
