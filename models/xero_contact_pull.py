@@ -80,6 +80,7 @@ class XeroContactPull(models.AbstractModel):
                     counts[outcome] += 1
                 if contact['updated'] and (not watermark or contact['updated'] > watermark):
                     watermark = contact['updated']
+            self._create_new(organisation, lookup)
             state.write({'watermark': watermark})
             # One page at a time: the pull of 20,000 contacts never holds them all at once.
             self.env['xero.sync.engine']._commit(0)
@@ -127,8 +128,46 @@ class XeroContactPull(models.AbstractModel):
                 _('%s matches, but is already linked to another Xero contact.', candidates.display_name),
                 _jsonable(contact), candidates)
             return 'held'
-        self._apply_contact(organisation, contact, candidates or None, lookup)
-        return 'matched' if candidates else 'created'
+        if candidates:
+            self._apply_contact(organisation, contact, candidates, lookup)
+            return 'matched'
+        if not lookup.reserve(contact):
+            self.env['xero.review']._hold(
+                organisation, 'contact', contact['xero_id'], contact['name'],
+                _('Another new Xero contact has the same email or phone: choose which Odoo contact each is.'),
+                _jsonable(contact))
+            return 'held'
+        return 'created'  # created with the rest of its page, in one go
+
+    @api.model
+    def _create_new(self, organisation, lookup):
+        """Create the partners of a page's new contacts in one batch, then their links."""
+        contacts = lookup.take_new()
+        if not contacts:
+            return
+        Partner = self.env['res.partner'].with_context(
+            xero_pulled=True, tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
+        values = []
+        for contact in contacts:
+            partner_values_ = self._partner_write_values(Partner, contact)
+            partner_values_.update(company_id=False, customer_rank=int(contact['is_customer']),
+                                   supplier_rank=int(contact['is_supplier']))
+            values.append(partner_values_)
+        partners = Partner.create(values)
+        persons = [{'name': partner_values(c)['person'], 'parent_id': p.id, 'type': 'contact', 'email': p.email}
+                   for c, p in zip(contacts, partners) if partner_values(c)['person']]
+        if persons:
+            Partner.create(persons)
+        now = fields.Datetime.now()
+        links = self.env['xero.partner.link'].sudo().create([{
+            'organisation_id': organisation.id, 'partner_id': partner.id, 'xero_id': contact['xero_id'],
+            'xero_status': contact['status'], 'xero_number': contact['contact_number'],
+            'xero_updated_date': contact['updated'], 'xero_currency': contact['currency'],
+            'sync_state': 'synced', 'last_sync_date': now,
+        } for contact, partner in zip(contacts, partners)])
+        for contact, link in zip(contacts, links):
+            link.pushed_hash = payload_hash(contact_payload(link._partner_values()))
+            lookup.bind(contact, link)
 
     @api.model
     def _update_linked(self, organisation, link, contact):
@@ -207,6 +246,14 @@ class XeroContactPull(models.AbstractModel):
         Country = self.env['res.country']
         if not text:
             return Country
+        cache = self.env.cr.cache.setdefault('xero_countries', {})
+        if text not in cache:
+            cache[text] = self._find_country(text).id
+        return Country.browse(cache[text])
+
+    @api.model
+    def _find_country(self, text):
+        Country = self.env['res.country']
         text = text.strip()
         if len(text) == 2:
             country = Country.search([('code', '=ilike', text)], limit=1)
@@ -255,9 +302,25 @@ class _Lookup:
         self._partners = None
         self.prefix = env['xero.partner.link']._contact_number_prefix()
         self.calling_code = organisation.company_id.country_id.phone_code or None
+        self._new = []
+        self._reserved = set()
 
     def clear(self):
         self._links = None
+
+    def reserve(self, contact):
+        """Keep a new contact for its page's batch; False when another new contact of this pull
+        has its email or phone (the two would be one partner, or two: a person decides)."""
+        keys = [k for k in contact_keys(contact, self.calling_code)[1:] if k]
+        if any(key in self._reserved for key in keys):
+            return False
+        self._reserved.update(keys)
+        self._new.append(contact)
+        return True
+
+    def take_new(self):
+        new, self._new = self._new, []
+        return new
 
     def link(self, contact):
         if self._links is None:

@@ -37,6 +37,8 @@ class XeroOrganisation(models.Model):
     queue_in_flight_count = fields.Integer(string='Sending', compute='_compute_queue')
     queue_error_count = fields.Integer(string='In error', compute='_compute_queue')
     synced_today_count = fields.Integer(string='Synced today', compute='_compute_queue')
+    queue_progress = fields.Char(string='Progress', compute='_compute_queue',
+                                 help='Sent today out of what there is to send today, updated per batch.')
 
     def _runtime(self):
         self.ensure_one()
@@ -71,6 +73,9 @@ class XeroOrganisation(models.Model):
             org.queue_in_flight_count = counts['in_flight']
             org.queue_error_count = counts['error']
             org.synced_today_count = counts['synced']
+            total = counts['synced'] + counts['pending'] + counts['in_flight']
+            org.queue_progress = (_('%(done)s / %(total)s records sent today', done=f"{counts['synced']:,}",
+                                    total=f'{total:,}') if total else _('Nothing to send'))
 
     @api.constrains('journal_ids')
     def _check_journal_company(self):
