@@ -31,6 +31,8 @@
         'views/account_tax_views.xml',
         'views/xero_sync_views.xml',
         'wizards/xero_mapping_check_views.xml',
+        'views/xero_migration_views.xml',
+        'wizards/xero_migration_wizard_views.xml',
         'views/menus.xml',
         'views/mapping_menus.xml',
     ],

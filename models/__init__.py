@@ -22,3 +22,6 @@ from . import xero_product_link
 from . import xero_organisation_mapping
 from . import account_tax
 from . import xero_organisation_sync
+from . import xero_migration_line
+from . import xero_migration_run
+from . import xero_organisation_migration

@@ -8,3 +8,4 @@ from . import test_mapping_items
 from . import test_mapping_views
 from . import test_sync_push
 from . import test_sync_workers
+from . import test_migration
