@@ -77,9 +77,10 @@ class XeroMigrationLine(models.Model):
     xero_status = fields.Char(readonly=True)
     xero_total = fields.Float(readonly=True)
     xero_contact_id = fields.Char(readonly=True)
-    applied = fields.Boolean(readonly=True)
+    applied = fields.Boolean(readonly=True, default=False)
 
-    _run_state_idx = models.Index('(run_id, state, xero_kind)')
+    # The cron takes the next batch in id order among the lines of one state (and not applied).
+    _run_state_idx = models.Index('(run_id, state, applied, id)')
 
     def action_open_record(self):
         self.ensure_one()

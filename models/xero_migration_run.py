@@ -246,26 +246,33 @@ class XeroMigrationRun(models.Model):
         """The contact of a document found in Xero is the partner's Xero contact: link it too,
         when the partner has none in this organisation and no candidate of its own. Otherwise
         the next change to the document would send its partner as a new contact."""
+        # One NOT EXISTS per column, never an OR across two: each becomes a hashed anti-join
+        # (with an OR, PostgreSQL compares every document with every contact line).
         self.env.execute_query(SQL("""
+            WITH found AS (
+                SELECT DISTINCT ON (m.commercial_partner_id, lower(l.xero_contact_id))
+                       m.commercial_partner_id AS partner_id, lower(l.xero_contact_id) AS contact_id,
+                       m.name AS document
+                  FROM xero_migration_line l JOIN account_move m ON m.id = l.res_id
+                 WHERE l.run_id = %(run)s AND l.model = 'account.move'
+                   AND l.state IN ('will_link', 'already_linked') AND l.xero_contact_id IS NOT NULL
+                   AND m.commercial_partner_id IS NOT NULL
+                 ORDER BY m.commercial_partner_id, lower(l.xero_contact_id), m.id)
             INSERT INTO xero_migration_line (run_id, model, res_id, source_type, source, xero_kind,
                 xero_id, state, applied, create_uid, write_uid, create_date, write_date)
-            SELECT DISTINCT ON (m.commercial_partner_id, lower(l.xero_contact_id))
-                   %(run)s, 'res.partner', m.commercial_partner_id, 'document_contact',
-                   %(label)s || m.name, 'contacts', lower(l.xero_contact_id), 'to_check', false,
+            SELECT %(run)s, 'res.partner', f.partner_id, 'document_contact', %(label)s || f.document,
+                   'contacts', f.contact_id, 'to_check', false,
                    %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-              FROM xero_migration_line l JOIN account_move m ON m.id = l.res_id
-             WHERE l.run_id = %(run)s AND l.model = 'account.move'
-               AND l.state IN ('will_link', 'already_linked') AND l.xero_contact_id IS NOT NULL
-               AND m.commercial_partner_id IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM xero_partner_link p
-                                WHERE p.organisation_id = %(org)s AND p.xero_id IS NOT NULL
-                                  AND (p.partner_id = m.commercial_partner_id
-                                       OR lower(p.xero_id) = lower(l.xero_contact_id)))
-               AND NOT EXISTS (SELECT 1 FROM xero_migration_line o
-                                WHERE o.run_id = %(run)s AND o.model = 'res.partner'
-                                  AND (o.res_id = m.commercial_partner_id
-                                       OR o.xero_id = lower(l.xero_contact_id)))
-             ORDER BY m.commercial_partner_id, lower(l.xero_contact_id), m.id""",
+              FROM found f
+             WHERE NOT EXISTS (SELECT 1 FROM xero_partner_link p WHERE p.organisation_id = %(org)s
+                                  AND p.xero_id IS NOT NULL AND p.partner_id = f.partner_id)
+               AND NOT EXISTS (SELECT 1 FROM xero_partner_link p WHERE p.organisation_id = %(org)s
+                                  AND lower(p.xero_id) = f.contact_id)
+               AND NOT EXISTS (SELECT 1 FROM xero_migration_line o WHERE o.run_id = %(run)s
+                                  AND o.model = 'res.partner' AND o.res_id = f.partner_id)
+               AND NOT EXISTS (SELECT 1 FROM xero_migration_line o WHERE o.run_id = %(run)s
+                                  AND o.model = 'res.partner' AND o.xero_id = f.contact_id)
+             ORDER BY f.partner_id""",
             run=self.id, org=self.organisation_id.id, uid=self.env.uid, label=_('Contact of ')))
         self._screen_candidates()
         self.contacts_derived = True
@@ -335,10 +342,25 @@ class XeroMigrationRun(models.Model):
         self._wake(at=until)
         self._progress(0)
 
+    def _next_lines(self, state, size):
+        """The next lines of ``state`` not applied yet, in id order, of one model and kind.
+
+        Plain SQL on the (run_id, state, applied, id) index: the ORM's domain for a false
+        boolean ("IS NOT TRUE") would scan every line already done, batch after batch."""
+        where = SQL('run_id = %s AND state = %s AND NOT applied', self.id, state)
+        first = self.env.execute_query(SQL(
+            'SELECT model, xero_kind FROM xero_migration_line WHERE %s ORDER BY id LIMIT 1', where))
+        if not first:
+            return self.env['xero.migration.line']
+        model, kind = first[0]
+        rows = self.env.execute_query(SQL(
+            'SELECT id FROM xero_migration_line WHERE %s AND model = %s AND xero_kind IS NOT DISTINCT FROM %s '
+            'ORDER BY id LIMIT %s', where, model, kind, size))
+        return self.env['xero.migration.line'].sudo().browse([row[0] for row in rows])
+
     def _check_next(self, organisation):
         Line = self.env['xero.migration.line'].sudo()
-        domain = [('run_id', '=', self.id), ('state', '=', 'to_check')]
-        first = Line.search(domain, order='id', limit=1)
+        first = self._next_lines('to_check', 1)
         if not first:
             if not self.contacts_derived:
                 self._derive_document_contacts()
@@ -347,8 +369,7 @@ class XeroMigrationRun(models.Model):
                             'waiting_until': False, 'last_error': False})
             return 0
         size = TAX_BATCH if first.xero_kind == 'tax_types' else MAX_IDS_PER_GET
-        lines = Line.search(domain + [('model', '=', first.model), ('xero_kind', '=', first.xero_kind)],
-                            order='id', limit=size)
+        lines = self._next_lines('to_check', size)
         try:
             lines._check(organisation)
         except (XeroValidationError, XeroFatalError) as e:
@@ -365,12 +386,10 @@ class XeroMigrationRun(models.Model):
 
     def _apply_next(self, organisation):
         Line = self.env['xero.migration.line'].sudo()
-        domain = [('run_id', '=', self.id), ('state', '=', 'will_link'), ('applied', '=', False)]
-        first = Line.search(domain, order='id', limit=1)
-        if not first:
+        lines = self._next_lines('will_link', APPLY_BATCH)
+        if not lines:
             self.write({'state': 'done', 'applied_date': fields.Datetime.now(), 'last_error': False})
             return 0
-        lines = Line.search(domain + [('model', '=', first.model)], order='id', limit=APPLY_BATCH)
         try:
             with self.env.cr.savepoint():
                 rows = lines._apply(organisation)
