@@ -1,16 +1,20 @@
+import csv
+import io
 from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, new_test_user
+from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..controllers.migration import csv_report
 from ..xero_sim.seed import AU_TENANT_ID, NZ_TENANT_ID
+from .common import XeroHttpCase
 from .sync_common import CONTACTS, ENGINE_LOGGER, SyncCase
 
 LINK_TABLES = ('xero_partner_link', 'xero_move_link', 'xero_product_link')
 RUN_LOGGER = 'odoo.addons.xero_integration.models.xero_migration_run'
+UNKNOWN_ID = '00000000-0000-4000-8000-000000000000'
 
 
 class TestMigration(SyncCase):
@@ -338,3 +342,35 @@ class TestMigration(SyncCase):
         run = self.migrate()
         with self.assertRaises(AccessError):
             run.with_user(user).action_apply()
+
+
+@tagged('post_install', '-at_install')
+class TestMigrationReport(XeroHttpCase):
+    """The report downloads as CSV, for Xero administrators only."""
+
+    def test_csv_download(self):
+        org = self.connect_organisations(tenants=[NZ_TENANT_ID])
+        partner = self.env['res.partner'].create({'name': 'Report Ltd'})
+        run = self.env['xero.migration.run'].create({'organisation_id': org.id, 'use_legacy': True,
+                                                     'state': 'checked'})
+        self.env['xero.migration.line'].create([
+            {'run_id': run.id, 'model': 'res.partner', 'res_id': partner.id, 'record_name': 'Report Ltd',
+             'source_type': 'legacy', 'xero_kind': 'contacts', 'xero_id': UNKNOWN_ID, 'state': 'not_found',
+             'message': 'Not in it'},
+            {'run_id': run.id, 'model': 'res.partner', 'res_id': partner.id, 'source_type': 'column',
+             'xero_kind': 'contacts', 'xero_id': 'x', 'state': 'unsupported'},
+        ])
+        self.assertEqual(run.action_download()['url'], f'/xero_integration/migration/{run.id}/report.csv')
+        self.authenticate('admin', 'admin')
+        response = self.url_open(f'/xero_integration/migration/{run.id}/report.csv?state=not_found')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('text/csv', response.headers['Content-Type'])
+        rows = list(csv.reader(io.StringIO(response.text)))
+        self.assertEqual(rows[0][:3], ['model', 'res_id', 'record_name'])
+        self.assertEqual([row[6] for row in rows[1:]], [UNKNOWN_ID], 'filtered on the class')
+        new_test_user(self.env, login='xero_user_csv', password='xero_user_csv',
+                      groups='base.group_user,xero_integration.group_xero_user')
+        self.authenticate('xero_user_csv', 'xero_user_csv')
+        with mute_logger('odoo.http'):
+            response = self.url_open(f'/xero_integration/migration/{run.id}/report.csv')
+        self.assertEqual(response.status_code, 403)
