@@ -34,6 +34,8 @@
         'views/xero_payment_views.xml',
         'views/xero_daily_views.xml',
         'wizards/xero_mapping_check_views.xml',
+        'views/xero_migration_views.xml',
+        'wizards/xero_migration_wizard_views.xml',
         'views/menus.xml',
         'views/mapping_menus.xml',
     ],

@@ -38,3 +38,6 @@ from . import res_config_settings_webhook
 from . import xero_sync_log
 from . import xero_sync_error
 from . import xero_organisation_health
+from . import xero_migration_line
+from . import xero_migration_run
+from . import xero_organisation_migration

@@ -18,3 +18,4 @@ from . import test_disconnect
 from . import test_connect_failures
 from . import test_client_secret
 from . import test_import_writes
+from . import test_migration

@@ -115,6 +115,15 @@ def any_equal(field_name, values):
     return ' OR '.join(f'{field_name}=={_quoted(v)}' for v in values)
 
 
+def any_guid(field_name, values):
+    """A where clause matching any of ``values`` on an id field (Xero's ``Guid("...")``)."""
+    return ' OR '.join(f'{field_name}==Guid({_quoted(v)})' for v in values)
+
+
+def _and(*clauses):
+    return ' AND '.join(f'({clause})' for clause in clauses if clause) or None
+
+
 class Operations:
     """Mixed into XeroApi: batched writes and look-ups by natural keys."""
 
@@ -174,7 +183,8 @@ class Operations:
         """Documents of ``kind`` with these numbers or ids, archived and voided ones included.
 
         Uses Xero's dedicated filters where it has them (``InvoiceNumbers=``, ``IDs=``) and a
-        ``where`` on the natural key elsewhere; callers pass at most 50 values.
+        ``where`` on the natural key or the id elsewhere (CreditNotes and Items have no ``IDs``
+        filter); callers pass at most 50 values.
         """
         numbers, ids = list(numbers or ()), list(ids or ())
         if len(numbers) > MAX_IDS_PER_GET or len(ids) > MAX_IDS_PER_GET:
@@ -201,17 +211,21 @@ class Operations:
             if numbers:
                 where = ' AND '.join(filter(None, [where and f'({where})',
                                                    f'({any_equal("CreditNoteNumber", numbers)})']))
+            if ids:
+                where = _and(where, any_guid('CreditNoteID', ids))
         elif kind == 'items':
             method = 'get_items'
             if numbers:
                 where = any_equal('Code', numbers)
+            if ids:
+                where = _and(where, any_guid('ItemID', ids))
         elif kind == 'payments':
             # /Payments has no IDs filter (XERO_API.md §2): the Reference Odoo gave them.
             method = 'get_payments'
             if numbers:
                 where = any_equal('Reference', numbers)
             if ids:
-                where = ' OR '.join(f'PaymentID==Guid({_quoted(i)})' for i in ids)
+                where = _and(where, any_guid('PaymentID', ids))
         else:
             raise ValueError(f'No look-up for {kind}')
         if where:
