@@ -13,6 +13,8 @@ XERO_TYPES = {
 # Xero's statuses from which a cancelled document is deleted; it is voided from the others.
 DELETABLE_STATUSES = ('DRAFT', 'SUBMITTED')
 SYNCED_LINE_TYPES = ('product', 'line_section', 'line_subsection', 'line_note')
+# The most a rounding line may carry: Odoo's global rounding moves a cent or two, no more.
+ROUNDING_LINE_MAX = 0.05
 
 
 class XeroMoveLink(models.Model):
@@ -97,7 +99,10 @@ class XeroMoveLink(models.Model):
                                      state='skipped')
                 continue
             try:
-                payload, predicted = document_payload(link._document_values())
+                values = link._document_values()
+                payload, predicted = document_payload(values)
+                if predicted['drift'] and not predicted.get('tax_drift') and link._rounding_line(values, predicted):
+                    payload, predicted = document_payload(values)
             except (UserError, ValueError) as e:
                 link._record_refusal(str(e))
                 link._xero_note_refused()
@@ -111,6 +116,27 @@ class XeroMoveLink(models.Model):
                 continue
             prepared.append((link, payload))
         return prepared
+
+    def _rounding_line(self, values, predicted):
+        """Add a rounding line when Odoo's untaxed amount is not the sum of its rounded lines.
+
+        A company that rounds globally can have an untaxed total a cent away from the sum of its
+        lines' rounded subtotals, while Xero's subtotal is always that sum. The tax is already
+        made to agree line by line (``TaxAmount``); the last cent goes on a line of its own, to
+        the organisation's rounding account and untaxed, so that Xero's subtotal, tax and total
+        are all Odoo's. Only for a few cents: more is a mapping problem, held for a person.
+        """
+        org = self.organisation_id
+        drift = predicted['drift']
+        if abs(drift) > ROUNDING_LINE_MAX or not org.xero_rounding_account_id or not org.xero_default_tax_rate_id:
+            return False
+        values['lines'].append({
+            'display_type': 'product', 'description': _('Rounding'), 'quantity': 1.0,
+            'price_unit': -drift, 'discount': 0.0, 'account_code': org.xero_rounding_account_id.code,
+            'tax_type': org.xero_default_tax_rate_id.tax_type, 'tax_rate': 0.0, 'price_include': False,
+            'price_subtotal': -drift, 'price_total': -drift,
+        })
+        return True
 
     def _cancel_payload(self):
         kind = self._xero_kind()
@@ -237,7 +263,8 @@ class XeroMoveLink(models.Model):
         else:
             body = _('Sent to Xero (%(org)s) as %(number)s, %(status)s.', org=self.organisation_id.name,
                      number=element.number, status=element.status)
-        self.move_id.message_post(body=body)
+        # A log note: no followers to notify, so it costs a row, not a mail run per document.
+        self.move_id._message_log(body=body)
 
     def _xero_note_refused(self):
         for link in self:

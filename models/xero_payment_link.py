@@ -226,7 +226,7 @@ class XeroPaymentLink(models.Model):
                      amount=self.amount)
         else:
             body = _('Payment of %(amount)s sent to Xero (%(org)s).', amount=self.amount, org=self.organisation_id.name)
-        document.message_post(body=body)
+        document._message_log(body=body)
 
     def _xero_note_refused(self):
         for link in self:

@@ -305,3 +305,26 @@ class TestSyncStops(SyncCase):
         calls = len(self.sim.requests)
         self.push()
         self.assertEqual(len(self.sim.requests), calls, 'a disconnected organisation is not called again')
+
+
+class TestRoundingLine(SyncCase):
+
+    def test_untaxed_total_a_cent_off_the_sum_of_lines_gets_a_rounding_line(self):
+        """Odoo rounding globally can make the untaxed total differ from the sum of the rounded
+        line subtotals, which is what Xero adds up: a rounding line carries the cent."""
+        self.env.company.tax_calculation_rounding_method = 'round_globally'
+        found = None
+        for price in (1.005, 2.335, 0.125, 10.045, 3.015, 7.125, 0.335):
+            move = self.make_move(lines=[(price, 1, self.sale15, 0.0)] * 3, post=False)
+            if round(sum(move.invoice_line_ids.mapped('price_subtotal')), 2) != round(move.amount_untaxed, 2):
+                found = move
+                break
+            move.unlink()
+        self.assertTrue(found, 'a document whose untaxed total is not the sum of its lines')
+        found.action_post()
+        self.push()
+        doc = self.assertInXeroToTheCent(found)
+        self.assertAlmostEqual(float(doc['SubTotal']), found.amount_untaxed, places=2)
+        rounding = [line for line in doc['LineItems'] if line.get('Description') == 'Rounding']
+        self.assertEqual(len(rounding), 1)
+        self.assertEqual(rounding[0]['AccountCode'], self.org.xero_rounding_account_id.code)
