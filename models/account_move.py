@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .xero_link_mixin import SYNC_STATES, xero_state_domain
+from .xero_link_mixin import links_summary, xero_error_field, xero_state_domain, xero_state_field
 from .xero_move_link import XERO_TYPES
 
 # Fields of a posted document that Xero holds too: changing one sends the document again.
@@ -14,9 +14,7 @@ class AccountMove(models.Model):
 
     xero_link_ids = fields.One2many('xero.move.link', 'move_id', string='Xero',
                                     groups='xero_integration.group_xero_user')
-    xero_state = fields.Selection(SYNC_STATES + [('none', 'Not in Xero')], string='Xero',
-                                  compute='_compute_xero_state', search='_search_xero_state',
-                                  groups='xero_integration.group_xero_user')
+    xero_state = xero_state_field()
     xero_number = fields.Char(compute='_compute_xero_state', groups='xero_integration.group_xero_user')
     xero_status = fields.Char(string='Status in Xero', compute='_compute_xero_state',
                               groups='xero_integration.group_xero_user')
@@ -24,17 +22,14 @@ class AccountMove(models.Model):
                                       groups='xero_integration.group_xero_user')
     xero_payment_link_ids = fields.One2many('xero.payment.link', 'move_id', string='Xero payments',
                                             groups='xero_integration.group_xero_user')
-    xero_error = fields.Text(string='Xero error', compute='_compute_xero_state',
-                             groups='xero_integration.group_xero_user')
+    xero_error = xero_error_field()
 
     @api.depends('xero_link_ids.sync_state', 'xero_link_ids.last_error', 'xero_link_ids.xero_status',
                  'xero_link_ids.xero_amount_due', 'state', 'company_id')
     def _compute_xero_state(self):
         for move in self:
             links = move.sudo().xero_link_ids.filtered('organisation_id')
-            worst = next((s for s in ('error', 'in_flight', 'pending', 'skipped', 'synced')
-                          if s in links.mapped('sync_state')), 'none')
-            move.xero_state = worst
+            move.xero_state, _errors = links_summary(links)
             move.xero_number = ', '.join(n for n in links.mapped('xero_number') if n)
             move.xero_status = ', '.join(s for s in links.mapped('xero_status') if s) or False
             move.xero_amount_due = sum(links.mapped('xero_amount_due'))

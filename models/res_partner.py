@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .xero_link_mixin import SYNC_STATES, xero_state_domain
+from .xero_link_mixin import links_summary, xero_error_field, xero_state_domain, xero_state_field
 
 # What the Xero contact holds of a partner: changing one sends the contact again.
 XERO_SYNCED_FIELDS = ('name', 'email', 'phone', 'vat', 'street', 'street2', 'city', 'zip',
@@ -13,19 +13,14 @@ class ResPartner(models.Model):
 
     xero_link_ids = fields.One2many('xero.partner.link', 'partner_id', string='Xero links',
                                     groups='xero_integration.group_xero_user')
-    xero_state = fields.Selection(SYNC_STATES + [('none', 'Not in Xero')], string='Xero',
-                                  compute='_compute_xero_state', search='_search_xero_state',
-                                  groups='xero_integration.group_xero_user')
-    xero_error = fields.Text(string='Xero error', compute='_compute_xero_state',
-                             groups='xero_integration.group_xero_user')
+    xero_state = xero_state_field()
+    xero_error = xero_error_field()
 
     @api.depends('xero_link_ids.sync_state', 'xero_link_ids.last_error')
     def _compute_xero_state(self):
         for partner in self:
-            links = partner.sudo().commercial_partner_id.xero_link_ids.filtered('organisation_id')
-            partner.xero_state = next((s for s in ('error', 'in_flight', 'pending', 'skipped', 'synced')
-                                       if s in links.mapped('sync_state')), 'none')
-            partner.xero_error = '\n'.join(e for e in links.mapped('last_error') if e) or False
+            partner.xero_state, partner.xero_error = links_summary(
+                partner.sudo().commercial_partner_id.xero_link_ids)
 
     def _search_xero_state(self, operator, value):
         return xero_state_domain(self.env, operator, value)

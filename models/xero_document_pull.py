@@ -1,7 +1,6 @@
 import logging
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..xero_mappers.keys import payload_hash

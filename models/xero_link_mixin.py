@@ -21,6 +21,29 @@ SYNC_STATES = [
 ]
 
 
+STATE_ORDER = ('error', 'in_flight', 'pending', 'skipped', 'synced')
+
+
+def xero_state_field():
+    """The Xero status an Odoo record shows: the worst of its links' states."""
+    return fields.Selection(SYNC_STATES + [('none', 'Not in Xero')], string='Xero',
+                            compute='_compute_xero_state', search='_search_xero_state',
+                            groups='xero_integration.group_xero_user')
+
+
+def xero_error_field():
+    return fields.Text(string='Xero error', compute='_compute_xero_state',
+                       groups='xero_integration.group_xero_user')
+
+
+def links_summary(links):
+    """(worst state, errors) of a record's links to organisations."""
+    links = links.filtered('organisation_id')
+    states = set(links.mapped('sync_state'))
+    return (next((s for s in STATE_ORDER if s in states), 'none'),
+            '\n'.join(e for e in links.mapped('last_error') if e) or False)
+
+
 def xero_state_domain(env, operator, value, links_field='xero_link_ids'):
     """The domain of a record's computed Xero status ('none' = no link to an organisation)."""
     if operator not in ('=', 'in'):

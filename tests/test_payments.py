@@ -4,7 +4,7 @@ import hmac
 import json
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, freeze_time, tagged
 from odoo.tools import mute_logger
 

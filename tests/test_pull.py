@@ -1,7 +1,5 @@
 from unittest.mock import patch
 
-from odoo import Command
-from odoo.tools import mute_logger
 
 from ..xero_client.api import XeroApi
 from ..xero_sim.seed import NZ_TENANT_ID
