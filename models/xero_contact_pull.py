@@ -82,8 +82,11 @@ class XeroContactPull(models.AbstractModel):
                     watermark = contact['updated']
             self._create_new(organisation, lookup)
             state.write({'watermark': watermark})
-            # One page at a time: the pull of 20,000 contacts never holds them all at once.
+            # One page at a time: the pull of 20,000 contacts never holds them all at once, and
+            # the records of a committed page leave the cache with it.
             self.env['xero.sync.engine']._commit(0)
+            if not self.env.context.get('xero_no_commit'):
+                self.env.invalidate_all()
             lookup.clear()
             if not more:
                 break
