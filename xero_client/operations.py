@@ -33,6 +33,9 @@ KINDS = {
     'credit_notes': Kind('update_or_create_credit_notes', 'CreditNotes', 'credit_notes',
                          'credit_note_id', 'credit_note_number', True),
     'items': Kind('update_or_create_items', 'Items', 'items', 'item_id', 'code', True),
+    # Xero echoes a bank transaction's Reference, which carries a stable Odoo id.
+    'bank_transactions': Kind('update_or_create_bank_transactions', 'BankTransactions',
+                              'bank_transactions', 'bank_transaction_id', 'reference', True),
 }
 
 
@@ -145,6 +148,30 @@ class Operations:
     def save_items(self, payloads, key):
         return self.save('items', payloads, key)
 
+    def save_bank_transactions(self, payloads, key):
+        return self.save('bank_transactions', payloads, key)
+
+    def create_account(self, values, key):
+        """PUT /Accounts with one account (plain values, e.g. a BANK account with its currency);
+        returns the SDK account Xero made. ``key`` is the Idempotency-Key."""
+        from .api import to_sdk
+        result = self.call('accounting', 'create_account', to_sdk('Account', values),
+                           idempotency_key=key)
+        return result.data.accounts[0]
+
+    def lock_dates(self):
+        """{'period': date or None, 'end_of_year': date or None} of the organisation."""
+        info = self.call('accounting', 'get_organisations').data.organisations[0]
+        return {'period': _date(info.period_lock_date),
+                'end_of_year': _date(info.end_of_year_lock_date)}
+
+    def users(self):
+        """[{'user_id', 'email', 'first_name', 'last_name', 'role'}] of the organisation."""
+        result = self.call('accounting', 'get_users')
+        return [{'user_id': str(u.user_id) if u.user_id else None, 'email': u.email_address,
+                 'first_name': u.first_name, 'last_name': u.last_name,
+                 'role': _plain(u.organisation_role)} for u in result.data.users or []]
+
     # --- look-ups ------------------------------------------------------------------------------
 
     def find(self, kind, numbers=(), ids=(), where=None):
@@ -182,6 +209,12 @@ class Operations:
             method = 'get_items'
             if numbers:
                 where = any_equal('Code', numbers)
+        elif kind == 'bank_transactions':
+            method = 'get_bank_transactions'
+            kwargs['unitdp'] = 4
+            if numbers:
+                where = ' AND '.join(filter(None, [where and f'({where})',
+                                                   f'({any_equal("Reference", numbers)})']))
         else:
             raise ValueError(f'No look-up for {kind}')
         if where:
