@@ -32,6 +32,7 @@
         'views/xero_sync_views.xml',
         'views/xero_pull_views.xml',
         'wizards/xero_mapping_check_views.xml',
+        'views/xero_bank_feed_views.xml',
         'views/menus.xml',
         'views/mapping_menus.xml',
     ],

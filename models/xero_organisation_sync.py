@@ -47,7 +47,8 @@ class XeroOrganisation(models.Model):
         start_of_day = fields.Datetime.to_datetime(fields.Date.context_today(self))
         for org in self:
             counts = {'pending': 0, 'in_flight': 0, 'error': 0, 'synced': 0}
-            for model in ('xero.partner.link', 'xero.move.link', 'xero.product.link'):
+            for model in ('xero.partner.link', 'xero.move.link', 'xero.product.link',
+                          'xero.statement.line.link'):
                 Link = self.env[model].sudo()
                 for state, count in Link._read_group([('organisation_id', '=', org.id or 0)],
                                                      ['sync_state'], ['__count']):

@@ -15,8 +15,9 @@ from .xero_link_mixin import IN_FLIGHT_GRACE
 
 _logger = logging.getLogger(__name__)
 
-# Dependencies first: contacts and items before the documents that name them.
-LINK_MODELS = ('xero.partner.link', 'xero.product.link', 'xero.move.link')
+# Dependencies first: contacts and items before the documents and transactions that name them.
+LINK_MODELS = ('xero.partner.link', 'xero.product.link', 'xero.move.link',
+               'xero.statement.line.link')
 BATCH_SIZE = 50
 DEPENDENCY_WAIT = timedelta(seconds=30)
 

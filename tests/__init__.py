@@ -9,3 +9,4 @@ from . import test_mapping_views
 from . import test_sync_push
 from . import test_sync_workers
 from . import test_pull
+from . import test_bank_feed

@@ -1,1 +1,2 @@
 from . import xero_mapping_check
+from . import xero_bank_feed_wizard
