@@ -34,6 +34,7 @@ class XeroStatementLineLink(models.Model):
                                  help='The transaction as Xero last accepted it.')
     line_digest = fields.Char(readonly=True, copy=False,
                               help="The line's own values when it was last sent.")
+    line_replaced = fields.Boolean(readonly=True, copy=False)
     replacing_xero_id = fields.Char(readonly=True, copy=False,
                                     help='The transaction being deleted in Xero before the '
                                          'corrected one is sent.')
@@ -117,6 +118,10 @@ class XeroStatementLineLink(models.Model):
             except XeroError as e:
                 links._record_retry(e.message, unknown_outcome=False)
                 self -= links
+        contacts = {(l.organisation_id.id, l.partner_id.id): l.xero_id
+                    for l in self.env['xero.partner.link'].sudo().search([
+                        ('organisation_id', 'in', self.organisation_id.ids),
+                        ('partner_id', 'in', self.contact_partner_id.ids)])}
         prepared = []
         for link in self:
             if link.replacing_xero_id:
@@ -127,7 +132,7 @@ class XeroStatementLineLink(models.Model):
                 link._record_refusal(hold, state='skipped')
                 continue
             try:
-                payload = bank_transaction_payload(link._transaction_values())
+                payload = bank_transaction_payload(link._transaction_values(contacts))
             except (UserError, ValueError) as e:
                 link._record_refusal(str(e))
                 continue
@@ -140,7 +145,7 @@ class XeroStatementLineLink(models.Model):
         pushed['date'] = fields.Date.to_date(pushed['date'])
         return delete_payload(pushed, self.replacing_xero_id)
 
-    def _transaction_values(self):
+    def _transaction_values(self, contacts=None):
         """The line as the plain values the mapper takes; raises UserError naming what to map."""
         self.ensure_one()
         line = self.statement_line_id
@@ -166,7 +171,7 @@ class XeroStatementLineLink(models.Model):
             'amount': line.amount,
             'date': line.date,
             'reference': self._reference(),
-            'contact_id': self.env['xero.partner.link'].sudo().search([
+            'contact_id': (contacts or {}).get((org.id, partner.id)) or self.env['xero.partner.link'].sudo().search([
                 ('organisation_id', '=', org.id), ('partner_id', '=', partner.id)]).xero_id,
             'bank_account_id': currency_row.xero_account_id.xero_id,
             'currency_code': line.currency_id.name,
@@ -247,7 +252,7 @@ class XeroStatementLineLink(models.Model):
     def _replaced(self, old_id):
         """The old transaction is gone from Xero: send the corrected one as new."""
         self.write({'xero_id': False, 'xero_status': False, 'replacing_xero_id': False,
-                    'pushed_hash': False, 'pushed_payload': False})
+                    'pushed_hash': False, 'pushed_payload': False, 'line_replaced': True})
         self._mark_pending()
         self._chatter(_('The transaction sent earlier is deleted in Xero (%(org)s, %(id)s); the '
                         'corrected one is being sent.', org=self.organisation_id.name, id=old_id))
@@ -266,12 +271,14 @@ class XeroStatementLineLink(models.Model):
             self._xero_note_refused()
 
     def _xero_note_sent(self, element):
-        if element.status == 'DELETED':
-            return
-        self._chatter(_('Sent to Xero (%(org)s): %(type)s of %(amount)s %(currency)s, reconciled, '
-                        'reference %(ref)s.', org=self.organisation_id.name,
-                        type=element.echo.get('type'), amount=element.total,
-                        currency=self.statement_line_id.currency_id.name, ref=element.number))
+        # Only a replacement is worth a message: a card feed sends thousands of lines, and the
+        # line's Xero state and link already say that it is in Xero.
+        if element.status != 'DELETED' and self.line_replaced:
+            self.line_replaced = False
+            self._chatter(_('The corrected transaction is in Xero (%(org)s): %(type)s of %(amount)s '
+                            '%(currency)s, reconciled.', org=self.organisation_id.name,
+                            type=element.echo.get('type'), amount=element.total,
+                            currency=self.statement_line_id.currency_id.name))
 
     def _xero_note_refused(self):
         for link in self:
