@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from odoo import _, fields, models
 
-from ..xero_client import XeroError
+from ..xero_client import XeroError, XeroRetryableError
+from ..xero_client.governor import Wait
 
 _logger = logging.getLogger(__name__)
 
@@ -19,7 +20,8 @@ class XeroOrganisation(models.Model):
 
     bank_feed_active = fields.Boolean(string='Bank feed', readonly=True, tracking=True)
     bank_feed_journal_ids = fields.One2many('account.journal', 'xero_feed_organisation_id',
-                                            string='Fed journals', readonly=True)
+                                            string='Fed journals', readonly=True,
+                                            groups='xero_integration.group_xero_manager')
     bank_feed_start_date = fields.Date(
         string='Send from', tracking=True,
         help='Nothing dated earlier is ever sent to Xero.')
@@ -72,7 +74,7 @@ class XeroOrganisation(models.Model):
             try:
                 org._bank_feed_refresh_lock_dates(force=True)
                 org._bank_feed_ensure_accounts()
-            except XeroError as e:
+            except (XeroError, Wait) as e:
                 _logger.warning('Xero organisation %s: bank feed set-up failed (%s)', org.id, e)
             self.env['xero.sync.engine']._commit(0)
 
@@ -127,8 +129,14 @@ class XeroOrganisation(models.Model):
             try:
                 created = self._call('create_account', row._account_values(), row._new_key(),
                                      api='ops')
-            except XeroError as e:
+            except XeroRetryableError as e:
+                # It may have landed: the next run reads the chart and finds it by name.
                 row.write({'account_state': 'error', 'account_error': e.message})
+                continue
+            except XeroError as e:
+                # Refused: a later attempt is a new request (Xero replays a refused key).
+                row.write({'account_state': 'error', 'account_error': e.message,
+                           'idempotency_key': False})
                 continue
             account = self.env['xero.account'].create(dict(
                 self.env['xero.account']._values_from_xero(created), organisation_id=self.id))

@@ -50,6 +50,8 @@ class XeroBankFeedWizard(models.TransientModel):
         if taken:
             raise UserError(_('Journal %(journal)s already feeds %(org)s.', journal=taken[0].name,
                               org=taken[0].xero_feed_organisation_id.name))
+        # Journals left out stop feeding; what they sent stays in Xero.
+        (org.bank_feed_journal_ids - self.journal_ids).sudo().write({'xero_feed_organisation_id': False})
         self.journal_ids.sudo().write({'xero_feed_organisation_id': org.id})
         rows = {row.currency_id: row for row in org.bank_feed_currency_ids}
         for currency in org.bank_feed_journal_ids._xero_feed_currency():

@@ -210,11 +210,11 @@ class Operations:
             if numbers:
                 where = any_equal('Code', numbers)
         elif kind == 'bank_transactions':
+            # Xero's own References= filter (CSV), rather than an unoptimised where clause.
             method = 'get_bank_transactions'
             kwargs['unitdp'] = 4
             if numbers:
-                where = ' AND '.join(filter(None, [where and f'({where})',
-                                                   f'({any_equal("Reference", numbers)})']))
+                kwargs['references'] = numbers
         else:
             raise ValueError(f'No look-up for {kind}')
         if where:
