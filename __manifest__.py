@@ -36,6 +36,7 @@
         'wizards/xero_mapping_check_views.xml',
         'views/xero_migration_views.xml',
         'wizards/xero_migration_wizard_views.xml',
+        'views/xero_bank_feed_views.xml',
         'views/menus.xml',
         'views/mapping_menus.xml',
     ],

@@ -8,6 +8,8 @@ from . import xero_organisation_mixin
 from . import xero_partner_link
 from . import res_partner
 from . import xero_move_link
+from . import xero_statement_line_link
+from . import account_bank_statement_line
 from . import account_move
 from . import account_journal
 from . import xero_sync_engine
@@ -41,3 +43,6 @@ from . import xero_organisation_health
 from . import xero_migration_line
 from . import xero_migration_run
 from . import xero_organisation_migration
+from . import xero_bank_feed_currency
+from . import xero_bank_feed_rule
+from . import xero_organisation_bank_feed

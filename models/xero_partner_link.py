@@ -96,10 +96,13 @@ class XeroPartnerLink(models.Model):
             new=contact_payload(self._partner_values())['name']))
 
     def _xero_bind_extra(self, element, payload):
-        """Documents held for this contact can go now."""
+        """Documents and transactions held for this contact can go now."""
         self.env['xero.move.link'].sudo().search([
             ('organisation_id', '=', self.organisation_id.id), ('waiting_dependency', '=', True),
             ('move_id.commercial_partner_id', '=', self.partner_id.id)])._mark_pending()
+        self.env['xero.statement.line.link'].sudo().search([
+            ('organisation_id', '=', self.organisation_id.id), ('waiting_dependency', '=', True),
+            ('contact_partner_id', '=', self.partner_id.id)])._mark_pending()
 
     def _xero_note_refused(self):
         for link in self:

@@ -16,8 +16,10 @@ from .sync_run import MODEL_KIND, count
 
 _logger = logging.getLogger(__name__)
 
-# Dependencies first: contacts and items before the documents that name them.
-LINK_MODELS = ('xero.partner.link', 'xero.product.link', 'xero.move.link', 'xero.payment.link')
+# Dependencies first: contacts and items before the documents and transactions that name them,
+# documents before the payments made on them.
+LINK_MODELS = ('xero.partner.link', 'xero.product.link', 'xero.move.link',
+               'xero.statement.line.link', 'xero.payment.link')
 BATCH_SIZE = 50
 DEPENDENCY_WAIT = timedelta(seconds=30)
 

@@ -19,3 +19,4 @@ from . import test_connect_failures
 from . import test_client_secret
 from . import test_import_writes
 from . import test_migration
+from . import test_bank_feed

@@ -35,6 +35,9 @@ KINDS = {
     'items': Kind('update_or_create_items', 'Items', 'items', 'item_id', 'code', True),
     # Xero has no batch update of payments: PUT creates, a deletion goes one by one.
     'payments': Kind('create_payments', 'Payments', 'payments', 'payment_id', 'reference', False),
+    # Xero echoes a bank transaction's Reference, which carries a stable Odoo id.
+    'bank_transactions': Kind('update_or_create_bank_transactions', 'BankTransactions',
+                              'bank_transactions', 'bank_transaction_id', 'reference', True),
 }
 
 
@@ -176,6 +179,29 @@ class Operations:
                            to_sdk('Allocations', {'allocations': allocations}),
                            summarize_errors=False, idempotency_key=key)
         return [allocation_from_sdk(a) for a in result.data.allocations or []]
+    def save_bank_transactions(self, payloads, key):
+        return self.save('bank_transactions', payloads, key)
+
+    def create_account(self, values, key):
+        """PUT /Accounts with one account (plain values, e.g. a BANK account with its currency);
+        returns the SDK account Xero made. ``key`` is the Idempotency-Key."""
+        from .api import to_sdk
+        result = self.call('accounting', 'create_account', to_sdk('Account', values),
+                           idempotency_key=key)
+        return result.data.accounts[0]
+
+    def lock_dates(self):
+        """{'period': date or None, 'end_of_year': date or None} of the organisation."""
+        info = self.call('accounting', 'get_organisations').data.organisations[0]
+        return {'period': _date(info.period_lock_date),
+                'end_of_year': _date(info.end_of_year_lock_date)}
+
+    def users(self):
+        """[{'user_id', 'email', 'first_name', 'last_name', 'role'}] of the organisation."""
+        result = self.call('accounting', 'get_users')
+        return [{'user_id': str(u.user_id) if u.user_id else None, 'email': u.email_address,
+                 'first_name': u.first_name, 'last_name': u.last_name,
+                 'role': _plain(u.organisation_role)} for u in result.data.users or []]
 
     # --- look-ups ------------------------------------------------------------------------------
 
@@ -226,6 +252,12 @@ class Operations:
                 where = any_equal('Reference', numbers)
             if ids:
                 where = _and(where, any_guid('PaymentID', ids))
+        elif kind == 'bank_transactions':
+            # Xero's own References= filter (CSV), rather than an unoptimised where clause.
+            method = 'get_bank_transactions'
+            kwargs['unitdp'] = 4
+            if numbers:
+                kwargs['references'] = numbers
         else:
             raise ValueError(f'No look-up for {kind}')
         if where:

@@ -57,6 +57,21 @@ Where Xero's OpenAPI spec and Xero's observed behaviour disagree
   (incremental sync must see them); archived contacts need includeArchived.
 * A document whose Contact names an unknown Name creates that contact, as
   Xero does; an unknown ContactID is an error.
+* Lock dates and the Adviser role: a write dated on or before the
+  EndOfYearLockDate is always refused; one dated on or before the
+  PeriodLockDate is refused unless the token's user has the role
+  FINANCIALADVISER (Xero's "Adviser") in that organisation, as Xero lets
+  advisers post into a locked period but never before the end-of-year lock.
+  Roles are STANDARD unless set with `sim.set_user_role`; GET /Users lists
+  the organisation's users (those who connected it, and those given a role).
+* A bank transaction with IsReconciled=true cannot be edited: any change
+  (date, contact, reference, lines, amounts, account, currency, the flag
+  itself) answers "This Bank Transaction cannot be edited as it has been
+  reconciled with a Bank Statement." Setting its Status to DELETED is
+  accepted (the simulator's assumption: a transaction an app marked
+  reconciled has no bank statement line that must be un-reconciled first;
+  XERO_API.md section 9 quotes a third party saying Xero refuses it, in which
+  case the client gets Xero's message and must not send a replacement).
 
 Assumptions where Xero documents nothing (the sim's own choice, worded in
 Xero's style): "Due Date is mandatory" for AUTHORISED ACCREC invoices;

@@ -73,6 +73,9 @@ def handle(sim, req):
             sim.set_lock_dates(body['tenant_id'], _date(body.get('period')),
                                _date(body.get('end_of_year')))
             return json_response(200, {'ok': True})
+        if path == '/_sim/users/role' and method == 'POST':
+            sim.set_user_role(body['tenant_id'], body['role'], body.get('email'))
+            return json_response(200, {'ok': True})
         if path == '/_sim/tokens/invalidate-refresh' and method == 'POST':
             sim.invalidate_refresh_tokens()
             return json_response(200, {'ok': True})

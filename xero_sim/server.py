@@ -92,12 +92,12 @@ def handle_api(sim, req, slow_delay):
     # the peak shows what the client attempted, not what the limit let in.
     sim.counters.enter_call(tenant_id)
     try:
-        return _limited_call(sim, req, org, slow_delay)
+        return _limited_call(sim, req, org, slow_delay, grant)
     finally:
         sim.counters.leave_call(tenant_id)
 
 
-def _limited_call(sim, req, org, slow_delay):
+def _limited_call(sim, req, org, slow_delay, grant=None):
     tenant_id = org.tenant_id
     limited = sim.ratelimiter.acquire(tenant_id)
     if limited:
@@ -112,7 +112,12 @@ def _limited_call(sim, req, org, slow_delay):
                 return _problem(405, 'Method Not Allowed', 'The method is not allowed')
             return _problem(404, 'NotFound', "The resource you're looking for cannot be found")
         with sim.lock:
-            return _with_idempotency(sim, req, org, handler, params)
+            # Lock dates depend on who posts (advisers may post into a locked period).
+            org.acting_role = org.role_of(grant['user']) if grant else None
+            try:
+                return _with_idempotency(sim, req, org, handler, params)
+            finally:
+                org.acting_role = None
     finally:
         sim.ratelimiter.release(tenant_id)
 

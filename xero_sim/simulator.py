@@ -183,6 +183,14 @@ class XeroSimulator:
             org.period_lock_date = period
             org.end_of_year_lock_date = end_of_year
 
+    def set_user_role(self, tenant_id, role, email=None):
+        """Give a user (by default the demo user who consents) an OrganisationRole in one
+        organisation, e.g. 'FINANCIALADVISER' (Xero's Adviser) or 'STANDARD'."""
+        from .identity import DEFAULT_USER
+        org = self.get_organisation(tenant_id)
+        with self.lock:
+            org.user_roles[email or DEFAULT_USER] = role
+
     def set_rate_limits(self, **limits):
         self.ratelimiter.set_limits(**limits)
 

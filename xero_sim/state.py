@@ -31,6 +31,9 @@ class Organisation:
         self.created = created or dt.datetime.now(UTC)
         self.period_lock_date = None
         self.end_of_year_lock_date = None
+        self.user_roles = {}       # user email -> OrganisationRole
+        # The role of the user whose token makes the current request (set under sim.lock).
+        self.acting_role = None
         self.clear()
 
     def clear(self):
@@ -110,6 +113,9 @@ class Organisation:
                 if cn.get('CreditNoteNumber') == ref['CreditNoteNumber']:
                     return cn
         return None
+
+    def role_of(self, email):
+        return self.user_roles.get(email, 'STANDARD')
 
     def next_number(self, prefix):
         self.sequences[prefix] += 1

@@ -1,5 +1,7 @@
 """BankTransactions: RECEIVE / SPEND money against a BANK account.
-GET (paging, where, If-Modified-Since), PUT/POST batches, POST /{id}."""
+GET (paging, where, If-Modified-Since), PUT/POST batches, POST /{id}.
+
+A reconciled transaction cannot be edited; it can be deleted (see the package docstring)."""
 from decimal import Decimal
 
 from ..messages import json_response
@@ -10,6 +12,11 @@ from .base import (Invalid, apply_order, envelope, filter_modified_since, filter
                    not_found, paginate, read_body, run_batch, touch)
 
 TYPES = ('RECEIVE', 'SPEND')
+RECONCILED_MSG = ('This Bank Transaction cannot be edited as it has been reconciled with a '
+                  'Bank Statement.')
+# What an edit of a reconciled transaction may not change.
+_LOCKED_KEYS = ('Date', 'Contact', 'Reference', 'BankAccount', 'CurrencyCode', 'IsReconciled',
+                'LineAmountTypes', 'Total')
 SPEC_ONLY_TYPES = ('RECEIVE-OVERPAYMENT', 'RECEIVE-PREPAYMENT', 'SPEND-OVERPAYMENT',
                    'SPEND-PREPAYMENT', 'RECEIVE-TRANSFER', 'SPEND-TRANSFER')
 
@@ -82,10 +89,13 @@ def build(sim, org, data, existing, unitdp4, created_contacts):
         msg = docs.lock_error(org, existing.get('Date'))
         if msg and msg not in errors:
             errors.append(msg)
-    if reconciled_before and not errors and (
-            totals['Total'] != existing['Total'] or status != 'AUTHORISED'
-            or txn['BankAccount'] != existing['BankAccount']):
-        errors.append('This bank transaction cannot be edited as it has been reconciled.')
+    if reconciled_before and not errors and status != 'DELETED' and (
+            any(existing.get(k) != (totals['Total'] if k == 'Total' else
+                                    lat if k == 'LineAmountTypes' else txn.get(k))
+                for k in _LOCKED_KEYS)
+            or line_rules.fingerprint_lines(new_lines)
+            != line_rules.fingerprint_lines(existing['LineItems'])):
+        errors.append(RECONCILED_MSG)
     if errors:
         raise Invalid(*errors)
     txn.update({'Type': txn_type, 'Status': status, 'LineAmountTypes': lat,

@@ -34,14 +34,19 @@ class Kind:
         return getattr(org, self.collection)
 
 
+ADVISER_ROLE = 'FINANCIALADVISER'
+
+
 def lock_error(org, when):
+    """Xero's message when ``when`` is locked for the user making the request: advisers may
+    post into a period-locked month, nobody before the end-of-year lock."""
     if when is None:
         return None
     eoy, period = org.end_of_year_lock_date, org.period_lock_date
     if eoy and when <= eoy:
         return ('The document date cannot be before the end of year lock date, '
                 'currently set at %s' % fmt_lock_date(eoy))
-    if period and when <= period:
+    if period and when <= period and org.acting_role != ADVISER_ROLE:
         return ('The document date cannot be before the period lock date, '
                 'currently set at %s' % fmt_lock_date(period))
     return None

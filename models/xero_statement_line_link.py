@@ -1,0 +1,286 @@
+import json
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from ..xero_client import XeroError
+from ..xero_client.governor import Wait
+from ..xero_mappers.bank_transaction import (bank_transaction_payload, delete_payload,
+                                             render_description)
+
+RECONCILED = 'reconciled'  # "This Bank Transaction cannot be edited as it has been reconciled..."
+GONE = 'has been deleted'  # "This bank transaction has been deleted and cannot be edited."
+
+
+class XeroStatementLineLink(models.Model):
+    """A card or wallet statement line and its Xero BankTransaction in one organisation.
+
+    Xero does not let a reconciled transaction be edited. When a line that is in Xero changes
+    and Xero refuses the update for that reason, the link first deletes the transaction it sent
+    (``replacing_xero_id``: the exact payload last accepted, with Status DELETED), then sends
+    the corrected one as new; all within the engine's flow, one request each.
+    """
+    _name = 'xero.statement.line.link'
+    _inherit = ['xero.link.mixin']
+    _description = 'Xero bank transaction link'
+    _order = 'id desc'
+    _xero_record_field = 'statement_line_id'
+
+    statement_line_id = fields.Many2one('account.bank.statement.line', required=True, index=True,
+                                        ondelete='cascade', readonly=True)
+    contact_partner_id = fields.Many2one('res.partner', readonly=True, index=True,
+                                         help='The contact it goes to Xero with.')
+    pushed_payload = fields.Json(readonly=True, copy=False,
+                                 help='The transaction as Xero last accepted it.')
+    line_digest = fields.Char(readonly=True, copy=False,
+                              help="The line's own values when it was last sent.")
+    line_replaced = fields.Boolean(readonly=True, copy=False)
+    replacing_xero_id = fields.Char(readonly=True, copy=False,
+                                    help='The transaction being deleted in Xero before the '
+                                         'corrected one is sent.')
+
+    _organisation_line_uniq = models.UniqueIndex(
+        '(organisation_id, statement_line_id) WHERE organisation_id IS NOT NULL',
+        'A statement line links to one Xero transaction per organisation.')
+    _organisation_xero_uniq = models.UniqueIndex(
+        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
+        'A Xero transaction links to one statement line per organisation.')
+    _legacy_line_uniq = models.UniqueIndex(
+        '(statement_line_id) WHERE organisation_id IS NULL',
+        'A statement line has one legacy Xero link.')
+    _legacy_xero_uniq = models.UniqueIndex(
+        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
+        'A Xero transaction has one legacy link.')
+
+    def _xero_kind(self):
+        return 'bank_transactions'
+
+    def _xero_url(self):
+        return self.xero_id and f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_id}'
+
+    def _reference(self):
+        """Stable and unique per database: the line's id under the database's own prefix."""
+        return f"{self.env['xero.partner.link']._contact_number_prefix()}BSL{self.statement_line_id.id}"
+
+    def _chatter(self, body):
+        self.statement_line_id.move_id.message_post(body=body)
+
+    # --- dependencies -------------------------------------------------------------------------
+
+    def _to_send(self):
+        return self.filtered(lambda l: not l.replacing_xero_id and l.statement_line_id.xero_verified)
+
+    def _contact_partner(self):
+        partner = self.statement_line_id.partner_id.commercial_partner_id
+        return partner or self.organisation_id.bank_feed_contact_id
+
+    def _partner_link(self):
+        partner = self._contact_partner()
+        if self.contact_partner_id != partner:
+            self.contact_partner_id = partner
+        return self.env['xero.partner.link'].sudo()._ensure_links(self.organisation_id, partner) \
+            if partner else self.env['xero.partner.link']
+
+    def _xero_dependencies(self):
+        partner_links = self.env['xero.partner.link']
+        for link in self._to_send():
+            partner_links |= link._partner_link()
+        return {'xero.partner.link': partner_links}
+
+    def _xero_missing_dependencies(self):
+        if not self._to_send():
+            return None, False
+        partner = self._contact_partner()
+        if not partner:
+            return _('This line has no partner and %s has no contact for lines without one: set '
+                     'it on the Bank feed tab.', self.organisation_id.name), True
+        partner_link = self._partner_link()
+        if partner_link.sync_state == 'synced' and partner_link.xero_id:
+            return None, False
+        if partner_link.sync_state == 'error':
+            return _('Its contact %(partner)s is not in Xero: %(error)s',
+                     partner=partner.display_name, error=partner_link.last_error), True
+        return _('Waiting for its contact %s to reach Xero.', partner.display_name), False
+
+    # --- payloads -----------------------------------------------------------------------------
+
+    def _xero_payloads(self):
+        from .xero_sync_engine import Stop
+        for organisation in self.organisation_id:
+            links = self.filtered(lambda l: l.organisation_id == organisation)
+            try:
+                organisation._bank_feed_refresh_lock_dates()
+                organisation._bank_feed_ensure_accounts()
+            except Wait as wait:
+                links._record_postponed(wait.until, str(wait))
+                organisation._wake_push_at(wait.until)
+                raise Stop(str(wait)) from None
+            except XeroError as e:
+                links._record_retry(e.message, unknown_outcome=False)
+                self -= links
+        contacts = {(l.organisation_id.id, l.partner_id.id): l.xero_id
+                    for l in self.env['xero.partner.link'].sudo().search([
+                        ('organisation_id', 'in', self.organisation_id.ids),
+                        ('partner_id', 'in', self.contact_partner_id.ids)])}
+        prepared = []
+        for link in self:
+            if link.replacing_xero_id:
+                prepared.append((link, link._delete_payload()))
+                continue
+            hold = link.statement_line_id._xero_feed_hold_reason()
+            if hold:
+                link._record_refusal(hold, state='skipped')
+                continue
+            try:
+                payload = bank_transaction_payload(link._transaction_values(contacts))
+            except (UserError, ValueError) as e:
+                link._record_refusal(str(e))
+                continue
+            link.line_digest = link.statement_line_id._xero_feed_digest()
+            prepared.append((link, payload))
+        return prepared
+
+    def _delete_payload(self):
+        pushed = dict(self.pushed_payload)
+        pushed['date'] = fields.Date.to_date(pushed['date'])
+        return delete_payload(pushed, self.replacing_xero_id)
+
+    def _transaction_values(self, contacts=None):
+        """The line as the plain values the mapper takes; raises UserError naming what to map."""
+        self.ensure_one()
+        line = self.statement_line_id
+        org = self.organisation_id
+        currency_row = org.bank_feed_currency_ids.filtered(lambda c: c.currency_id == line.currency_id)
+        if not currency_row.xero_account_id:
+            raise UserError(_('The Xero account "%(name)s" is not ready: %(error)s',
+                              name=currency_row.account_name or line.currency_id.name,
+                              error=currency_row.account_error or _('it is being created.')))
+        lock = org._bank_feed_lock_reason(line.date)
+        if lock:
+            raise UserError(lock)
+        partner = self._contact_partner()
+        rule = org.bank_feed_rule_ids.filtered(lambda r: r.partner_id == line.partner_id.commercial_partner_id)
+        if rule.push_as == 'bill':
+            raise UserError(_('The rule for %s sends its transactions as a bill plus a payment, '
+                              'which this version cannot send yet: set the rule to Spend Money.',
+                              rule.partner_id.display_name))
+        account, counterpart_taxes = self._xero_account(rule)
+        tax_rate = rule.xero_tax_rate_id or self._xero_tax_rate(counterpart_taxes) \
+            or org.bank_feed_tax_rate_id
+        return {
+            'amount': line.amount,
+            'date': line.date,
+            'reference': self._reference(),
+            'contact_id': (contacts or {}).get((org.id, partner.id)) or self.env['xero.partner.link'].sudo().search([
+                ('organisation_id', '=', org.id), ('partner_id', '=', partner.id)]).xero_id,
+            'bank_account_id': currency_row.xero_account_id.xero_id,
+            'currency_code': line.currency_id.name,
+            'description': render_description(rule.description_template, {
+                'label': line.payment_ref, 'partner': line.partner_id.display_name or '',
+                'ref': line.ref or '', 'date': fields.Date.to_string(line.date)}),
+            'account_code': account.code,
+            'tax_type': tax_rate.tax_type or None,
+            'xero_id': self.xero_id or None,
+        }
+
+    def _xero_account(self, rule):
+        """The Xero account, in this order: the vendor's rule; the counterpart account when the
+        line is reconciled in Odoo, through the account mapping; the line's category mapping;
+        the organisation's default. Nothing is guessed: none of them is an error."""
+        line = self.statement_line_id
+        org = self.organisation_id
+        if rule.xero_account_id:
+            return rule.xero_account_id, None
+        if line.is_reconciled:
+            _liquidity, _suspense, others = line._seek_for_lines()
+            mapped = org.account_mapping_ids.filtered(lambda m: m.account_id in others.account_id)
+            missing = others.account_id - mapped.account_id
+            if missing:
+                raise UserError(_("This line is reconciled in Odoo against account '%s', which has "
+                                  "no Xero account: map it in Xero > Mapping.",
+                                  missing[0].display_name))
+            if len(mapped.xero_account_id) == 1:
+                return mapped.xero_account_id, others.tax_ids
+            if len(mapped.xero_account_id) > 1:
+                raise UserError(_('This line is reconciled in Odoo against several accounts; Xero '
+                                  'takes one: add a rule for the vendor.'))
+        category = line.xero_category_id
+        if category:
+            mapping = org.category_mapping_ids.filtered(lambda m: m.categ_id == category)
+            account = mapping.xero_purchase_account_id if line.amount < 0 else mapping.xero_sales_account_id
+            if account:
+                return account, None
+        if org.bank_feed_account_id:
+            return org.bank_feed_account_id, None
+        raise UserError(_(
+            'No Xero account for this transaction: add a rule for %(vendor)s, reconcile the line '
+            'in Odoo, map its category %(category)s, or set a default account on the Bank feed '
+            'tab of %(org)s.', vendor=line.partner_id.display_name or _('its vendor'),
+            category=category.display_name or _('(none)'), org=org.name))
+
+    def _xero_tax_rate(self, taxes):
+        if not taxes:
+            return self.env['xero.tax.rate']
+        if len(taxes) > 1:
+            raise UserError(_('The counterpart of this line has several taxes; Xero takes one: use '
+                              'a group tax, or add a rule for the vendor.'))
+        mapping = self.organisation_id.tax_mapping_ids.filtered(
+            lambda m: m.tax_id == taxes and m.state == 'confirmed')
+        if not mapping:
+            raise UserError(_("Tax '%s' has no confirmed Xero tax type: map it in Xero > Mapping.",
+                              taxes.name))
+        return mapping.xero_tax_rate_id
+
+    # --- matching and binding -----------------------------------------------------------------
+
+    def _xero_match_key(self, payload):
+        return payload.get('reference')
+
+    def _xero_find(self, organisation, kind, chunk):
+        """By Reference, which holds the line's stable id; deleted ones are the past."""
+        payloads = {self._xero_match_key(payload): link for link, payload in chunk}
+        elements = organisation._call('find', kind, numbers=[k for k in payloads if k], api='ops')
+        return {payloads[el.number].id: el for el in elements
+                if el.number in payloads and el.status not in ('DELETED', 'VOIDED')}
+
+    def _xero_bind_extra(self, element, payload):
+        if element.status == 'DELETED':
+            self._replaced(element.xero_id)
+            return
+        self.write({'pushed_payload': json.loads(json.dumps(payload, default=str))})
+
+    def _replaced(self, old_id):
+        """The old transaction is gone from Xero: send the corrected one as new."""
+        self.write({'xero_id': False, 'xero_status': False, 'replacing_xero_id': False,
+                    'pushed_hash': False, 'pushed_payload': False, 'line_replaced': True})
+        self._mark_pending()
+        self._chatter(_('The transaction sent earlier is deleted in Xero (%(org)s, %(id)s); the '
+                        'corrected one is being sent.', org=self.organisation_id.name, id=old_id))
+
+    def _xero_handle_refusal(self, element, payload):
+        messages = ' '.join(element.errors)
+        if self.replacing_xero_id and GONE in messages:
+            self._replaced(self.replacing_xero_id)  # deleted already (a lost answer)
+        elif (self.xero_id and not self.replacing_xero_id and RECONCILED in messages
+              and self.pushed_payload):
+            self.write({'replacing_xero_id': self.xero_id})
+            self._mark_pending()
+            self._chatter(_('Xero does not allow a reconciled transaction to be edited: the one '
+                            'sent earlier is deleted and the corrected one sent instead.'))
+        else:
+            self._xero_note_refused()
+
+    def _xero_note_sent(self, element):
+        # Only a replacement is worth a message: a card feed sends thousands of lines, and the
+        # line's Xero state and link already say that it is in Xero.
+        if element.status != 'DELETED' and self.line_replaced:
+            self.line_replaced = False
+            self._chatter(_('The corrected transaction is in Xero (%(org)s): %(type)s of %(amount)s '
+                            '%(currency)s, reconciled.', org=self.organisation_id.name,
+                            type=element.echo.get('type'), amount=element.total,
+                            currency=self.statement_line_id.currency_id.name))
+
+    def _xero_note_refused(self):
+        for link in self:
+            link._chatter(_('Xero refused this transaction in %(org)s: %(error)s',
+                            org=link.organisation_id.name, error=link.last_error))
