@@ -36,7 +36,8 @@ class SyncCase(MappingMixin, XeroTransactionCase):
     def setUp(self):
         super().setUp()
         self.org = self.connect_organisations(tenants=[NZ_TENANT_ID])
-        self.org.write({'auto_sync_contacts': True, 'auto_sync_invoices': True, 'auto_sync_payments': True})
+        self.org.write({'auto_sync_contacts': True, 'auto_sync_invoices': True, 'auto_sync_payments': True,
+                        'auto_sync_bank_feed': True})
         self.org.tax_mapping_ids.action_confirm()
         Mapping = self.env['xero.account.mapping']
         for account, code in ((self.income, '200'), (self.expense, '300')):

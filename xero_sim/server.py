@@ -2,6 +2,7 @@
 and tenant checks, rate limits, Idempotency-Key replay."""
 import hashlib
 import socket
+import threading
 import time
 import traceback
 import uuid
@@ -230,6 +231,8 @@ def dispatch(sim, req, area, slow_delay):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
+    # An idle keep-alive connection is closed after this long, as real servers do.
+    timeout = 60
     server_version = 'XeroSimulator/1.0'
 
     def log_message(self, fmt, *args):  # keep test output quiet
@@ -307,6 +310,33 @@ class Handler(BaseHTTPRequestHandler):
 class SimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._connections = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self):
+        """Hang up on clients that keep their connections alive: each holds a thread here, and
+        a test run that starts many simulators would otherwise run out of threads."""
+        with self._connections_lock:
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
 
     def handle_error(self, request, client_address):
         # Client hang-ups are expected (drops, timeouts); stay silent.

@@ -72,6 +72,7 @@ class XeroSimulator:
         if self._server:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
             self._server = None
         self.webhooks.stop()
 
