@@ -255,6 +255,11 @@ class XeroLinkMixin(models.AbstractModel):
         """A kind's own answer to a refusal (e.g. a contact name that is taken)."""
         self._xero_note_refused()
 
+    def _xero_notes_sent(self, sent):
+        """Tell the chatter of each record of a batch that it reached Xero: [(link, element)]."""
+        for link, element in sent:
+            link._xero_note_sent(element)
+
     def _xero_note_sent(self, element):
         """Tell the record's chatter that it reached Xero."""
 

@@ -61,13 +61,23 @@ class XeroMoveLink(models.Model):
 
     def _partner_link(self):
         partner = self.move_id.commercial_partner_id
-        return self.env['xero.partner.link'].sudo()._ensure_links(self.organisation_id, partner) \
-            if partner else self.env['xero.partner.link']
+        if not partner:
+            return self.env['xero.partner.link']
+        known = self.env.cr.cache.get('xero_partner_links', {}).get((self.organisation_id.id, partner.id))
+        if known:
+            return self.env['xero.partner.link'].sudo().browse(known)
+        return self.env['xero.partner.link'].sudo()._ensure_links(self.organisation_id, partner)
 
     def _xero_dependencies(self):
+        """The contacts of a batch, looked up once (and kept for the payloads that follow)."""
+        posted = self.filtered(lambda l: l.move_id.state == 'posted')
         partner_links = self.env['xero.partner.link']
-        for link in self.filtered(lambda l: l.move_id.state == 'posted'):
-            partner_links |= link._partner_link()
+        cache = self.env.cr.cache.setdefault('xero_partner_links', {})
+        for organisation in posted.organisation_id:
+            partners = posted.filtered(lambda l: l.organisation_id == organisation).move_id.commercial_partner_id
+            links = self.env['xero.partner.link'].sudo()._ensure_links(organisation, partners)
+            cache.update({(organisation.id, link.partner_id.id): link.id for link in links})
+            partner_links |= links
         return {'xero.partner.link': partner_links}
 
     def _xero_missing_dependencies(self):
@@ -257,14 +267,20 @@ class XeroMoveLink(models.Model):
         self.write(values)
 
     def _xero_note_sent(self, element):
-        if element.status in ('VOIDED', 'DELETED'):
-            body = _('%(status)s in Xero (%(org)s).', status=element.status.capitalize(),
-                     org=self.organisation_id.name)
-        else:
-            body = _('Sent to Xero (%(org)s) as %(number)s, %(status)s.', org=self.organisation_id.name,
-                     number=element.number, status=element.status)
-        # A log note: no followers to notify, so it costs a row, not a mail run per document.
-        self.move_id._message_log(body=body)
+        self._xero_notes_sent([(self, element)])
+
+    def _xero_notes_sent(self, sent):
+        bodies = {}
+        for link, element in sent:
+            if element.status in ('VOIDED', 'DELETED'):
+                bodies[link.move_id.id] = _('%(status)s in Xero (%(org)s).', status=element.status.capitalize(),
+                                            org=link.organisation_id.name)
+            else:
+                bodies[link.move_id.id] = _('Sent to Xero (%(org)s) as %(number)s, %(status)s.',
+                                            org=link.organisation_id.name, number=element.number,
+                                            status=element.status)
+        # Log notes, one batch of rows: no followers to notify, no mail run per document.
+        self.env['account.move'].browse(list(bodies))._message_log_batch(bodies=bodies)
 
     def _xero_note_refused(self):
         for link in self:

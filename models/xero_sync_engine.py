@@ -321,6 +321,7 @@ class XeroSyncEngine(models.AbstractModel):
         by_key = {}
         for element in elements:
             by_key.setdefault(links._xero_match_key_of_element(element), []).append(element)
+        sent = []
         for link, payload, digest in batch:
             candidates = by_key.get(link._xero_match_key(payload))
             element = candidates.pop(0) if candidates else None
@@ -333,4 +334,6 @@ class XeroSyncEngine(models.AbstractModel):
             else:
                 link._record_bound(element, digest)
                 link._xero_bind_extra(element, payload)
-                link._xero_note_sent(element)
+                sent.append((link, element))
+        if sent:
+            links._xero_notes_sent(sent)
