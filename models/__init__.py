@@ -14,6 +14,7 @@ from . import xero_sync_engine
 from . import xero_account
 from . import xero_tax_rate
 from . import xero_tax_component
+from . import xero_mapping_audit
 from . import xero_tax_mapping
 from . import xero_account_mapping
 from . import xero_journal_mapping
@@ -21,6 +22,7 @@ from . import xero_product_category_mapping
 from . import xero_product_link
 from . import product_product
 from . import xero_organisation_mapping
+from . import xero_organisation_currency
 from . import account_tax
 from . import xero_organisation_sync
 from . import xero_contact_group
@@ -38,3 +40,5 @@ from . import res_config_settings_webhook
 from . import xero_sync_log
 from . import xero_sync_error
 from . import xero_organisation_health
+from . import xero_organisation_welcome
+from . import xero_organisation_demo
