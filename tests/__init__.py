@@ -18,3 +18,5 @@ from . import test_disconnect
 from . import test_connect_failures
 from . import test_client_secret
 from . import test_import_writes
+from . import test_demo
+from . import test_polish
