@@ -92,12 +92,37 @@ def handle_api(sim, req, slow_delay):
     # the peak shows what the client attempted, not what the limit let in.
     sim.counters.enter_call(tenant_id)
     try:
-        return _limited_call(sim, req, org, slow_delay)
+        return _limited_call(sim, req, org, slow_delay, grant['client_id'])
     finally:
         sim.counters.leave_call(tenant_id)
 
 
-def _limited_call(sim, req, org, slow_delay):
+# The collections a client can add to, and the key of each object's id.
+API_COLLECTIONS = ('contacts', 'contact_groups', 'items', 'invoices', 'credit_notes', 'payments',
+                   'bank_transactions', 'accounts', 'tax_rates')
+
+
+def _mark_new_objects(org, before, client_id):
+    """Say which app created what: /_sim/ shows it (e.g. "from Odoo" in the demo)."""
+    for name in API_COLLECTIONS:
+        for key, obj in getattr(org, name).items():
+            if key not in before[name] and isinstance(obj, dict):
+                obj.setdefault('_client', client_id)
+        if name == 'credit_notes':
+            for note in org.credit_notes.values():
+                for allocation in note.get('Allocations') or ():
+                    if allocation.get('AllocationID') not in before['allocations']:
+                        allocation.setdefault('_client', client_id)
+
+
+def _object_keys(org):
+    keys = {name: set(getattr(org, name)) for name in API_COLLECTIONS}
+    keys['allocations'] = {a.get('AllocationID') for note in org.credit_notes.values()
+                           for a in note.get('Allocations') or ()}
+    return keys
+
+
+def _limited_call(sim, req, org, slow_delay, client_id=None):
     tenant_id = org.tenant_id
     limited = sim.ratelimiter.acquire(tenant_id)
     if limited:
@@ -112,7 +137,12 @@ def _limited_call(sim, req, org, slow_delay):
                 return _problem(405, 'Method Not Allowed', 'The method is not allowed')
             return _problem(404, 'NotFound', "The resource you're looking for cannot be found")
         with sim.lock:
-            return _with_idempotency(sim, req, org, handler, params)
+            before = _object_keys(org) if req.method in ('PUT', 'POST') else None
+            try:
+                return _with_idempotency(sim, req, org, handler, params)
+            finally:
+                if before is not None:
+                    _mark_new_objects(org, before, client_id)
     finally:
         sim.ratelimiter.release(tenant_id)
 
