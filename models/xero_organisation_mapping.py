@@ -142,7 +142,8 @@ class XeroOrganisation(models.Model):
         except XeroError as e:
             raise UserError(_('Could not read the items of %(org)s: %(error)s',
                               org=self.name, error=e.message)) from None
-        return self._notify(_('%s items pulled from Xero.', len(links)))
+        return self._notify(_('1 item pulled from Xero.') if len(links) == 1 else
+                            _('%s items pulled from Xero.', len(links)))
 
     def action_view_xero_accounts(self):
         return self._open_related('xero_integration.xero_account_action')
