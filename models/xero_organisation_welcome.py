@@ -24,7 +24,10 @@ class XeroOrganisation(models.Model):
         if not orgs:
             return action  # a reload of the page: nothing new to say
         orgs.connect_notice_user_id = False
-        names = ', '.join(f'{org.name} ({org.company_id.name})' for org in orgs)
+        # The company is named only where it is not the one the user is working in.
+        names = ', '.join(org.name if org.company_id == self.env.company else
+                          _('%(org)s (company %(company)s)', org=org.name, company=org.company_id.name)
+                          for org in orgs)
         next_steps = _('Next: open each organisation, confirm the suggested tax mappings on its Taxes '
                        'tab, press Check mappings, and switch on Auto-sync when it says Ready.')
         ready = orgs.filtered(lambda org: org.auto_sync_invoices)

@@ -109,6 +109,13 @@ def _from(obj):
     return ('\u2605 ' + client) if client else ''
 
 
+def _contact(org, doc):
+    """The contact's name: a document an app created may carry only the ContactID."""
+    contact = doc.get('Contact') or {}
+    stored = org.contacts.get(str(contact.get('ContactID') or '').lower()) or {}
+    return contact.get('Name') or stored.get('Name')
+
+
 def overview(sim):
     parts = ['<!doctype html><html><head><meta charset="utf-8">'
              '<title>Xero simulator</title></head><body><h1>Xero simulator</h1>'
@@ -129,12 +136,12 @@ def overview(sim):
                      for i in org.items.values()]
             parts.append(_table('Items', items, ['From', 'Code', 'Name', 'IsSold', 'IsPurchased',
                                                  'Sale', 'Purchase']))
-            docs = [dict(i, Contact=i['Contact'].get('Name'), From=_from(i),
+            docs = [dict(i, Contact=_contact(org, i), From=_from(i),
                          Lines=len(i.get('LineItems') or ())) for i in org.invoices.values()]
             parts.append(_table('Invoices and bills', docs,
                                 ['From', 'Type', 'InvoiceNumber', 'Reference', 'Contact', 'Status',
                                  'CurrencyCode', 'Lines', 'Total', 'AmountDue']))
-            notes = [dict(i, Contact=i['Contact'].get('Name'), From=_from(i),
+            notes = [dict(i, Contact=_contact(org, i), From=_from(i),
                           Lines=len(i.get('LineItems') or ()))
                      for i in org.credit_notes.values()]
             parts.append(_table('Credit notes', notes,
@@ -152,7 +159,7 @@ def overview(sim):
                                 ['From', 'Date', 'Document', 'Account', 'Amount', 'Reference',
                                  'Status']))
             bank = [dict(b, Account=b['BankAccount'].get('Code'),
-                         Contact=(b.get('Contact') or {}).get('Name'), From=_from(b))
+                         Contact=_contact(org, b), From=_from(b))
                     for b in org.bank_transactions.values()]
             parts.append(_table('Bank transactions', bank,
                                 ['From', 'Type', 'Date', 'Account', 'Contact', 'Reference', 'Total',
