@@ -40,6 +40,10 @@
         'views/menus.xml',
         'views/mapping_menus.xml',
     ],
+    'assets': {
+        # The accountant's paths, run as tours by tests/test_tours.py.
+        'web.assets_tests': ['xero_integration/static/src/tours/**/*'],
+    },
     'installable': True,
     'application': True,
 }

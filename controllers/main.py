@@ -12,6 +12,8 @@ from ..xero_client import XeroError, authorize_url, make_pkce_pair
 _logger = logging.getLogger(__name__)
 
 ORGANISATIONS_URL = '/odoo/action-xero_integration.xero_organisation_action'
+# The organisations list, behind a notification saying what was just connected.
+CONNECTED_URL = '/odoo/action-xero_integration.action_xero_connected'
 
 
 class RedactOAuthParameters(logging.Filter):
@@ -96,7 +98,7 @@ class XeroOAuthController(http.Controller):
             request.env['xero.token']._revoke_unstored(token_data)
             return self._page(400, 'No Xero organisation was selected on the consent page, so nothing '
                                    'was connected.', title='Not connected')
-        return request.redirect(ORGANISATIONS_URL, code=303)
+        return request.redirect(CONNECTED_URL, code=303)
 
     def _connect_failed(self, error, token_data):
         """Xero authorised, Odoo could not finish: withdraw the grant and say what failed."""

@@ -16,6 +16,7 @@ from . import xero_sync_engine
 from . import xero_account
 from . import xero_tax_rate
 from . import xero_tax_component
+from . import xero_mapping_audit
 from . import xero_tax_mapping
 from . import xero_account_mapping
 from . import xero_journal_mapping
@@ -23,6 +24,7 @@ from . import xero_product_category_mapping
 from . import xero_product_link
 from . import product_product
 from . import xero_organisation_mapping
+from . import xero_organisation_currency
 from . import account_tax
 from . import xero_organisation_sync
 from . import xero_contact_group
@@ -46,3 +48,5 @@ from . import xero_organisation_migration
 from . import xero_bank_feed_currency
 from . import xero_bank_feed_rule
 from . import xero_organisation_bank_feed
+from . import xero_organisation_welcome
+from . import xero_organisation_demo

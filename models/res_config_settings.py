@@ -21,6 +21,7 @@ class ResConfigSettings(models.TransientModel):
     xero_redirect_url = fields.Char(string='Redirect URL', compute='_compute_xero_redirect_url')
     xero_key_from_database = fields.Boolean(compute='_compute_xero_key_from_database')
     xero_organisation_count = fields.Integer(compute='_compute_xero_organisation_count')
+    xero_organisation_label = fields.Char(compute='_compute_xero_organisation_count')
 
     def _compute_xero_client_secret(self):
         is_set = bool(self.env['xero.token']._get_client_secret())
@@ -46,7 +47,10 @@ class ResConfigSettings(models.TransientModel):
 
     @api.depends('company_id')
     def _compute_xero_organisation_count(self):
-        self.xero_organisation_count = self.env['xero.organisation'].search_count([])
+        count = self.env['xero.organisation'].search_count([])
+        self.xero_organisation_count = count
+        self.xero_organisation_label = (self.env._('1 organisation') if count == 1
+                                        else self.env._('%s organisations', count))
 
     def action_xero_connect(self):
         # Settings buttons do not save by themselves: keep what the admin just typed.

@@ -26,7 +26,7 @@ def normalised_name(name):
 class XeroAccountMapping(models.Model):
     """Which Xero account an Odoo income or expense account becomes, in one organisation."""
     _name = 'xero.account.mapping'
-    _inherit = ['xero.organisation.mixin']
+    _inherit = ['xero.organisation.mixin', 'xero.mapping.audit']
     _description = 'Xero account mapping'
     _order = 'organisation_id, account_id'
     _check_company_auto = True
@@ -59,6 +59,15 @@ class XeroAccountMapping(models.Model):
             if xero_account.account_type == 'BANK':
                 raise ValidationError(_("Xero account '%s' is a bank account; invoice and bill lines "
                                         "cannot be coded to it.", xero_account.display_name))
+
+    _audit_fields = ('account_id', 'xero_account_id')
+
+    def _audit_subject(self):
+        account = self.account_id.with_company(self.company_id)
+        return self.env._("Account '%s'", f'{account.code} {account.name}')
+
+    def _audit_target(self):
+        return self.xero_account_id.display_name
 
     def write(self, vals):
         if 'xero_account_id' in vals and 'source' not in vals:

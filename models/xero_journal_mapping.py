@@ -13,7 +13,7 @@ def digits(text):
 class XeroJournalMapping(models.Model):
     """The Xero account that receives the payments of one Odoo bank or cash journal."""
     _name = 'xero.journal.mapping'
-    _inherit = ['xero.organisation.mixin']
+    _inherit = ['xero.organisation.mixin', 'xero.mapping.audit']
     _description = 'Xero payment account mapping'
     _order = 'organisation_id, journal_id'
     _check_company_auto = True
@@ -48,6 +48,14 @@ class XeroJournalMapping(models.Model):
             if mapping.journal_id.type not in PAYMENT_JOURNAL_TYPES:
                 raise ValidationError(_("Journal '%s' is not a bank or cash journal.",
                                         mapping.journal_id.name))
+
+    _audit_fields = ('journal_id', 'xero_account_id')
+
+    def _audit_subject(self):
+        return self.env._("Payments of journal '%s'", self.journal_id.name)
+
+    def _audit_target(self):
+        return self.xero_account_id.display_name
 
     def write(self, vals):
         if 'xero_account_id' in vals and 'source' not in vals:

@@ -191,7 +191,7 @@ class XeroOrganisation(models.Model):
                 org.write(values)
             else:
                 org = self.sudo().create({**values, 'tenant_id': connection['tenant_id'],
-                                          'company_id': company.id})
+                                          'company_id': self._company_for_connection(connection, company).id})
             orgs |= org
         if not orgs:
             token.unlink()
@@ -206,6 +206,12 @@ class XeroOrganisation(models.Model):
                 raise UserError(_('Xero did not give the details of organisation %(org)s: %(error)s',
                                   org=org.name, error=e.message)) from e
         return orgs
+
+    @api.model
+    def _company_for_connection(self, connection, company):
+        """The company a newly authorised organisation is tied to: the one selected in the
+        switcher when Connect was pressed."""
+        return company
 
     def _fetch_details(self):
         self.ensure_one()

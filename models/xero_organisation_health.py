@@ -95,7 +95,8 @@ class XeroOrganisation(models.Model):
         template = self.env.ref('xero_integration.mail_template_xero_failure_digest')
         template.with_context(xero_admin_emails=self._admin_emails(), xero_failures=failures,
                               xero_failure_count=len(errors)).send_mail(self.id, force_send=False)
-        self.message_post(body=_('Failure digest sent: %s records newly in error.', len(errors)))
+        self.message_post(body=_('Failure digest sent: 1 record newly in error.') if len(errors) == 1 else
+                          _('Failure digest sent: %s records newly in error.', len(errors)))
 
     def _admin_emails(self):
         admins = self.env.ref('xero_integration.group_xero_manager').sudo().all_user_ids.filtered(

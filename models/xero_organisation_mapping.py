@@ -34,27 +34,28 @@ class XeroOrganisation(models.Model):
     xero_account_count = fields.Integer(compute='_compute_mapping_counts')
     xero_tax_rate_count = fields.Integer(compute='_compute_mapping_counts')
     suggested_tax_mapping_count = fields.Integer(compute='_compute_mapping_counts')
+    suggested_tax_mapping_label = fields.Char(compute='_compute_mapping_counts')
 
     xero_sales_account_id = fields.Many2one(
-        'xero.account', string='Default sales account', ondelete='set null',
+        'xero.account', string='Default sales account', ondelete='set null', tracking=True,
         domain="[('organisation_id', '=', id), ('account_class', '=', 'REVENUE')]",
         help='Sales account of Xero items whose product and category give none.')
     xero_purchase_account_id = fields.Many2one(
-        'xero.account', string='Default purchase account', ondelete='set null',
+        'xero.account', string='Default purchase account', ondelete='set null', tracking=True,
         domain="[('organisation_id', '=', id), ('account_class', '=', 'EXPENSE')]",
         help='Purchase account of Xero items whose product and category give none.')
     xero_receivable_account_id = fields.Many2one(
-        'xero.account', string='Receivable account', ondelete='set null',
+        'xero.account', string='Receivable account', ondelete='set null', tracking=True,
         domain="[('organisation_id', '=', id), ('account_type', '!=', 'BANK')]")
     xero_payable_account_id = fields.Many2one(
-        'xero.account', string='Payable account', ondelete='set null',
+        'xero.account', string='Payable account', ondelete='set null', tracking=True,
         domain="[('organisation_id', '=', id), ('account_type', '!=', 'BANK')]")
     xero_rounding_account_id = fields.Many2one(
-        'xero.account', string='Rounding account', ondelete='set null',
+        'xero.account', string='Rounding account', ondelete='set null', tracking=True,
         domain="[('organisation_id', '=', id), ('account_type', '!=', 'BANK')]",
         help='Where a rounding difference between Odoo and Xero is posted.')
     xero_default_tax_rate_id = fields.Many2one(
-        'xero.tax.rate', string='Tax type for untaxed lines', ondelete='set null',
+        'xero.tax.rate', string='Tax type for untaxed lines', ondelete='set null', tracking=True,
         domain="[('organisation_id', '=', id), ('effective_rate', '=', 0)]",
         help='Xero needs a tax type on every line: lines without tax in Odoo get this one.')
     sync_items = fields.Boolean(string='Sync items', tracking=True,
@@ -65,8 +66,10 @@ class XeroOrganisation(models.Model):
         for org in self:
             org.xero_account_count = len(org.xero_account_ids)
             org.xero_tax_rate_count = len(org.xero_tax_rate_ids)
-            org.suggested_tax_mapping_count = len(
+            org.suggested_tax_mapping_count = count = len(
                 org.tax_mapping_ids.filtered(lambda m: m.state == 'suggested'))
+            org.suggested_tax_mapping_label = (_('1 suggested mapping to review.') if count == 1 else
+                                               _('%s suggested mappings to review.', count))
 
     @api.constrains('xero_default_tax_rate_id', 'xero_sales_account_id', 'xero_purchase_account_id',
                     'xero_receivable_account_id', 'xero_payable_account_id', 'xero_rounding_account_id')
@@ -139,7 +142,8 @@ class XeroOrganisation(models.Model):
         except XeroError as e:
             raise UserError(_('Could not read the items of %(org)s: %(error)s',
                               org=self.name, error=e.message)) from None
-        return self._notify(_('%s items pulled from Xero.', len(links)))
+        return self._notify(_('1 item pulled from Xero.') if len(links) == 1 else
+                            _('%s items pulled from Xero.', len(links)))
 
     def action_view_xero_accounts(self):
         return self._open_related('xero_integration.xero_account_action')
@@ -181,6 +185,8 @@ class XeroOrganisation(models.Model):
     def _suggest_mappings(self):
         """Fill what is empty; never change what a person chose."""
         self.ensure_one()
+        # The chatter says these came from Xero's chart, not from a person.
+        self = self.with_context(xero_mapping_import=True)
         self.env['xero.tax.mapping']._suggest_for(self)
         self.env['xero.account.mapping']._auto_map(self)
         self.env['xero.journal.mapping']._auto_map(self)

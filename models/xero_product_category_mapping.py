@@ -14,7 +14,7 @@ class XeroProductCategoryMapping(models.Model):
     suggested again; rows a person edited stay as they are.
     """
     _name = 'xero.product.category.mapping'
-    _inherit = ['xero.organisation.mixin']
+    _inherit = ['xero.organisation.mixin', 'xero.mapping.audit']
     _description = 'Xero product category mapping'
     _order = 'organisation_id, categ_id'
     _check_company_auto = True
@@ -41,6 +41,17 @@ class XeroProductCategoryMapping(models.Model):
                 if xero_account.account_type == 'BANK':
                     raise ValidationError(_("Xero account '%s' is a bank account; items cannot use it.",
                                             xero_account.display_name))
+
+    _audit_fields = ('categ_id', 'xero_sales_account_id', 'xero_purchase_account_id')
+
+    def _audit_subject(self):
+        return self.env._("Category '%s'", self.categ_id.display_name)
+
+    def _audit_target(self):
+        none = self.env._('none')
+        return self.env._('sales %(sales)s, purchases %(purchases)s',
+                          sales=self.xero_sales_account_id.display_name or none,
+                          purchases=self.xero_purchase_account_id.display_name or none)
 
     def write(self, vals):
         if ({'xero_sales_account_id', 'xero_purchase_account_id'} & set(vals)) and 'source' not in vals:

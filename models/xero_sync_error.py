@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
-from .sync_run import MODEL_KIND
+from .sync_run import LOG_KINDS, MODEL_KIND
 
 # Each link table, and the field that names its Odoo record.
 ERROR_SOURCES = {
@@ -22,7 +22,7 @@ class XeroSyncError(models.Model):
 
     organisation_id = fields.Many2one('xero.organisation', readonly=True)
     company_id = fields.Many2one('res.company', readonly=True)
-    kind = fields.Selection([(k, k) for k in sorted(set(MODEL_KIND.values()))], readonly=True)
+    kind = fields.Selection([(k, label) for k, label in LOG_KINDS if k in MODEL_KIND.values()], readonly=True)
     link_model = fields.Char(readonly=True)
     link_id = fields.Integer(readonly=True)
     record_name = fields.Char(string='Record', compute='_compute_record')

@@ -97,7 +97,7 @@ def suggestion_score(tax, xero_rate):
 class XeroTaxMapping(models.Model):
     """Which Xero tax type an Odoo sale or purchase tax becomes, in one organisation."""
     _name = 'xero.tax.mapping'
-    _inherit = ['xero.organisation.mixin']
+    _inherit = ['xero.organisation.mixin', 'xero.mapping.audit']
     _description = 'Xero tax mapping'
     _order = 'organisation_id, tax_id'
     _check_company_auto = True
@@ -135,6 +135,15 @@ class XeroTaxMapping(models.Model):
             reason = rate_mismatch(tax, rate)
             if reason:
                 raise ValidationError(reason)
+
+    _audit_fields = ('tax_id', 'xero_tax_rate_id', 'state')
+
+    def _audit_subject(self):
+        return self.env._("Tax '%s'", self.tax_id.name)
+
+    def _audit_target(self):
+        state = dict(self._fields['state']._description_selection(self.env))[self.state]
+        return f'{self.xero_tax_rate_id.display_name} ({state.lower()})'
 
     def write(self, vals):
         # Choosing another Xero rate by hand is a decision, not a suggestion.

@@ -13,6 +13,7 @@
 #   XERO_PYTHON      the Python 3.11 interpreter to build the venv with (default python3.11 or python3)
 #   PGHOST PGPORT    PostgreSQL server (default 127.0.0.1:5432)
 #   XERO_DB_USER XERO_DB_PASSWORD  the role Odoo connects as (default odoo/odoo; created if missing)
+#   XERO_SKIP_CHROMIUM=1 do not install Chromium (the browser tours then skip, and say why)
 
 set -euo pipefail
 
@@ -229,7 +230,33 @@ ensure_template_db() {
     if [ -d "$(filestore "${TEMPLATE_DB}_wip")" ]; then mv "$(filestore "${TEMPLATE_DB}_wip")" "$(filestore "$TEMPLATE_DB")"; fi
 }
 
+# --- Chromium (browser tours, screenshots) ------------------------------------------------------
+
+# Odoo's HttpCase looks for google-chrome, then chromium, on the PATH. Debian's `chromium` package
+# puts it at /usr/bin/chromium. Without it the tour tests skip with "Chrome executable not found".
+ensure_chromium() {
+    if command -v chromium >/dev/null || command -v google-chrome >/dev/null; then
+        return
+    fi
+    if [ -n "${XERO_SKIP_CHROMIUM:-}" ]; then
+        log "XERO_SKIP_CHROMIUM is set: Chromium not installed, the browser tours will be skipped"
+        return
+    fi
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+        log "Chromium is missing and I am not root with apt-get: the browser tours will be skipped" \
+            "(install Debian's chromium package to run them)"
+        return
+    fi
+    log "installing Chromium from Debian (once, for the browser tours)"
+    if ! { apt-get update -q >/dev/null 2>&1 || true; DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q --no-install-recommends chromium > "$CACHE_DIR/chromium-install.log" 2>&1; }; then
+        tail -n 20 "$CACHE_DIR/chromium-install.log" >&2
+        log "installing Chromium failed (log: $CACHE_DIR/chromium-install.log): the browser tours will be skipped"
+    fi
+}
+
 setup_all() {
+    ensure_chromium
     ensure_venv
     ensure_odoo
     ensure_postgres

@@ -13,6 +13,7 @@ setup_all
 
 passed=0
 failed=0
+skipped=0
 status=0
 
 # --- plain Python tests (no Odoo) --------------------------------------------------------------
@@ -64,8 +65,11 @@ if [ -z "${XERO_SKIP_ODOO:-}" ]; then
     summary=$(grep -E 'odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$odoo_log" | tail -n1 || true)
     if [ -n "$summary" ]; then
         read -r f e t < <(sed -E 's/.*: ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/' <<<"$summary")
-        log "Odoo: $t tests, $f failed, $e errors"
-        passed=$((passed + t - f - e)); failed=$((failed + f + e))
+        # Odoo counts a skipped test among its tests: say which, and why, and do not call it passed.
+        s=$(grep -cE 'odoo\.addons\.[^ ]+: skipped ' "$odoo_log" || true)
+        grep -E 'odoo\.addons\.[^ ]+: skipped ' "$odoo_log" | sed -E 's/.*: skipped /[xero] skipped: /' >&2 || true
+        log "Odoo: $t tests, $f failed, $e errors, $s skipped"
+        passed=$((passed + t - f - e - s)); failed=$((failed + f + e)); skipped=$((skipped + s))
         [ "$t" -gt 0 ] || { log "Odoo ran 0 tests: is the addon installed and are tests imported?"; status=1; }
     else
         log "Odoo printed no test summary (exit $rc): the install probably failed"
@@ -78,5 +82,9 @@ fi
 total=$((passed + failed))
 [ "$total" -gt 0 ] || status=1
 [ "$failed" = 0 ] || status=1
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
 exit "$status"

@@ -118,7 +118,7 @@ class TestSyncLog(SyncCase):
 class TestFailureEmails(SyncCase):
 
     def digests(self):
-        return self.env['mail.mail'].search([('subject', 'like', 'records could not sync')])
+        return self.env['mail.mail'].search([('subject', 'like', 'could not sync')])
 
     @mute_logger(ENGINE_LOGGER)
     def test_digest_once_for_many_failures_then_again_after_the_hour(self):

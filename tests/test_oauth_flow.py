@@ -53,7 +53,7 @@ class TestOAuthFlow(XeroHttpCase):
         with self.assertLogs(level='DEBUG') as logs:
             response = self._callback({'code': answer['code'], 'state': answer['state']})
         self.assertEqual(response.status_code, 303, response.text[:500])
-        self.assertIn('xero_organisation_action', response.headers['Location'])
+        self.assertIn('action_xero_connected', response.headers['Location'])
 
         orgs = self._orgs()
         self.assertEqual(sorted(orgs.mapped('name')), ['Demo Company (AU)', 'Demo Company (NZ)'])

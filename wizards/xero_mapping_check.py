@@ -13,6 +13,7 @@ class XeroMappingCheck(models.TransientModel):
     problems = fields.Json(compute='_compute_problems', store=True, readonly=True)
     problem_count = fields.Integer(compute='_compute_problems', store=True)
     summary = fields.Html(compute='_compute_summary', sanitize=True)
+    headline = fields.Char(compute='_compute_summary')
 
     @api.depends('organisation_id')
     def _compute_problems(self):
@@ -24,6 +25,10 @@ class XeroMappingCheck(models.TransientModel):
     @api.depends('problems')
     def _compute_summary(self):
         for wizard in self:
+            count = len(wizard.problems or [])
+            wizard.headline = (_('1 problem to fix before the posted documents can sync to Xero:')
+                               if count == 1 else
+                               _('%s problems to fix before the posted documents can sync to Xero:', count))
             if not wizard.problems:
                 if not wizard.organisation_id:
                     wizard.summary = False

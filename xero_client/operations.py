@@ -342,6 +342,12 @@ class Reads:
         payments = [payment_from_sdk(p) for p in result.data.payments or []]
         return payments, len(payments) >= page_size
 
+    def currencies(self):
+        """Codes of the currencies enabled in the organisation (GET /Currencies), sorted. Xero
+        refuses a document in any other currency."""
+        result = self.call('accounting', 'get_currencies')
+        return sorted({_plain(c.code) for c in result.data.currencies or [] if c.code})
+
     def contact_groups(self):
         """[{'xero_id', 'name', 'status'}] of the organisation's contact groups."""
         result = self.call('accounting', 'get_contact_groups')

@@ -105,38 +105,67 @@ def _table(title, rows, columns):
             % (html.escape(title), len(rows), head, body))
 
 
+def _from(obj):
+    """Who sent a record: the Client ID of the app that created it through the API (in the demo,
+    Odoo's), or nothing for the simulator's own seed data."""
+    client = obj.get('_client')
+    return ('\u2605 ' + client) if client else ''
+
+
+def _contact(org, doc):
+    """The contact's name: a document an app created may carry only the ContactID."""
+    contact = doc.get('Contact') or {}
+    stored = org.contacts.get(str(contact.get('ContactID') or '').lower()) or {}
+    return contact.get('Name') or stored.get('Name')
+
+
 def overview(sim):
     parts = ['<!doctype html><html><head><meta charset="utf-8">'
              '<title>Xero simulator</title></head><body><h1>Xero simulator</h1>'
-             '<p>Read-only view. Counters: <a href="/_sim/counters">/_sim/counters</a></p>']
+             '<p>Read-only view. Counters: <a href="/_sim/counters">/_sim/counters</a></p>'
+             '<p>Rows marked \u2605 in the <b>From</b> column arrived through the API, with the '
+             'Client ID of the app that sent them (in the demo: Odoo). The others are the '
+             "simulator's own demo data.</p>"]
     with sim.lock:
         for org in sim.organisations:
             parts.append('<h2>%s <small>(%s, %s)</small></h2>' % (
                 html.escape(org.name), org.base_currency, org.tenant_id))
-            contacts = [dict(c, Email=c.get('EmailAddress')) for c in org.contacts.values()]
+            contacts = [dict(c, Email=c.get('EmailAddress'), From=_from(c)) for c in org.contacts.values()]
             parts.append(_table('Contacts', contacts,
-                                ['Name', 'ContactNumber', 'Email', 'ContactStatus',
+                                ['From', 'Name', 'ContactNumber', 'Email', 'ContactStatus',
                                  'IsCustomer', 'IsSupplier']))
-            docs = [dict(i, Contact=i['Contact'].get('Name')) for i in org.invoices.values()]
-            parts.append(_table('Invoices', docs,
-                                ['Type', 'InvoiceNumber', 'Reference', 'Contact', 'Status',
-                                 'CurrencyCode', 'Total', 'AmountDue']))
-            notes = [dict(i, Contact=i['Contact'].get('Name'))
+            items = [dict(i, From=_from(i), Sale=(i.get('SalesDetails') or {}).get('UnitPrice'),
+                          Purchase=(i.get('PurchaseDetails') or {}).get('UnitPrice'))
+                     for i in org.items.values()]
+            parts.append(_table('Items', items, ['From', 'Code', 'Name', 'IsSold', 'IsPurchased',
+                                                 'Sale', 'Purchase']))
+            docs = [dict(i, Contact=_contact(org, i), From=_from(i),
+                         Lines=len(i.get('LineItems') or ())) for i in org.invoices.values()]
+            parts.append(_table('Invoices and bills', docs,
+                                ['From', 'Type', 'InvoiceNumber', 'Reference', 'Contact', 'Status',
+                                 'CurrencyCode', 'Lines', 'Total', 'AmountDue']))
+            notes = [dict(i, Contact=_contact(org, i), From=_from(i),
+                          Lines=len(i.get('LineItems') or ()))
                      for i in org.credit_notes.values()]
             parts.append(_table('Credit notes', notes,
-                                ['Type', 'CreditNoteNumber', 'Contact', 'Status', 'Total',
-                                 'RemainingCredit']))
+                                ['From', 'Type', 'CreditNoteNumber', 'Contact', 'Status', 'Lines',
+                                 'Total', 'RemainingCredit']))
+            allocations = [dict(a, From=_from(a), CreditNote=note.get('CreditNoteNumber'),
+                                Invoice=(a.get('Invoice') or {}).get('InvoiceNumber'))
+                           for note in org.credit_notes.values() for a in note.get('Allocations') or ()]
+            parts.append(_table('Credit note allocations', allocations,
+                                ['From', 'Date', 'CreditNote', 'Invoice', 'Amount']))
             pays = [dict(p, Document=(p.get('Invoice') or p.get('CreditNote') or {}).get(
                 'InvoiceNumber') or (p.get('CreditNote') or {}).get('CreditNoteNumber'),
-                Account=p['Account'].get('Code')) for p in org.payments.values()]
+                Account=p['Account'].get('Code'), From=_from(p)) for p in org.payments.values()]
             parts.append(_table('Payments', pays,
-                                ['Date', 'Document', 'Account', 'Amount', 'Reference',
+                                ['From', 'Date', 'Document', 'Account', 'Amount', 'Reference',
                                  'Status']))
             bank = [dict(b, Account=b['BankAccount'].get('Code'),
-                         Contact=(b.get('Contact') or {}).get('Name'))
+                         Contact=_contact(org, b), From=_from(b))
                     for b in org.bank_transactions.values()]
             parts.append(_table('Bank transactions', bank,
-                                ['Type', 'Date', 'Account', 'Contact', 'Reference', 'Total',
+                                ['From', 'Type', 'Date', 'Account', 'Contact', 'Reference', 'Total',
                                  'IsReconciled', 'Status']))
     parts.append('</body></html>')
     return ''.join(parts)

@@ -98,6 +98,31 @@ def handle_api(sim, req, slow_delay):
         sim.counters.leave_call(tenant_id)
 
 
+# The collections a client can add to, and the key of each object's id.
+API_COLLECTIONS = ('contacts', 'contact_groups', 'items', 'invoices', 'credit_notes', 'payments',
+                   'bank_transactions', 'accounts', 'tax_rates')
+
+
+def _mark_new_objects(org, before, client_id):
+    """Say which app created what: /_sim/ shows it (e.g. "from Odoo" in the demo)."""
+    for name in API_COLLECTIONS:
+        for key, obj in getattr(org, name).items():
+            if key not in before[name] and isinstance(obj, dict):
+                obj.setdefault('_client', client_id)
+        if name == 'credit_notes':
+            for note in org.credit_notes.values():
+                for allocation in note.get('Allocations') or ():
+                    if allocation.get('AllocationID') not in before['allocations']:
+                        allocation.setdefault('_client', client_id)
+
+
+def _object_keys(org):
+    keys = {name: set(getattr(org, name)) for name in API_COLLECTIONS}
+    keys['allocations'] = {a.get('AllocationID') for note in org.credit_notes.values()
+                           for a in note.get('Allocations') or ()}
+    return keys
+
+
 def _limited_call(sim, req, org, slow_delay, grant=None):
     tenant_id = org.tenant_id
     limited = sim.ratelimiter.acquire(tenant_id)
@@ -115,10 +140,13 @@ def _limited_call(sim, req, org, slow_delay, grant=None):
         with sim.lock:
             # Lock dates depend on who posts (advisers may post into a locked period).
             org.acting_role = org.role_of(grant['user']) if grant else None
+            before = _object_keys(org) if req.method in ('PUT', 'POST') else None
             try:
                 return _with_idempotency(sim, req, org, handler, params)
             finally:
                 org.acting_role = None
+                if before is not None:
+                    _mark_new_objects(org, before, grant['client_id'] if grant else None)
     finally:
         sim.ratelimiter.release(tenant_id)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 import urllib3
-from xero_python.accounting import (Account, BankTransactions, CreditNote, CreditNotes,
-                                    Invoice, Invoices, Payment)
+from xero_python.accounting import (Account, Allocation, Allocations, BankTransactions, CreditNote,
+                                    CreditNotes, Invoice, Invoices, Item, Items, Payment)
 from xero_python.exceptions import (AccountingBadRequestException, HTTPStatusException,
                                    RateLimitException)
 
@@ -165,6 +165,33 @@ def test_counters(sim, api, token, nz, au):
     last = sim.requests[-1]
     assert (last.method, last.tenant_id, last['status']) == ('GET', nz, 404)
     assert last.headers['xero-tenant-id'] == nz and last.query == {}
+
+
+def test_overview_marks_what_arrived_through_the_api(sim, token, nz):
+    """/_sim/ lists every kind an app sends, items and allocations included, and says which
+    records an app sent (with its Client ID) and which are the simulator's own."""
+    api = sdk(sim, token)[0]
+    inv = create(api, nz, invoice([line(30)], contact='Ridgeway Bakery'))[0]
+    note = api.create_credit_notes(nz, CreditNotes(credit_notes=[
+        credit_note([line(5)], contact='Ridgeway Bakery')])).credit_notes[0]
+    api.create_credit_note_allocation(nz, note.credit_note_id, Allocations(allocations=[
+        Allocation(invoice=Invoice(invoice_id=inv.invoice_id), amount=5, date=TODAY)]))
+    api.create_items(nz, Items(items=[Item(code='ODOO-WIDGET', name='Widget')]))
+    org = sim.organisation(nz)
+    sent = [c for c in org.contacts.values() if c['Name'] == 'Ridgeway Bakery']
+    assert sent and sent[0]['_client'] == 'demo-client-id'
+    seeded = [c for c in org.contacts.values() if c['Name'] == 'Bayside Club']
+    assert '_client' not in seeded[0]
+    page = requests.get(sim.url + '/_sim/', timeout=5).text
+    for table in ('Contacts', 'Items', 'Invoices and bills', 'Credit notes',
+                  'Credit note allocations (1)', 'Payments', 'Bank transactions'):
+        assert table in page, table
+    assert 'ODOO-WIDGET' in page and 'DevD' in page
+    # The contact, invoice, credit note, allocation and item sent: five rows marked.
+    assert page.count('\u2605 demo-client-id') == 5
+    # Nothing private leaks into Xero's answers.
+    assert '_client' not in requests.get(
+        sim.url + '/api.xro/2.0/Contacts', headers=api_headers(token, nz), timeout=5).text
 
 
 def test_control_api(sim, token, nz):
