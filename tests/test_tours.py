@@ -131,3 +131,24 @@ class TestTours(MappingMixin, XeroHttpCase):
         self.start_tour('/odoo/action-xero_integration.xero_sync_log_action', 'xero_sync_log_retry')
         self.env.invalidate_all()
         self.assertEqual(link.sync_state, 'pending', 'queued again with a fresh key')
+
+    def test_verify_card_transaction(self):
+        org = self.connected_nz()
+        org.auto_sync_bank_feed = True
+        card = self.env['account.journal'].create({'name': 'Tour card', 'code': 'TCRD', 'type': 'credit'})
+        currency = self.env.company.currency_id
+        wizard = self.env['xero.bank.feed.wizard'].create({
+            'organisation_id': org.id, 'journal_ids': [Command.set(card.ids)],
+            'currency_ids': [Command.set(currency.ids)], 'start_date': fields.Date.today() - timedelta(days=7)})
+        wizard.action_activate()
+        self.env['xero.organisation'].with_context(xero_no_commit=True)._cron_bank_feed()
+        org.bank_feed_account_id = self.xero_account(org, '429')
+        line = self.env['account.bank.statement.line'].create({
+            'journal_id': card.id, 'date': fields.Date.today(), 'payment_ref': 'TOUR COFFEE', 'amount': -4.5})
+        self.assertEqual(line.xero_feed_state, 'pending_verification')
+        self.start_tour('/odoo/action-xero_integration.xero_bank_feed_line_action', 'xero_verify_card_transaction')
+        self.env.invalidate_all()
+        self.assertTrue(line.xero_verified)
+        self.push(org)  # what the cron would do
+        self.env.invalidate_all()
+        self.assertEqual(line.xero_feed_state, 'synced', line.xero_feed_reason)

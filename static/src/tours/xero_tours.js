@@ -143,3 +143,30 @@ tours.add("xero_sync_log_retry", {
         },
     ],
 });
+
+tours.add("xero_verify_card_transaction", {
+    steps: () => [
+        {
+            content: "The card line waits for verification",
+            trigger: ".o_list_renderer .o_data_row:contains('TOUR COFFEE') .badge:contains('Pending verification')",
+        },
+        {
+            content: "Select it",
+            trigger: ".o_list_renderer .o_data_row:contains('TOUR COFFEE') .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the actions",
+            trigger: ".o_control_panel .o_cp_action_menus button:has(.fa-cog)",
+            run: "click",
+        },
+        {
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Verify')",
+            run: "click",
+        },
+        {
+            content: "Verified and queued, nothing waits on Xero",
+            trigger: ".o_notification:contains('1 transaction verified and queued for Xero')",
+        },
+    ],
+});
