@@ -162,6 +162,32 @@ def main():
         browser.go(f'{BASE_URL}/odoo/action-xero_integration.xero_sync_log_action', exists('.o_data_row'))
         browser.shot('06_sync_log')
 
+        # Card transactions: a company card journal feeding Xero, three lines, one verified. Bank
+        # lines are the accountant's (account's "Basic" rights), which the demo admin lacks.
+        group = rpc(session, 'ir.model.data', 'search_read',
+                    [[('module', '=', 'account'), ('name', '=', 'group_account_basic')]], fields=['res_id'])[0]
+        admin = rpc(session, 'res.users', 'search_read', [[('login', '=', 'admin')]], fields=['id'])[0]
+        rpc(session, 'res.users', 'write', [[admin['id']], {'group_ids': [[4, group['res_id']]]}])
+        company = rpc(session, 'res.company', 'search_read', [[('name', '=', 'Demo Company (NZ)')]],
+                      fields=['id', 'currency_id'])[0]
+        journal_id = rpc(session, 'account.journal', 'create', [{
+            'name': 'Company card', 'code': 'CARD', 'type': 'credit', 'company_id': company['id']}])
+        wizard_id = rpc(session, 'xero.bank.feed.wizard', 'create', [{
+            'organisation_id': org['id'], 'journal_ids': [[6, 0, [journal_id]]],
+            'currency_ids': [[6, 0, [company['currency_id'][0]]]]}])
+        rpc(session, 'xero.bank.feed.wizard', 'action_activate', [[wizard_id]])
+        account = rpc(session, 'xero.account', 'search_read',
+                      [[('organisation_id', '=', org['id']), ('code', '=', '429')]], fields=['id'])[0]
+        rpc(session, 'xero.organisation', 'write', [[org['id']], {'bank_feed_account_id': account['id']}])
+        today = time.strftime('%Y-%m-%d')
+        line_ids = [rpc(session, 'account.bank.statement.line', 'create', [{
+            'journal_id': journal_id, 'date': today, 'payment_ref': label, 'amount': amount}])
+            for label, amount in (('CAFE ALBERT - coffee', -4.5), ('AIRNZ 0861234 - flight', -289.0),
+                                  ('REFUND - taxi', 18.2))]
+        rpc(session, 'account.bank.statement.line', 'action_xero_verify', [line_ids[:1]])
+        browser.go(f'{BASE_URL}/odoo/action-xero_integration.xero_bank_feed_line_action', exists('.o_data_row'))
+        browser.shot('08_card_transactions')
+
         browser.go(f'{SIM_URL}/_sim/', exists('h2'))
         browser.shot('07_simulator')
     finally:
