@@ -1,19 +1,12 @@
 """Bank-feed benchmark: verify and push 5,000 card lines in two currencies to the simulator,
 through the addon's real engine, SDK and HTTP.
 
-    python bench/bank_feed.py -d DB [--lines 5000] [Odoo options: --addons-path ... --db_host ...]
+    scripts/bench.sh bank_feed [--lines 5000]
 
-DB must have ``xero_integration`` installed (a clone of the test template). Until
-``scripts/bench.sh`` wires it, run it like this (from the repository root):
+Run through scripts/bench.sh (a fresh database with the addon installed, dropped afterwards;
+``--db`` and the Odoo options are passed as to every benchmark).
 
-    source scripts/lib.sh && setup_all && clone_db "$TEMPLATE_DB" xero_bench \\
-      && odoo -d xero_bench -i xero_integration --stop-after-init --log-level=warn \\
-      && PYTHONPATH="$ODOO_PYTHONPATH" "$VENV_PY" bench/bank_feed.py -d xero_bench \\
-           --addons-path="$ADDONS_DIR" --db_host="$PGHOST" --db_port="$PGPORT" \\
-           --db_user="$DB_USER" --db_password="$DB_PASSWORD" --data-dir="$CACHE_DIR/data"; \\
-      drop_db xero_bench
-
-It commits into DB (drop it afterwards). The simulator's and the governor's rate limits are
+It commits into that database. The simulator's and the governor's rate limits are
 lifted so the run measures Odoo and the call count, not Xero's clock: the projected time under
 Xero's limits (60 calls a minute, 5,000 a day per organisation) is computed from the calls.
 Prints one last line: ``BENCH bank_feed key=value ...``.
@@ -50,9 +43,12 @@ def token_data(sim):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('-d', '--database', required=True)
+    parser.add_argument('-d', '--database', '--db', required=True)
     parser.add_argument('--lines', type=int, default=5000)
+    # scripts/bench.sh passes Odoo's options as --odoo=OPTION, as to every benchmark.
+    parser.add_argument('--odoo', action='append', default=[], metavar='OPTION')
     args, odoo_args = parser.parse_known_args()
+    odoo_args = [*args.odoo, *odoo_args]
 
     import odoo
     from odoo import Command, api, fields
@@ -86,6 +82,8 @@ def main():
         org = env['xero.organisation']._connect_authorised(token_data(sim), env.company)
         org = org.filtered(lambda o: o.tenant_id == NZ_TENANT_ID)
         org.bank_feed_account_id = org.xero_account_ids.filtered(lambda a: a.code == '429')
+        # Verified lines go by themselves only where the bank feed's auto-sync is on.
+        org.write({'auto_sync_bank_feed': True, 'auto_sync_contacts': True})
         Currency = env['res.currency'].with_context(active_test=False)
         eur, gbp = Currency.search([('name', '=', 'EUR')]), Currency.search([('name', '=', 'GBP')])
         (eur | gbp).active = True
