@@ -284,7 +284,11 @@ def main():
         with registry.cursor() as cr:
             env = env_of(cr)
             applied = env['xero.migration.run'].browse(run_id).applied_count
-            env['xero.sync.engine']._push_organisation(env['xero.organisation'].browse(org_id))
+            # Every kind may sync by itself: the push would send anything migration left unlinked.
+            org = env['xero.organisation'].browse(org_id)
+            org.write({'auto_sync_contacts': True, 'auto_sync_invoices': True, 'auto_sync_payments': True,
+                       'auto_sync_items': True})
+            env['xero.sync.engine']._push_organisation(org)
             cr.commit()
         sync_creates = sim.counters.created(tenant_id)
         rate_limited = sim.counters.rate_limited_count(tenant_id)
