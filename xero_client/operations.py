@@ -229,14 +229,12 @@ class Operations:
             if ids:
                 kwargs['i_ds'] = ids
             if numbers:
-                where = ' AND '.join(filter(None, [where and f'({where})',
-                                                   f'({any_equal("ContactNumber", numbers)})']))
+                where = _and(where, any_equal('ContactNumber', numbers))
         elif kind == 'credit_notes':
             method = 'get_credit_notes'
             kwargs['unitdp'] = 4
             if numbers:
-                where = ' AND '.join(filter(None, [where and f'({where})',
-                                                   f'({any_equal("CreditNoteNumber", numbers)})']))
+                where = _and(where, any_equal('CreditNoteNumber', numbers))
             if ids:
                 where = _and(where, any_guid('CreditNoteID', ids))
         elif kind == 'items':
