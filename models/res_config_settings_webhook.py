@@ -35,11 +35,9 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         super().set_values()
         if self.env.user.has_group('base.group_system') and self.xero_webhook_key:
-            encrypted = self.env['xero.token']._encrypt(self.xero_webhook_key.strip())
-            self.env['ir.config_parameter'].sudo().set_param(KEY_PARAM, encrypted)
+            self.env['xero.token']._set_secret_param(KEY_PARAM, self.xero_webhook_key.strip())
 
     @api.model
     def _xero_webhook_key(self):
         """The signing key, for the webhook controller only."""
-        encrypted = self.env['ir.config_parameter'].sudo().get_param(KEY_PARAM)
-        return self.env['xero.token'].sudo()._decrypt(encrypted) if encrypted else ''
+        return self.env['xero.token'].sudo()._get_secret_param(KEY_PARAM, 'webhook key')

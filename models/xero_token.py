@@ -225,24 +225,33 @@ class XeroToken(models.Model):
 
         Every reader goes through here. Settings never sends it back to the browser.
         """
-        icp = self.env['ir.config_parameter'].sudo()
-        stored = icp.get_param(CLIENT_SECRET_PARAM)
-        if not stored:
+        if not self.env['ir.config_parameter'].sudo().get_param(CLIENT_SECRET_PARAM):
             # A database whose 19.0.1.1.0 migration did not run still has it in plain text.
-            return icp.get_param(LEGACY_CLIENT_SECRET_PARAM) or ''
+            return self.env['ir.config_parameter'].sudo().get_param(LEGACY_CLIENT_SECRET_PARAM) or ''
+        return self._get_secret_param(CLIENT_SECRET_PARAM, 'Client Secret')
+
+    @api.model
+    def _get_secret_param(self, key, label):
+        """The clear value of a setting kept encrypted in system parameter ``key``; '' when
+        there is none, or when the encryption key changed since (logged, naming ``label``)."""
+        stored = self.env['ir.config_parameter'].sudo().get_param(key)
         try:
             return self._decrypt(stored) or ''
         except XeroAuthError:
-            _logger.warning('Xero: the stored Client Secret cannot be decrypted with the current '
-                            'encryption key; enter it again in Settings')
+            _logger.warning('Xero: the stored %s cannot be decrypted with the current encryption '
+                            'key; enter it again in Settings', label)
             return ''
+
+    @api.model
+    def _set_secret_param(self, key, value):
+        """Keep ``value`` encrypted in system parameter ``key`` (``False`` removes it)."""
+        self.env['ir.config_parameter'].sudo().set_param(key, self._encrypt(value) if value else False)
 
     @api.model
     def _set_client_secret(self, secret):
         """Store ``secret`` encrypted (``False`` removes it), and drop any plain-text copy."""
-        icp = self.env['ir.config_parameter'].sudo()
-        icp.set_param(CLIENT_SECRET_PARAM, self._encrypt(secret) if secret else False)
-        icp.set_param(LEGACY_CLIENT_SECRET_PARAM, False)
+        self._set_secret_param(CLIENT_SECRET_PARAM, secret)
+        self.env['ir.config_parameter'].sudo().set_param(LEGACY_CLIENT_SECRET_PARAM, False)
 
     @api.model
     def _migrate_client_secret(self):
