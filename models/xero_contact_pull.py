@@ -148,6 +148,18 @@ class XeroContactPull(models.AbstractModel):
         contacts = lookup.take_new()
         if not contacts:
             return
+        partners = self._create_partners(contacts)
+        links = self.env['xero.partner.link'].sudo().create([
+            dict(self._link_values(contact), organisation_id=organisation.id, partner_id=partner.id)
+            for contact, partner in zip(contacts, partners)])
+        for contact, link in zip(contacts, links):
+            link.pushed_hash = payload_hash(contact_payload(link._partner_values()))
+            lookup.bind(contact, link)
+
+    @api.model
+    def _create_partners(self, contacts):
+        """New partners for Xero contacts, in one batch (with a child person for a company
+        contact that names one); returned in the contacts' order."""
         Partner = self.env['res.partner'].with_context(
             xero_pulled=True, tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
         values = []
@@ -161,16 +173,17 @@ class XeroContactPull(models.AbstractModel):
                    for c, p in zip(contacts, partners) if partner_values(c)['person']]
         if persons:
             Partner.create(persons)
-        now = fields.Datetime.now()
-        links = self.env['xero.partner.link'].sudo().create([{
-            'organisation_id': organisation.id, 'partner_id': partner.id, 'xero_id': contact['xero_id'],
-            'xero_status': contact['status'], 'xero_number': contact['contact_number'],
-            'xero_updated_date': contact['updated'], 'xero_currency': contact['currency'],
-            'sync_state': 'synced', 'last_sync_date': now,
-        } for contact, partner in zip(contacts, partners)])
-        for contact, link in zip(contacts, links):
-            link.pushed_hash = payload_hash(contact_payload(link._partner_values()))
-            lookup.bind(contact, link)
+        return partners
+
+    @api.model
+    def _link_values(self, contact):
+        """A link as Xero's contact leaves it: synced, nothing waiting to be sent."""
+        return {
+            'xero_id': contact['xero_id'], 'xero_status': contact['status'],
+            'xero_number': contact['contact_number'], 'xero_updated_date': contact['updated'],
+            'xero_currency': contact['currency'], 'sync_state': 'synced', 'last_error': False,
+            'idempotency_key': False, 'maybe_sent': False, 'last_sync_date': fields.Datetime.now(),
+        }
 
     @api.model
     def _update_linked(self, organisation, link, contact):
@@ -192,20 +205,12 @@ class XeroContactPull(models.AbstractModel):
     def _apply_contact(self, organisation, contact, partner, lookup=None, link=None):
         """Write (or create) the partner from Xero's contact and mark the link synced, with the
         hash of what Odoo would push now: the pulled change is not pushed straight back."""
-        Partner = self.env['res.partner'].with_context(xero_pulled=True)
         if partner:
             values = self._partner_write_values(partner, contact)
             if values:
                 partner.with_context(xero_pulled=True).write(values)
         else:
-            values = self._partner_write_values(Partner, contact)
-            values.update(company_id=False, customer_rank=int(contact['is_customer']),
-                          supplier_rank=int(contact['is_supplier']))
-            partner = Partner.create(values)
-            person = partner_values(contact)['person']
-            if person:
-                Partner.create({'name': person, 'parent_id': partner.id, 'type': 'contact',
-                                'email': partner.email})
+            partner = self._create_partners([contact])
         if contact['is_customer'] and not partner.customer_rank:
             partner.with_context(xero_pulled=True).customer_rank = 1
         if contact['is_supplier'] and not partner.supplier_rank:
@@ -214,12 +219,7 @@ class XeroContactPull(models.AbstractModel):
         link = link or Link.search([('organisation_id', '=', organisation.id),
                                     ('partner_id', '=', partner.id)]) or Link.create(
             {'organisation_id': organisation.id, 'partner_id': partner.id, 'sync_state': 'synced'})
-        link.write({
-            'xero_id': contact['xero_id'], 'xero_status': contact['status'],
-            'xero_number': contact['contact_number'], 'xero_updated_date': contact['updated'],
-            'xero_currency': contact['currency'], 'sync_state': 'synced', 'last_error': False,
-            'idempotency_key': False, 'maybe_sent': False, 'last_sync_date': fields.Datetime.now(),
-        })
+        link.write(self._link_values(contact))
         link.pushed_hash = payload_hash(contact_payload(link._partner_values()))
         if lookup:
             lookup.bind(contact, link)
