@@ -9,14 +9,18 @@ Kinds:
   rate_limit  answer 429 with X-Rate-Limit-Problem=`problem`
               (minute|day|concurrent) and Retry-After=`retry_after`
   slow        sleep `delay` seconds, then answer normally
+  garbled     perform the request, then answer 200 with a body whose values have the
+              wrong JSON types (a boolean given as a string), as Xero's own spec examples
+              do in places: the SDK's deserializer refuses it (a decoding error)
 
 Matching: method (None = any), path (None = any; a normalised endpoint such
 as /api.xro/2.0/Invoices, a raw path prefix, or an API-relative prefix such
 as /Invoices), tenant_id (None = any). count=None never runs out.
 """
+import json
 import threading
 
-KINDS = ('drop', 'status', 'rate_limit', 'slow')
+KINDS = ('drop', 'status', 'rate_limit', 'slow', 'garbled')
 # The control API parses JSON numbers as Decimal, which time.sleep() refuses.
 NUMERIC_OPTS = {'delay': float, 'hang': float, 'status': int, 'retry_after': int}
 
@@ -100,3 +104,31 @@ class Faults:
                     self.fired.append((fault.kind, method, path))
                     return fault
         return None
+
+
+def garble(body):
+    """The body with every boolean given as the string "true"/"false" (and, if there is none,
+    a boolean field added as a string): valid JSON the SDK's typed deserializer refuses."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, bool):
+            found.append(value)
+            return 'true' if value else 'false'
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+    try:
+        data = json.loads(body or b'{}')
+    except ValueError:
+        return b'{"garbled'
+    data = walk(data)
+    if not found and isinstance(data, dict):
+        for value in data.values():
+            if isinstance(value, list):
+                for element in value:
+                    if isinstance(element, dict):
+                        element['HasErrors'] = 'no'
+    return json.dumps(data).encode()

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import accounting, control, identity_http
 from .accounting.base import ApiError
+from .faults import garble
 from .messages import Response, json_response
 from .observability import RecordedRequest
 from .util import CIDict, is_uuid
@@ -304,6 +305,8 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a simulator bug must not kill the server
             sim.errors.append(traceback.format_exc())
             resp = _problem(500, 'Simulator error', traceback.format_exc(limit=3))
+        if fault and fault.kind == 'garbled' and resp.status == 200:
+            resp.body = garble(resp.body)
         if fault and fault.kind == 'drop':
             sim.counters.add('dropped')
             hang = float(fault.opts.get('hang', 0) or 0)

@@ -446,3 +446,17 @@ def test_created_counts_and_duplicates(sim, api, token, nz, au):
     assert [(o['tenant_id'], o['count']) for o in data] == [(nz, 1), (au, 0)]
     counted = requests.get(sim.url + '/_sim/counters', timeout=5).json()['created']
     assert {'tenant_id': nz, 'endpoint': 'Invoices', 'type': 'ACCPAY', 'count': 3} in counted
+
+
+def test_garbled_fault_is_refused_by_the_sdk_after_the_request_is_performed(sim, token, nz, client):
+    from xero_python.accounting import models as sdk_models
+    from xero_python.api_client.deserializer import deserialize
+    from xero_python.api_client import ModelFinder
+    sim.faults.add('garbled', method='GET', path='/Organisation')
+    garbled = get(sim, token, nz)
+    assert garbled.status_code == 200 and sim.faults.fired[-1][0] == 'garbled'
+    assert garbled.json()['Organisations'][0]['PaysTax'] == 'true'
+    with pytest.raises(ValueError, match='bool value expected'):
+        deserialize('Organisations', garbled.json(), ModelFinder(sdk_models))
+    # Used up: the next answer decodes.
+    assert client[0].get_organisations(nz).organisations
