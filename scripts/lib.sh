@@ -181,7 +181,14 @@ psql_odoo() { PGOPTIONS="-c client_min_messages=warning" psql -h "$PGHOST" -p "$
 # Attachments (compiled assets among them) live in the filestore, beside the database.
 filestore() { echo "$CACHE_DIR/data/filestore/$1"; }
 clone_db() {
-    psql_odoo -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\"" >/dev/null
+    # PostgreSQL refuses to copy a template while another session is connected to it (a
+    # benchmark or test run starting at the same moment): try again for a little while.
+    local try
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        psql_odoo -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\"" >/dev/null 2>&1 && break
+        [ "$try" = 10 ] && psql_odoo -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\"" >/dev/null
+        sleep 3
+    done
     rm -rf "$(filestore "$2")"
     if [ -d "$(filestore "$1")" ]; then cp -a "$(filestore "$1")" "$(filestore "$2")"; fi
 }
