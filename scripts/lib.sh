@@ -183,10 +183,10 @@ filestore() { echo "$CACHE_DIR/data/filestore/$1"; }
 clone_db() {
     # PostgreSQL refuses to copy a template while another session is connected to it (a
     # benchmark or test run starting at the same moment): try again for a little while.
-    local try
+    local try error
     for try in 1 2 3 4 5 6 7 8 9 10; do
-        psql_odoo -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\"" >/dev/null 2>&1 && break
-        [ "$try" = 10 ] && psql_odoo -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\"" >/dev/null
+        error=$(psql_odoo -c "CREATE DATABASE \"$2\" TEMPLATE \"$1\"" 2>&1 >/dev/null) && break
+        [ "$try" = 10 ] && { printf '%s\n' "$error" >&2; return 1; }
         sleep 3
     done
     rm -rf "$(filestore "$2")"

@@ -12,6 +12,9 @@ import requests
 import urllib3
 from xero_python.accounting import (Account, Allocation, Allocations, BankTransactions, CreditNote,
                                     CreditNotes, Invoice, Invoices, Item, Items, Payment)
+from xero_python.accounting import models as sdk_models
+from xero_python.api_client import ModelFinder
+from xero_python.api_client.deserializer import deserialize
 from xero_python.exceptions import (AccountingBadRequestException, HTTPStatusException,
                                    RateLimitException)
 
@@ -449,9 +452,6 @@ def test_created_counts_and_duplicates(sim, api, token, nz, au):
 
 
 def test_garbled_fault_is_refused_by_the_sdk_after_the_request_is_performed(sim, token, nz, client):
-    from xero_python.accounting import models as sdk_models
-    from xero_python.api_client.deserializer import deserialize
-    from xero_python.api_client import ModelFinder
     sim.faults.add('garbled', method='GET', path='/Organisation')
     garbled = get(sim, token, nz)
     assert garbled.status_code == 200 and sim.faults.fired[-1][0] == 'garbled'
