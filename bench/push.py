@@ -1,77 +1,68 @@
-"""Push benchmark: N posted customer invoices of M customers from Odoo to one Xero organisation.
+"""Push benchmark: a first sync of N posted invoices of M new customers, through the push cron.
 
-    scripts/bench.sh push [--invoices 2000] [--partners 400] [--profile FILE]
+    scripts/bench.sh push --through-cron --latency 1 --invoices 10000 --partners 2000
 
 Run through scripts/bench.sh, which makes a fresh database with the addon installed and passes
-``--db`` and the Odoo options (``--odoo=--addons-path=...`` etc.). This script bootstraps Odoo
-itself (real registry, real commits, no test mode) and:
+``--db`` and the Odoo options (``--odoo=--addons-path=...`` etc.). Nothing is projected, nothing
+is reset: the minutes are measured. The script
 
-1. starts the Xero simulator in a subprocess (``python -m xero_sim --port 0 --virtual-clock``)
-   with Xero's real limits (60 calls a minute, 5 at once, 5,000 a day per organisation), so
-   that ``time.process_time()`` of this process is Odoo's (and the client's) CPU only;
-2. points the addon at it and connects the NZ organisation the way the tests do
-   (``tests/common.py``: ``_configure_hosts``, ``connect_organisations``), confirms the tax
-   mappings and maps the income account to Xero's 200 (as ``tests/sync_common.py``);
+1. starts the Xero simulator in a subprocess (``python -m xero_sim --port 0``) with Xero's real
+   limits (60 calls a minute, 5 at once, 5,000 a day per organisation). Its clock runs with the
+   wall clock, so its minute windows roll by themselves, as Xero's do, and Odoo's governor
+   (which counts on Odoo's clock) and the simulator agree on them;
+2. bootstraps Odoo in this process (real registry, real commits) to set up: points the addon
+   at the simulator and connects the NZ organisation the way the tests do (``tests/common.py``),
+   confirms the tax mappings and maps the income account to Xero's 200 (``tests/sync_common.py``),
+   sets ``xero_integration.push_workers`` to ``--workers``;
 3. creates M customers and N invoices (1-3 lines, 15 % tax, varied prices and quantities) in
    batches, posts them (posting queues them) and commits per batch;
-4. pushes: ``xero.sync.engine._push_organisation(org)`` in a cron-like loop, each run in a
-   cursor of its own, committing as the engine does (``ir.cron._commit_progress``, which outside
-   a cron just commits), until no link is pending;
-5. measures and prints one ``BENCH push ...`` line (the last line of output).
-
-Xero's minute limit, without waiting real minutes
--------------------------------------------------
-The simulator's clock is virtual: its minute window only rolls when we advance it. The addon's
-governor counts calls per real-time minute in ``xero_organisation_runtime``. When its minute
-budget is spent it raises ``Wait``, the engine postpones the next batch's links
-(``next_attempt_date``) and the cron would run again a minute later.
-
-Chosen: *wait out the minute virtually, at the moment the governor would refuse*. This script
-wraps ``Governor._check_budget`` (in this process only; the addon's files are untouched): when
-the organisation's minute budget is spent, it advances the simulator's clock by 60 s and resets
-the minute counters of the governor's row (``minute_calls``, ``minute_window_start``,
-``minute_remaining``), then lets the real check run. The day budget, the concurrent slots and
-everything else stay real. Each such reset counts one ``virtual minute``.
-
-Why not freezegun: the governor's ``Wait`` would also postpone links by a real-time
-``next_attempt_date``, so the clock would have to be frozen for the whole push, and
-freezegun's patched ``datetime.now``/``time.time`` (a stack inspection per call) would be
-counted in the Odoo CPU this benchmark measures. The price of the chosen way: the
-"Stop, then re-run a minute later" path is not exercised (one extra claim query per minute in
-production, negligible next to a batch).
+4. waits for the set-up's minute window to end, sets the simulator's latency to ``--latency``
+   seconds per call (its ``slow`` fault, on every call), starts a real ``odoo`` server process
+   (threaded, ``--max-cron-threads=--cron-threads``, Odoo's default 2) and triggers the push
+   cron once. From then on only Odoo's cron runner drives the push: the engine's own re-runs
+   (``_commit_progress``) and wake-ups after a governor ``Wait`` (``ir.cron.trigger``, which the
+   cron threads find on their one-minute poll). The addon's other crons are switched off for
+   the run (they would spend the same budget), and the push cron's 5-minute interval is moved
+   out of the way, so every run is one the engine asked for;
+5. watches the links from this process every POLL seconds until none is pending or in flight,
+   stops the server, and prints one ``BENCH push ...`` line (the last line of output).
 
 Measures
 --------
+- ``measured_minutes``: wall minutes from just before the push cron's trigger is committed (so
+  before the first call) to the first look that finds every link settled (so at most POLL
+  seconds after the last bind). Xero's limits, the latency, Odoo's time and the cron runner's
+  delays are all in it.
 - ``calls``: requests the simulator received during the push (accounting calls, and token or
   connection calls if any), from ``/_sim/counters``; ``calls_per_invoice`` = calls / N.
-- ``odoo_ms_per_invoice``: ``time.process_time()`` of this process during the push / N. The
-  simulator runs in its own process, so this is Odoo plus the Xero client (SDK serialisation),
-  not PostgreSQL's own CPU, not the simulator's.
-- ``projected_minutes``: wall time under Xero's limits with one worker:
-  max(accounting calls / 60, push wall time in seconds / 60). The push wall time is Odoo's time
-  plus the simulator's latencies (loopback, so lower than Xero's: add about 1-2 s per batch
-  of 50 for the real thing); the virtual minutes are not in it.
-- ``rate_limited``: 429s the simulator sent (must be 0: the governor must stay under).
+- ``rate_limited``: 429s the simulator sent (the governor must stay under: 0).
 - ``duplicates``: extra copies among the tenant's invoices and contacts (``/_sim/duplicates``).
 - ``drift_cents``: sum over the N invoices of |Xero Total - Odoo amount_total|, in cents, read
-  back page by page from ``GET /api.xro/2.0/Invoices`` (outside the push's counts).
-- ``not_in_xero`` (after the brief's keys): invoices that did not reach Xero (held or refused);
-  the reasons are logged, and any makes the exit code 1. drift_cents covers those in Xero.
+  back page by page from ``GET /api.xro/2.0/Invoices`` after the push (outside its counts).
+- ``not_in_xero``: invoices that did not reach Xero (held or refused; the reasons are logged).
+- ``cron_failures``: runs of a cron that failed, from the server's log (Odoo logs each).
+Either of the last two makes the exit code 1.
 """
 import argparse
-import cProfile
 import json
 import os
 import random
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import requests
 
+# How Odoo's cron runner names the push job in its log.
+PUSH_JOB = "Job 'Xero: push to Xero'"
+# Seconds between two looks at the links while the push runs.
+POLL = 0.5
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -87,7 +78,7 @@ class SimProcess:
     def __init__(self, python):
         self.log = tempfile.NamedTemporaryFile(prefix='xero_sim_', suffix='.log', delete=False)
         self.proc = subprocess.Popen(
-            [python, '-m', 'xero_sim', '--host', '127.0.0.1', '--port', '0', '--virtual-clock'],
+            [python, '-m', 'xero_sim', '--host', '127.0.0.1', '--port', '0'],
             cwd=REPO_DIR, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = None
         deadline = time.monotonic() + 30
@@ -152,46 +143,6 @@ def start_odoo(db, odoo_args):
     config.parse_config([*odoo_args, '-d', db, '--log-level=warn'], setup_logging=True)
     from odoo.modules.registry import Registry
     return Registry(db)
-
-
-def install_minute_shim(sim, stats):
-    """Wait out Xero's minute without waiting: see the module docstring."""
-    from odoo.addons.xero_integration.xero_client import governor as gov_module
-
-    original = gov_module.Governor._check_budget
-
-    def _check_budget(self, cr):
-        now = self.clock()
-        cr.execute(f"""SELECT minute_window_start, minute_calls, minute_remaining
-                         FROM {gov_module.TABLE} WHERE key = %s""", (self.key,))
-        row = cr.fetchone()
-        if row and row[0] and now - row[0] < gov_module.MINUTE and (
-                row[1] >= self.limits.minute or (row[2] is not None and row[2] <= 0)):
-            sim.advance(60)
-            cr.execute(f"""UPDATE {gov_module.TABLE}
-                              SET minute_window_start = NULL, minute_calls = 0, minute_remaining = NULL
-                            WHERE key IN (%s, 'app')""", (self.key,))
-            cr.commit()
-            stats['virtual_minutes'] += 1
-        return original(self, cr)
-
-    gov_module.Governor._check_budget = _check_budget
-
-
-def install_http_timer(stats):
-    """Time spent in HTTP round trips of the Xero client (its urllib3 pool managers)."""
-    import urllib3
-    original = urllib3.PoolManager.request
-
-    def request(self, *args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            stats['http_seconds'] += time.perf_counter() - start
-            stats['http_requests'] += 1
-
-    urllib3.PoolManager.request = request
 
 
 def set_up_organisation(registry, sim_url):
@@ -285,46 +236,119 @@ def create_documents(registry, n_invoices, n_partners, tax_id, income_id, batch_
     return move_ids, time.perf_counter() - start
 
 
-def unsent_count(env, org_id):
-    from odoo.addons.xero_integration.models.xero_sync_engine import LINK_MODELS
-    return sum(env[model].sudo().search_count([('organisation_id', '=', org_id),
-                                               ('sync_state', 'in', ('pending', 'in_flight'))])
-               for model in LINK_MODELS if model in env)
-
-
-def push(registry, org_id, profile_path=None):
-    """The cron's loop: runs of _push_organisation, each in a cursor of its own."""
+def prepare_crons(registry, workers):
+    """Only the push runs, and only when triggered: the other crons of the addon would spend the
+    same organisation's budget (pulls, polls) and are not what is measured; the push cron's own
+    5-minute interval is moved out of the way, so that every run of it is one the engine asked
+    for (a trigger after a post, a wake-up after a wait, or a re-run while work remains). The
+    triggers the posts left are dropped: the benchmark triggers the push itself, once."""
     import odoo
 
-    runs = stalls = 0
-    profiler = cProfile.Profile() if profile_path else None
-    wall = time.perf_counter()
-    cpu = time.process_time()
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        push = env.ref('xero_integration.ir_cron_xero_push')
+        crons = env['ir.cron'].with_context(active_test=False).search([('model_id.model', '=like', 'xero.%')])
+        (crons - push).write({'active': False})
+        push.write({'active': True, 'nextcall': odoo.fields.Datetime.now() + timedelta(days=1)})
+        env['ir.cron.trigger'].search([('cron_id', 'in', crons.ids)]).unlink()
+        env['ir.config_parameter'].set_param('xero_integration.push_workers', workers)
+        cr.commit()
+        return push.id
+
+
+def wait_for_a_fresh_minute(registry, org_id):
+    """The set-up's calls opened a minute window (Odoo's governor and the simulator each keep
+    one): the push starts in a window of its own, as a first sync does."""
+    import odoo
+
+    with registry.cursor() as cr:
+        cr.execute("SELECT max(minute_window_start) FROM xero_organisation_runtime "
+                   "WHERE organisation_id = %s", (org_id,))
+        start = cr.fetchone()[0]
+        left = 62 - (odoo.fields.Datetime.now() - start).total_seconds() if start else 0
+    if left > 0:
+        log(f'waiting {left:.0f} s for the set-up\'s minute window to end')
+        time.sleep(left)
+
+
+class OdooServer:
+    """A real ``odoo`` server process (threaded, with cron threads) on the benchmark's database."""
+
+    def __init__(self, python, db, odoo_args, cron_threads):
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        self.log = tempfile.NamedTemporaryFile(prefix='bench_odoo_', suffix='.log', delete=False).name
+        self.proc = subprocess.Popen(
+            [python, '-m', 'odoo', *odoo_args, '-d', db, f'--db-filter=^{db}$', '--workers=0',
+             f'--max-cron-threads={cron_threads}', f'--http-port={port}', '--log-level=info',
+             f'--logfile={self.log}'],
+            cwd=REPO_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while not self.grep('Registry loaded in'):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f'the Odoo server did not start (log: {self.log})')
+            time.sleep(0.5)
+
+    def grep(self, needle):
+        with open(self.log, errors='replace') as f:
+            return [line for line in f if needle in line]
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def unsettled_count(registry, org_id):
+    """Links of the organisation not yet settled (pending, or sent without an answer yet)."""
+    import odoo
+    from odoo.addons.xero_integration.models.xero_sync_engine import LINK_MODELS
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        return sum(env[model].search_count([('organisation_id', '=', org_id),
+                                            ('sync_state', 'in', ('pending', 'in_flight'))])
+                   for model in LINK_MODELS if model in env)
+
+
+def push_through_cron(registry, org_id, cron_id, server, timeout):
+    """Trigger the push cron once, then watch until every link is settled.
+
+    Returns (start, end) in seconds since the epoch: ``start`` just before the trigger is
+    committed (so before the first call), ``end`` the first look that found nothing left to
+    send (at most POLL seconds after the last bind). Both are upper bounds of the push's time.
+    """
+    import odoo
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env['ir.cron'].browse(cron_id)._trigger()
+        start = time.time()
+        cr.commit()
+    last_report = start
     while True:
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            org = env['xero.organisation'].browse(org_id)
-            if profiler:
-                profiler.enable()
-            done = env['xero.sync.engine']._push_organisation(org)
-            if profiler:
-                profiler.disable()
-            cr.commit()
-            runs += 1
-            left = unsent_count(env, org_id)
+        time.sleep(POLL)
+        left = unsettled_count(registry, org_id)
+        now = time.time()
         if not left:
-            break
-        if not done:
-            stalls += 1
-            if stalls >= 3:
-                log(f'push makes no progress ({left} links not sent): giving up')
-                break
-    cpu = time.process_time() - cpu
-    wall = time.perf_counter() - wall
-    if profiler:
-        profiler.dump_stats(profile_path)
-        log(f'profile of the push written to {profile_path}')
-    return runs, cpu, wall
+            return start, now
+        if not server.alive():
+            raise RuntimeError(f'the Odoo server stopped (log: {server.log})')
+        if now - start > timeout:
+            log(f'{left} links still unsettled after {timeout / 60:.0f} minutes: giving up')
+            return start, now
+        if now - last_report >= 30:
+            log(f'{left} links left after {(now - start) / 60:.1f} minutes')
+            last_report = now
 
 
 def drift_cents(registry, org_id, move_ids, sim, tenant_id):
@@ -380,31 +404,48 @@ def main():
     parser.add_argument('--db', required=True, help='database with xero_integration installed')
     parser.add_argument('--odoo', action='append', default=[], metavar='OPTION',
                         help='an Odoo command-line option, e.g. --odoo=--db_host=127.0.0.1 (repeatable)')
+    parser.add_argument('--through-cron', action='store_true',
+                        help='push through the push cron of a real Odoo server (the only mode; '
+                             'the flag says so in the command)')
     parser.add_argument('--invoices', type=int, default=2000)
     parser.add_argument('--partners', type=int, default=400)
+    parser.add_argument('--latency', type=float, default=1.0, help='seconds the simulator takes per call')
+    parser.add_argument('--workers', type=int, default=5,
+                        help='push workers per organisation (xero_integration.push_workers)')
+    parser.add_argument('--cron-threads', type=int, default=2,
+                        help="the server's --max-cron-threads (2 is Odoo's default)")
+    parser.add_argument('--timeout', type=float, default=30, help='minutes to wait for the push at most')
     parser.add_argument('--batch', type=int, default=250, help='invoices created and posted per transaction')
     parser.add_argument('--seed', type=int, default=19)
-    parser.add_argument('--profile', metavar='FILE', help='write a cProfile of the push phase here')
     args = parser.parse_args()
-    if args.invoices < 1 or args.partners < 1:
-        parser.error('--invoices and --partners must be at least 1')
+    if args.invoices < 1 or args.partners < 1 or args.workers < 1 or args.cron_threads < 1:
+        parser.error('--invoices, --partners, --workers and --cron-threads must be at least 1')
 
     sim = SimProcess(sys.executable)
+    server = None
     try:
         log(f'simulator at {sim.url}')
         registry = start_odoo(args.db, args.odoo)
         org_id, tax_id, income_id, tenant_id = set_up_organisation(registry, sim.url)
+        cron_id = prepare_crons(registry, args.workers)
         move_ids, create_seconds = create_documents(
             registry, args.invoices, args.partners, tax_id, income_id, args.batch, args.seed)
+        prepare_crons(registry, args.workers)  # the posts triggered the push: not yet
+        wait_for_a_fresh_minute(registry, org_id)
 
-        stats = {'virtual_minutes': 0, 'http_seconds': 0.0, 'http_requests': 0}
-        install_minute_shim(sim, stats)
-        install_http_timer(stats)
-        sim.advance(60)  # the set-up's calls are in another minute than the push's
+        log(f'starting an Odoo server with {args.cron_threads} cron thread(s)')
+        server = OdooServer(sys.executable, args.db, args.odoo, args.cron_threads)
+        sim.post('/_sim/faults', {'kind': 'slow', 'delay': args.latency, 'count': None})
         before = sim.get('/_sim/counters')
-        log(f'pushing {args.invoices} invoices of {args.partners} customers')
-        runs, cpu, wall = push(registry, org_id, args.profile)
+        log(f'pushing {args.invoices} invoices of {args.partners} customers through the push cron '
+            f'({args.workers} worker(s), {args.latency:g} s per call; server log: {server.log})')
+        start, end = push_through_cron(registry, org_id, cron_id, server, args.timeout * 60)
         after = sim.get('/_sim/counters')
+        server.stop()
+        sim.session.delete(sim.url + '/_sim/faults', timeout=60).raise_for_status()
+        cron_failures = len([line for line in server.grep(' server action #')
+                             if line.rstrip().endswith(' failed')])
+        errors = len(server.grep(' ERROR '))
 
         total_before, acc_before = call_counts(before, tenant_id)
         total_after, acc_after = call_counts(after, tenant_id)
@@ -418,20 +459,22 @@ def main():
         drift, missing, states = drift_cents(registry, org_id, move_ids, sim, tenant_id)
 
         n = args.invoices
-        projected = max(accounting / 60, wall / 60)
-        print(f'detail: create+post {create_seconds:.1f} s; push {runs} run(s), wall {wall:.1f} s, '
-              f'cpu {cpu:.1f} s, in HTTP {stats["http_seconds"]:.1f} s over {stats["http_requests"]} '
-              f'requests; accounting calls {accounting}, other calls {calls - accounting}, '
-              f'virtual minutes {stats["virtual_minutes"]}; created in Xero: {invoices_created} '
+        minutes = (end - start) / 60
+        print(f'detail: create+post {create_seconds:.1f} s; push {end - start:.1f} s; accounting calls '
+              f'{accounting}, other calls {calls - accounting}; created in Xero: {invoices_created} '
               f'invoices, {contacts_created} contacts; links {json.dumps(states, sort_keys=True)}; '
-              f'not in Xero {missing}; max concurrent {max(map(int, after["max_concurrent"].values() or [0]))}',
-              flush=True)
-        print(f'BENCH push invoices={n} partners={args.partners} calls={calls} '
-              f'calls_per_invoice={calls / n:.4f} odoo_ms_per_invoice={cpu * 1000 / n:.2f} '
-              f'projected_minutes={projected:.2f} rate_limited={rate_limited} '
-              f'duplicates={duplicates} drift_cents={drift} not_in_xero={missing}', flush=True)
-        return 1 if missing else 0
+              f'max concurrent {max(map(int, after["max_concurrent"].values() or [0]))}; '
+              f'ERROR lines in the server log {errors}; push cron jobs '
+              f'{len([line for line in server.grep(PUSH_JOB) if line.rstrip().endswith(" starting")])} '
+              f'(log: {server.log})', flush=True)
+        print(f'BENCH push invoices={n} partners={args.partners} workers={args.workers} '
+              f'latency_s={args.latency:g} calls={calls} calls_per_invoice={calls / n:.4f} '
+              f'measured_minutes={minutes:.2f} rate_limited={rate_limited} duplicates={duplicates} '
+              f'drift_cents={drift} not_in_xero={missing} cron_failures={cron_failures}', flush=True)
+        return 1 if missing or cron_failures else 0
     finally:
+        if server:
+            server.stop()
         sim.stop()
 
 
