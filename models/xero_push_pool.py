@@ -155,6 +155,16 @@ class XeroSyncEngine(models.AbstractModel):
         return end is None or time.monotonic() < end
 
     @api.model
+    def _claim(self, Link, organisation):
+        if 'xero_pool' in self.env.context:
+            # Claim in a transaction that starts with the claim: its snapshot then holds the
+            # other workers' latest claims, which it skips, instead of rows they changed since
+            # an older snapshot, which PostgreSQL refuses to lock (could not serialize access).
+            # Nothing but this run's sync-log entry is pending here.
+            self.env.cr.commit()
+        return super()._claim(Link, organisation)
+
+    @api.model
     def _push_links(self, organisation, links):
         try:
             return super()._push_links(organisation, links)

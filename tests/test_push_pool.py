@@ -16,11 +16,9 @@ WORKERS = 5
 
 class TestPushPool(XeroTransactionCase):
     """The push cron's pool: several workers of one run push one organisation, each in its own
-    real transaction. Needs committed data, as ``TestTwoWorkers``, whose set-up and clean-up
-    it shares."""
+    real transaction. Needs committed data, as ``TestTwoWorkers``, whose clean-up it shares."""
     configure_hosts_in_test_transaction = False
 
-    _committed_setup = test_sync_workers.TestTwoWorkers._committed_setup
     _disconnect = test_sync_workers.TestTwoWorkers._disconnect
 
     def setUp(self):
@@ -28,20 +26,43 @@ class TestPushPool(XeroTransactionCase):
         # The test runner holds the registry lock, which the workers' environments need.
         self.patch(Registry, '_lock', DummyRLock())
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            self.org_id = self._committed_setup(env)
-            org = env['xero.organisation'].browse(self.org_id)
-            # More than the shared set-up's 60: enough batches for every worker to have some.
-            line = env['account.move'].search([('company_id', '=', org.company_id.id),
-                                               ('move_type', '=', 'out_invoice')], limit=1).invoice_line_ids[:1]
-            env['account.move'].with_company(org.company_id).create([{
-                'move_type': 'out_invoice', 'partner_id': line.move_id.partner_id.id,
-                'company_id': org.company_id.id,
-                'invoice_line_ids': [Command.create({'name': 'More work', 'price_unit': 5 + n,
-                                                     'account_id': line.account_id.id,
-                                                     'tax_ids': [Command.set(line.tax_ids.ids)]})],
-            } for n in range(INVOICE_COUNT - test_sync_workers.INVOICE_COUNT)]).action_post()
+            self.org_id = self._committed_setup(api.Environment(cr, SUPERUSER_ID, {}))
         self.addCleanup(self._disconnect, self.org_id)
+
+    def _committed_setup(self, env):
+        """A company of its own (each test commits one), as ``TestTwoWorkers``'s, with
+        INVOICE_COUNT posted invoices of 6 customers."""
+        self._configure_hosts(env, self.sim.url)
+        company = env['res.company'].create({'name': f'Push Pool Ltd {self._testMethodName}',
+                                             'currency_id': env.ref('base.USD').id})
+        env['account.chart.template'].try_loading('generic_coa', company, install_demo=False)
+        env = env(context={'allowed_company_ids': company.ids})
+        org = self.connect_organisations(company=company, tenants=[NZ_TENANT_ID], env=env)
+        org.write({'auto_sync_contacts': True, 'auto_sync_invoices': True})
+        org.tax_mapping_ids.action_confirm()
+        income = env['account.account'].search([*env['account.account']._check_company_domain(company),
+                                                ('account_type', '=', 'income')], limit=1)
+        sales = org.xero_account_ids.filtered(lambda a: a.code == '200')
+        mapping = org.account_mapping_ids.filtered(lambda m: m.account_id == income)
+        if mapping:
+            mapping.xero_account_id = sales
+        else:
+            env['xero.account.mapping'].create({'organisation_id': org.id, 'account_id': income.id,
+                                                'xero_account_id': sales.id})
+        tax = env['account.tax'].search([('company_id', '=', company.id), ('type_tax_use', '=', 'sale'),
+                                         ('amount', '=', 15)], limit=1)
+        if not org.tax_mapping_ids.filtered(lambda m: m.tax_id == tax):
+            env['xero.tax.mapping'].create({'organisation_id': org.id, 'tax_id': tax.id,
+                                            'xero_tax_rate_id': org.xero_tax_rate_ids.filtered(
+                                                lambda r: r.tax_type == 'OUTPUT2').id})
+        partners = env['res.partner'].create([{'name': f'Pool customer {n}', 'company_id': company.id}
+                                              for n in range(6)])
+        env['account.move'].with_company(company).create([{
+            'move_type': 'out_invoice', 'partner_id': partners[n % 6].id, 'company_id': company.id,
+            'invoice_line_ids': [Command.create({'name': 'Work', 'price_unit': 10 + n, 'account_id': income.id,
+                                                 'tax_ids': [Command.set(tax.ids)]})],
+        } for n in range(INVOICE_COUNT)]).action_post()
+        return org.id
 
     def _run_pool(self):
         with self.registry.cursor() as cr:
