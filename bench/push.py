@@ -22,8 +22,9 @@ is reset: the minutes are measured. The script
    cron once. From then on only Odoo's cron runner drives the push: the engine's own re-runs
    (``_commit_progress``) and wake-ups after a governor ``Wait`` (``ir.cron.trigger``, which the
    cron threads find on their one-minute poll). The addon's other crons are switched off for
-   the run (they would spend the same budget), and the push cron's 5-minute interval is moved
-   out of the way, so every run is one the engine asked for;
+   the run (they would spend the same budget), the push cron's 5-minute interval is moved out
+   of the way, so every run is one the engine asked for, and Odoo's own crons (never run on a
+   fresh database, so all due at the server's start) are moved a day on;
 5. watches the links from this process every POLL seconds until none is pending or in flight,
    stops the server, and prints one ``BENCH push ...`` line (the last line of output).
 
@@ -41,7 +42,8 @@ Measures
   back page by page from ``GET /api.xro/2.0/Invoices`` after the push (outside its counts).
 - ``not_in_xero``: invoices that did not reach Xero (held or refused; the reasons are logged).
 - ``cron_failures``: runs of a cron that failed, from the server's log (Odoo logs each).
-Either of the last two makes the exit code 1.
+Either of the last two makes the exit code 1. The line before it gives details: the server's
+CPU time during the push (all its threads), and the machine's load average.
 """
 import argparse
 import json
@@ -249,7 +251,11 @@ def prepare_crons(registry, workers):
         push = env.ref('xero_integration.ir_cron_xero_push')
         crons = env['ir.cron'].with_context(active_test=False).search([('model_id.model', '=like', 'xero.%')])
         (crons - push).write({'active': False})
-        push.write({'active': True, 'nextcall': odoo.fields.Datetime.now() + timedelta(days=1)})
+        later = odoo.fields.Datetime.now() + timedelta(days=1)
+        push.write({'active': True, 'nextcall': later})
+        # Odoo's own crons have never run on this fresh database: they would all run at the
+        # server's start, on the cron threads the push needs. They run a day later instead.
+        env['ir.cron'].search([('id', 'not in', crons.ids)]).write({'nextcall': later})
         env['ir.cron.trigger'].search([('cron_id', 'in', crons.ids)]).unlink()
         env['ir.config_parameter'].set_param('xero_integration.push_workers', workers)
         cr.commit()
@@ -294,6 +300,12 @@ class OdooServer:
     def grep(self, needle):
         with open(self.log, errors='replace') as f:
             return [line for line in f if needle in line]
+
+    def cpu_seconds(self):
+        """CPU time the server process has used so far (all its threads: crons, pool workers)."""
+        with open(f'/proc/{self.proc.pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
     def alive(self):
         return self.proc.poll() is None
@@ -437,10 +449,14 @@ def main():
         server = OdooServer(sys.executable, args.db, args.odoo, args.cron_threads)
         sim.post('/_sim/faults', {'kind': 'slow', 'delay': args.latency, 'count': None})
         before = sim.get('/_sim/counters')
+        cpu = server.cpu_seconds()
         log(f'pushing {args.invoices} invoices of {args.partners} customers through the push cron '
             f'({args.workers} worker(s), {args.latency:g} s per call; server log: {server.log})')
+        load = os.getloadavg()[0]
         start, end = push_through_cron(registry, org_id, cron_id, server, args.timeout * 60)
+        load = (load + os.getloadavg()[0]) / 2
         after = sim.get('/_sim/counters')
+        cpu = server.cpu_seconds() - cpu
         server.stop()
         sim.session.delete(sim.url + '/_sim/faults', timeout=60).raise_for_status()
         cron_failures = len([line for line in server.grep(' server action #')
@@ -460,11 +476,13 @@ def main():
 
         n = args.invoices
         minutes = (end - start) / 60
-        print(f'detail: create+post {create_seconds:.1f} s; push {end - start:.1f} s; accounting calls '
+        print(f'detail: create+post {create_seconds:.1f} s; push {end - start:.1f} s, of which the '
+              f'server\'s CPU {cpu:.1f} s ({cpu * 1000 / args.invoices:.2f} ms an invoice); accounting calls '
               f'{accounting}, other calls {calls - accounting}; created in Xero: {invoices_created} '
               f'invoices, {contacts_created} contacts; links {json.dumps(states, sort_keys=True)}; '
               f'max concurrent {max(map(int, after["max_concurrent"].values() or [0]))}; '
-              f'ERROR lines in the server log {errors}; push cron jobs '
+              f'ERROR lines in the server log {errors}; load average {load:.1f} on {os.cpu_count()} '
+              f'CPUs; push cron jobs '
               f'{len([line for line in server.grep(PUSH_JOB) if line.rstrip().endswith(" starting")])} '
               f'(log: {server.log})', flush=True)
         print(f'BENCH push invoices={n} partners={args.partners} workers={args.workers} '
