@@ -59,8 +59,8 @@ class TestPushPool(XeroTransactionCase):
                                               for n in range(6)])
         env['account.move'].with_company(company).create([{
             'move_type': 'out_invoice', 'partner_id': partners[n % 6].id, 'company_id': company.id,
-            'invoice_line_ids': [Command.create({'name': 'Work', 'price_unit': 10 + n, 'account_id': income.id,
-                                                 'tax_ids': [Command.set(tax.ids)]})],
+            'invoice_line_ids': [Command.create({'name': 'Work', 'price_unit': 10 + n,
+                                                 'account_id': income.id, 'tax_ids': [Command.set(tax.ids)]})],
         } for n in range(INVOICE_COUNT)]).action_post()
         return org.id
 
