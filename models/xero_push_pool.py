@@ -1,5 +1,4 @@
 import itertools
-import logging
 import math
 import threading
 import time
@@ -9,8 +8,6 @@ from odoo.modules import module
 
 from ..xero_client.governor import Limits
 from .xero_sync_engine import BATCH_SIZE, LINK_MODELS, Stop
-
-_logger = logging.getLogger(__name__)
 
 # Context keys of a cron run that belong to the cron's own thread: a pool worker commits its
 # progress itself, and writing the run's progress row from five threads would only collide.
@@ -52,8 +49,8 @@ class XeroSyncEngine(models.AbstractModel):
     def _push_workers(self, organisation):
         """How many workers this organisation's backlog is worth: one per batch due, at most
         the configured number (``xero_integration.push_workers``), never more than Xero's
-        concurrent calls. One in a caller that owns the transaction, and under Odoo's test
-        runner, whose cursors all share the test's transaction."""
+        concurrent calls. One in a caller that owns the transaction (the workers would not
+        see its work), and under Odoo's test runner, where new cursors may be the test's own."""
         if self.env.context.get('xero_no_commit') or module.current_test:
             return 1
         configured = self.env['ir.config_parameter'].sudo().get_param('xero_integration.push_workers')
