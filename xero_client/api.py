@@ -129,6 +129,10 @@ class XeroApi(Operations, Reads):
         fn = getattr(getattr(self, api), method)
         if api == 'accounting':
             args = (self.tenant_id, *args)
+        # Xero's spec writes booleans in a query as true/false; the SDK would send Python's
+        # True/False, which a validating server refuses. (Underscored arguments are the SDK's own.)
+        kwargs = {key: ('true' if value else 'false') if isinstance(value, bool) and key[0] != '_' else value
+                  for key, value in kwargs.items()}
         kwargs.setdefault('_request_timeout', self.timeout)
         kwargs['_return_http_data_only'] = False
         with self.admit() if api == 'accounting' else nullcontext() as slot:

@@ -262,3 +262,11 @@ def test_a_request_the_sdk_refuses_to_build_is_fatal(sim, api):
         api.call('accounting', 'get_invoice')  # the invoice id is missing
     assert caught.value.operation == 'get_invoice' and not caught.value.retryable
     assert sim.counters.count(method='GET', endpoint='/api.xro/2.0/Invoices') == 0
+
+
+def test_booleans_in_queries_as_xeros_spec_writes_them(sim, api):
+    api.pull_contacts()
+    api.save('contacts', [{'name': 'Boolean Ltd'}], key='boolean-contact')
+    queries = [r.query for r in sim.requests if r.endpoint == '/api.xro/2.0/Contacts']
+    assert [q.get('includeArchived') for q in queries] == ['true', None]
+    assert [q.get('summarizeErrors') for q in queries] == [None, 'false']

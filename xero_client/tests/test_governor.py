@@ -133,12 +133,14 @@ def org_id():
 
 
 def held_slots(dbname):
-    """The governor's advisory locks held by any session."""
+    """The governor's advisory locks held by any session on this database."""
     connection = _connect(dbname)
     try:
         with connection.cursor() as cr:
+            # pg_locks is the whole server's: other databases' governors use the same keys.
             cr.execute("""SELECT count(*) FROM pg_locks
-                           WHERE locktype = 'advisory' AND classid = %s AND granted""",
+                           WHERE locktype = 'advisory' AND classid = %s AND granted
+                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())""",
                        (LOCK_NAMESPACE,))
             return cr.fetchone()[0]
     finally:
