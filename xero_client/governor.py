@@ -14,7 +14,8 @@ budget lives in the database:
 Nothing here sleeps for long: when the budget is spent the governor raises ``Wait`` with the
 time at which calling makes sense again, and the caller reschedules itself for then.
 This module imports nothing from Odoo: ``cursor_factory()`` returns a context-managed cursor
-with ``execute``, ``fetchone`` and ``commit`` (an Odoo ``registry.cursor`` does).
+with ``execute``, ``fetchone``, ``fetchall``, ``commit`` and ``rollback`` (an Odoo ``registry.cursor``
+does).
 """
 import datetime
 import logging
