@@ -5,6 +5,7 @@ columns Odoo creates for ``xero.organisation.runtime``. The server and role are 
 ``scripts/test.sh`` sets up (PGHOST, PGPORT, XERO_DB_USER, XERO_DB_PASSWORD / PGPASSWORD).
 """
 import datetime
+import itertools
 import logging
 import multiprocessing
 import os
@@ -125,11 +126,14 @@ def dbname():
     admin.close()
 
 
+_ORG_IDS = itertools.count(101)
+
+
 @pytest.fixture
 def org_id():
-    """An organisation id of its own per test, so that tests share no budget."""
-    org_id.counter = getattr(org_id, 'counter', 100) + 1
-    return org_id.counter
+    """An organisation id of its own per test, so that tests share no budget (a test that needs
+    several uses ``org_id * 10 + n``)."""
+    return next(_ORG_IDS)
 
 
 def held_slots(dbname):
