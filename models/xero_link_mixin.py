@@ -101,6 +101,12 @@ class XeroLinkMixin(models.AbstractModel):
                                     help='Its error was in a failure digest already.')
     requested = fields.Boolean(copy=False, readonly=True,
                                help='A user asked for this sync: it goes even with auto-sync off.')
+    need_sync = fields.Boolean(copy=False, readonly=True,
+                               help='The record changed after the request on its way was built: it '
+                                    'goes again once that request is settled.')
+    sent_hash = fields.Char(copy=False, readonly=True,
+                            help='Hash of the payload last sent, accepted or not: what Xero holds '
+                                 'when a look-up finds a create whose answer was lost.')
 
     # --- the outbox ---------------------------------------------------------------------------
 
@@ -115,6 +121,25 @@ class XeroLinkMixin(models.AbstractModel):
                 'waiting_dependency': False,
             })
         return links
+
+    def _mark_dirty(self):
+        """The record changed: links at rest are queued; a link whose request is on its way
+        or waiting for a retry is flagged, so that the change goes once that request settles
+        (its payload was built before the change). A pending link needs nothing: its payload is
+        built when it is sent."""
+        links = self.filtered('organisation_id')
+        at_rest = links.filtered(lambda l: l.sync_state in ('synced', 'error', 'skipped'))
+        at_rest._mark_pending()
+        (links - at_rest).filtered(lambda l: l.sync_state == 'in_flight').sudo().write({'need_sync': True})
+        return links
+
+    def _settle(self):
+        """A request was answered: the links whose record changed meanwhile go again."""
+        changed = self.filtered('need_sync')
+        if changed:
+            changed.write({'need_sync': False})
+            changed._mark_pending()
+        return changed
 
     @api.model
     def _ensure_links(self, organisation, records):
@@ -135,9 +160,12 @@ class XeroLinkMixin(models.AbstractModel):
     def action_retry(self):
         """Send again, with a fresh key: the record was refused, or waits for a retry."""
         self._check_can_sync()
+        self._retry()
+        return True
+
+    def _retry(self):
         self.filtered(lambda l: l.sync_state in ('error', 'skipped', 'pending', 'synced'))._mark_pending()._request()
         self._trigger_push()
-        return True
 
     def _request(self):
         """A user asked for these: they go even where auto-sync is off, and that is activity."""
@@ -164,6 +192,8 @@ class XeroLinkMixin(models.AbstractModel):
         for link in self:
             count(self.env, 'failed' if state == 'error' else 'skipped',
                   error=f'{link[link._xero_record_field].display_name}: {message}' if state == 'error' else None)
+        # What Xero refused is not what the record holds now: the change may mend it.
+        self._settle()
 
     def _record_retry(self, message, unknown_outcome):
         """The request failed in a way a later attempt may fix (timeout, 5xx, network)."""
@@ -198,6 +228,7 @@ class XeroLinkMixin(models.AbstractModel):
             'next_attempt_date': False, 'last_sync_date': fields.Datetime.now(),
             'waiting_dependency': False,
         })
+        self._settle()
 
     # --- screens ------------------------------------------------------------------------------
 
@@ -206,6 +237,10 @@ class XeroLinkMixin(models.AbstractModel):
 
     def action_open_in_xero(self):
         self.ensure_one()
+        self.check_access('read')
+        return self._open_in_xero()
+
+    def _open_in_xero(self):
         url = self._xero_url()
         if not url:
             raise UserError(_('This record is not in Xero yet.'))
