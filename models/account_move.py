@@ -45,14 +45,18 @@ class AccountMove(models.Model):
             move.xero_error = reason or False
 
     def _search_xero_state(self, operator, value):
-        values = [value] if operator == '=' else list(value) if operator == 'in' else []
-        if 'draft_in_xero' not in values:
+        if operator not in ('=', 'in'):
             return super()._search_xero_state(operator, value)
-        domain = [('state', '=', 'draft'), ('xero_link_ids', 'any', [
+        values = [value] if operator == '=' else list(value)
+        draft = ['&', ('state', '=', 'draft'), ('xero_link_ids', 'any', [
             ('organisation_id', '!=', False), ('xero_id', '!=', False),
             ('xero_status', 'in', APPROVED_STATUSES)])]
         others = [v for v in values if v != 'draft_in_xero']
-        return ['|', *domain, *super()._search_xero_state('in', others)] if others else domain
+        # A document shows one status: draft in Odoo and approved in Xero wins over its links'.
+        domain = ['&', '!', *draft, *super()._search_xero_state('in', others)] if others else []
+        if 'draft_in_xero' in values:
+            domain = ['|', *draft, *domain] if domain else draft
+        return domain
 
     def _xero_approved_links(self):
         return self.sudo().xero_link_ids.filtered(

@@ -270,12 +270,16 @@ class XeroSyncEngine(models.AbstractModel):
         # Persist that these requests may reach Xero before they leave: a crash after Xero took
         # them must lead to a look-up, never to a blind second create.
         before = {link.id: link.maybe_sent for link in links}
+        for link, _payload, digest in batch:
+            if link.maybe_sent and link.xero_id and link.sent_hash != digest:
+                # Changed since a request that may have landed: Xero refuses a key again with
+                # another body, and an update by Xero id cannot duplicate under a fresh one.
+                link.idempotency_key = link._xero_new_key()
+            link.sent_hash = digest
         for link in links.filtered(lambda l: not l.idempotency_key):
             link.idempotency_key = link._xero_new_key()
         # The payloads are built from the records as they are now: a change from here on sets
         # need_sync again, and goes once this request is settled.
-        for link, _payload, digest in batch:
-            link.sent_hash = digest
         links.write({'sync_state': 'in_flight', 'maybe_sent': True, 'need_sync': False,
                      'next_attempt_date': fields.Datetime.now() + IN_FLIGHT_GRACE})
         self._commit(0)
