@@ -293,7 +293,7 @@ class XeroMoveLink(models.Model):
 
     def _xero_note_refused(self):
         for link in self:
-            if link.reposting and link.xero_id and link.sync_state == 'error':
+            if link.reposting and link.move_id.state == 'posted' and link.sync_state == 'error':
                 # Xero keeps the approved document as it was (payments applied, a locked
                 # period): say so, in front of Xero's own reason.
                 link.last_error = _('Posted again in Odoo, but Xero kept %(number)s as it was: '

@@ -266,8 +266,14 @@ class XeroStatementLineLink(models.Model):
     def _xero_handle_refusal(self, element, payload):
         if self.replacing_xero_id and self._deleted_in_xero(payload):
             self._replaced(self.replacing_xero_id)  # deleted already (a lost answer)
-        else:
-            self._xero_note_refused()
+            return
+        if self.replacing_xero_id:
+            # Xero keeps it (a reconciled transaction may not be deletable there): the line is
+            # as before the request, and the person who asked reads why.
+            self.write({'replacing_xero_id': False, 'last_error': _(
+                'Xero did not delete the transaction it holds, so nothing was replaced: %s',
+                self.last_error)})
+        self._xero_note_refused()
 
     def _deleted_in_xero(self, payload):
         """Whether the transaction being replaced is DELETED in Xero: its Status says so,
