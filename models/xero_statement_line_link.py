@@ -267,12 +267,6 @@ class XeroStatementLineLink(models.Model):
         if self.replacing_xero_id and self._deleted_in_xero(payload):
             self._replaced(self.replacing_xero_id)  # deleted already (a lost answer)
             return
-        if self.replacing_xero_id:
-            # Xero keeps it (a reconciled transaction may not be deletable there): the line is
-            # as before the request, and the person who asked reads why.
-            self.write({'replacing_xero_id': False, 'last_error': _(
-                'Xero did not delete the transaction it holds, so nothing was replaced: %s',
-                self.last_error)})
         self._xero_note_refused()
 
     def _deleted_in_xero(self, payload):
@@ -297,5 +291,11 @@ class XeroStatementLineLink(models.Model):
 
     def _xero_note_refused(self):
         for link in self:
+            if link.replacing_xero_id:
+                # Xero keeps it (a reconciled transaction may not be deletable there): the line
+                # is as before the request, and the person who asked reads why.
+                link.write({'replacing_xero_id': False, 'last_error': _(
+                    'Xero did not delete the transaction it holds, so nothing was replaced: %s',
+                    link.last_error)})
             link._chatter(_('Xero refused this transaction in %(org)s: %(error)s',
                             org=link.organisation_id.name, error=link.last_error))

@@ -248,3 +248,27 @@ class TestSyncedStatementLines(BankFeedCase):
         self.assertEqual(line.xero_feed_state, 'synced')
         self.assertEqual(self.sim.duplicates(NZ_TENANT_ID, kinds=['BankTransactions'],
                                              include_cancelled=False), 0)
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_a_delete_xero_refuses_replaces_nothing_and_says_why(self):
+        line = self.synced_line()
+        link = self.feed_link(line)
+        old_id = link.xero_id
+        line.action_xero_unverify()
+        line.amount = -43
+        line.action_xero_verify()
+        self.push()
+        self.sim.faults.add('status', method='POST', path=BANK_TRANSACTIONS, status=400,
+                            body='A reconciled transaction cannot be deleted.')
+        line.action_xero_replace()
+        self.push()
+        self.assertEqual(self.sim_txn(line)['Status'], 'AUTHORISED')
+        self.assertEqual((link.sync_state, link.xero_id), ('error', old_id))
+        self.assertFalse(link.replacing_xero_id)
+        self.assertIn('nothing was replaced', link.last_error)
+        self.assertTrue(line.xero_replaceable, 'the person may try again once it is fixed in Xero')
+        self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'BankTransactions'), 1)
+
+    def test_the_replace_button_asks_first(self):
+        arch = self.env.ref('xero_integration.xero_bank_feed_line_view_form').arch
+        self.assertRegex(arch, r'name="action_xero_replace"[^>]*confirm="[^"]*deletes the transaction in Xero')
