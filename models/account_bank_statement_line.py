@@ -208,9 +208,10 @@ class AccountBankStatementLine(models.Model):
     def action_xero_sync_now(self):
         """Send again what Xero refused or what waits (after a mapping was fixed); what is in
         Xero is left alone."""
-        links = self.filtered('xero_verified').xero_feed_link_ids.filtered(
+        self._xero_check_access()
+        links = self.filtered('xero_verified')._xero_own_links().filtered(
             lambda l: l.sync_state in ('error', 'skipped', 'pending'))
-        links.action_retry()
+        links._retry()
         if not links:
             self.env['xero.statement.line.link']._trigger_push()
         return self.env['xero.organisation']._notify(

@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from .xero_link_mixin import links_summary
+from .xero_synced_mixin import links_summary
 from .xero_move_link import XERO_TYPES
 
 # Xero statuses of a document Xero has approved (or is about to): it stays so while the Odoo

@@ -21,41 +21,6 @@ SYNC_STATES = [
 ]
 
 
-STATE_ORDER = ('error', 'in_flight', 'pending', 'skipped', 'synced')
-
-
-def xero_state_field():
-    """The Xero status an Odoo record shows: the worst of its links' states."""
-    return fields.Selection(SYNC_STATES + [('none', 'Not in Xero')], string='Xero',
-                            compute='_compute_xero_state', search='_search_xero_state',
-                            groups='xero_integration.group_xero_user')
-
-
-def xero_error_field():
-    return fields.Text(string='Xero error', compute='_compute_xero_state',
-                       groups='xero_integration.group_xero_user')
-
-
-def links_summary(links):
-    """(worst state, errors) of a record's links to organisations."""
-    links = links.filtered('organisation_id')
-    states = set(links.mapped('sync_state'))
-    return (next((s for s in STATE_ORDER if s in states), 'none'),
-            '\n'.join(e for e in links.mapped('last_error') if e) or False)
-
-
-def xero_state_domain(env, operator, value, links_field='xero_link_ids'):
-    """The domain of a record's computed Xero status ('none' = no link to an organisation)."""
-    if operator not in ('=', 'in'):
-        raise UserError(env._('Unsupported search on the Xero status.'))
-    values = [value] if operator == '=' else list(value)
-    domain = [(links_field, 'any', [('organisation_id', '!=', False),
-                                    ('sync_state', 'in', [v for v in values if v != 'none'])])]
-    if 'none' in values:
-        domain = ['|', (links_field, '=', False)] + domain
-    return domain
-
-
 class XeroLinkMixin(models.AbstractModel):
     """The Xero side of one Odoo record in one organisation, and its place in the outbox.
 

@@ -1,7 +1,18 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .xero_link_mixin import links_summary, xero_state_domain, xero_state_field
+from .xero_link_mixin import SYNC_STATES
+
+# The worst first: a record shows the worst state of its links.
+STATE_ORDER = ('error', 'in_flight', 'pending', 'skipped', 'synced')
+
+
+def links_summary(links):
+    """(worst state, errors) of a record's links to organisations."""
+    links = links.filtered('organisation_id')
+    states = set(links.mapped('sync_state'))
+    return (next((s for s in STATE_ORDER if s in states), 'none'),
+            '\n'.join(e for e in links.mapped('last_error') if e) or False)
 
 
 class XeroSyncedMixin(models.AbstractModel):
@@ -25,7 +36,10 @@ class XeroSyncedMixin(models.AbstractModel):
     # What Xero holds may not be deleted in Odoo alone.
     _xero_unlink_guard = True
 
-    xero_state = xero_state_field()
+    xero_state = fields.Selection(SYNC_STATES + [('none', 'Not in Xero')], string='Xero',
+                                  compute='_compute_xero_state', search='_search_xero_state',
+                                  groups='xero_integration.group_xero_user',
+                                  help='The worst state of its links to organisations.')
     xero_error = fields.Text(string='Xero error', compute='_compute_xero_state',
                              groups='xero_integration.group_xero_user')
 
@@ -36,7 +50,16 @@ class XeroSyncedMixin(models.AbstractModel):
             record.xero_state, record.xero_error = links_summary(record._xero_links())
 
     def _search_xero_state(self, operator, value):
-        return xero_state_domain(self.env, operator, value, self._xero_link_field)
+        """The records whose links are in these states ('none' = no link to an organisation)."""
+        if operator not in ('=', 'in'):
+            raise UserError(_('Unsupported search on the Xero status.'))
+        values = [value] if operator == '=' else list(value)
+        field = self._xero_link_field
+        domain = [(field, 'any', [('organisation_id', '!=', False),
+                                  ('sync_state', 'in', [v for v in values if v != 'none'])])]
+        if 'none' in values:
+            domain = ['|', (field, '=', False)] + domain
+        return domain
 
     def _xero_links(self):
         """The links of these records to organisations (as the addon, which owns them)."""
