@@ -6,10 +6,11 @@ from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, new_test_user
+from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..xero_sim.seed import NZ_TENANT_ID
+from .common import XeroHttpCase
 from .sync_common import ENGINE_LOGGER, INVOICES, SyncCase
 from .test_bank_feed import BANK_TRANSACTIONS, BankFeedCase
 
@@ -272,3 +273,49 @@ class TestSyncedStatementLines(BankFeedCase):
     def test_the_replace_button_asks_first(self):
         arch = self.env.ref('xero_integration.xero_bank_feed_line_view_form').arch
         self.assertRegex(arch, r'name="action_xero_replace"[^>]*confirm="[^"]*deletes the transaction in Xero')
+
+
+@tagged('post_install', '-at_install')
+class TestSyncedAccessOverRpc(XeroHttpCase):
+    """The same holes, tried as the security review did: JSON-RPC calls of the actions."""
+
+    def call(self, record, method):
+        return self.make_jsonrpc_request('/web/dataset/call_kw', {
+            'model': record._name, 'method': method, 'args': [record.ids], 'kwargs': {}})
+
+    def test_company_b_and_portal_users_over_rpc(self):
+        org = self.connect_organisations()[0]
+        company_b = self.env['res.company'].create({'name': 'Company B'})
+        new_test_user(self.env, login='rpc_xero_b', password='rpc_xero_b_pw1', company_id=company_b.id,
+                      company_ids=company_b.ids,
+                      groups='base.group_user,account.group_account_invoice,xero_integration.group_xero_user')
+        portal = new_test_user(self.env, login='rpc_portal', password='rpc_portal_pw1',
+                               groups='base.group_portal')
+        partner = self.env['res.partner'].create({'name': 'Company A customer',
+                                                  'company_id': self.env.company.id})
+        move = self.env['account.move'].create({
+            'move_type': 'out_invoice', 'partner_id': portal.partner_id.id,
+            'invoice_line_ids': [Command.create({'name': 'Work', 'price_unit': 10.0, 'tax_ids': False})]})
+        move.action_post()
+        move_link = self.env['xero.move.link'].create({
+            'organisation_id': org.id, 'move_id': move.id, 'xero_id': 'x-doc-1',
+            'sync_state': 'error', 'last_error': 'Refused for a test.'})
+        partner_link = self.env['xero.partner.link'].create({
+            'organisation_id': org.id, 'partner_id': partner.id, 'xero_id': 'x-contact-1',
+            'sync_state': 'error', 'last_error': 'Refused for a test.'})
+        self.authenticate('rpc_xero_b', 'rpc_xero_b_pw1')
+        for record in (move, partner):
+            for method in ('action_xero_retry', 'action_xero_open'):
+                with self.subTest(user='company B', model=record._name, method=method), \
+                        self.assertRaises(Exception) as caught:
+                    self.call(record, method)
+                self.assertIn('AccessError', str(caught.exception))
+        self.authenticate('rpc_portal', 'rpc_portal_pw1')
+        for method in ('action_xero_retry', 'action_xero_open'):
+            with self.subTest(user='portal', method=method), self.assertRaises(Exception) as caught:
+                self.call(move, method)
+            self.assertIn('AccessError', str(caught.exception))
+            self.assertNotIn('x-doc-1', str(caught.exception))
+        for link in (move_link, partner_link):
+            self.assertEqual((link.sync_state, link.last_error), ('error', 'Refused for a test.'),
+                             'nothing was retried')
