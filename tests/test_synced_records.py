@@ -139,6 +139,29 @@ class TestSyncedRecords(SyncCase):
         self.assertAlmostEqual(move.amount_residual, 345.0, places=2)
         self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'Invoices'), 1)
 
+    @mute_logger(ENGINE_LOGGER)
+    def test_reposted_document_paid_in_xero_says_why(self):
+        move = self.make_move()
+        self.push()
+        link = self.link(move)
+        # A customer paid part of it in Xero, not yet known in Odoo.
+        element, = self.org._call('save', 'payments', [{
+            'invoice': {'invoice_id': link.xero_id}, 'account': {'code': '090'},
+            'date': fields.Date.today(), 'amount': 15.0, 'reference': 'Paid in Xero'}],
+            f'test-pay-{move.id}', api='ops')
+        self.assertTrue(element.ok, element.errors)
+        move.button_draft()
+        move.invoice_line_ids[0].price_unit = 200.0
+        move.action_post()
+        self.push()
+        self.assertEqual(move.xero_state, 'error')
+        self.assertIn('Posted again in Odoo, but Xero kept %s as it was' % link.xero_number, move.xero_error)
+        self.assertIn('payment', move.xero_error, "Xero's reason")
+        doc = self.sim_doc(link)
+        self.assertAlmostEqual(float(doc['AmountDue']), 100.0, places=2, msg='115 less the 15 paid')
+        self.assertAlmostEqual(move.amount_residual, 230.0, places=2, msg='the books differ, and Odoo says so')
+        self.assertEqual(len(doc['LineItems']), 1)
+
 
 class TestSyncedAccess(SyncCase):
     """The actions check the caller's rights on the record itself, company included."""
