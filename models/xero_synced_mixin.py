@@ -102,9 +102,15 @@ class XeroSyncedMixin(models.AbstractModel):
         self.check_access('read')
 
     def _xero_own_links(self):
-        """The links in the organisations of the caller's companies: a contact shared between
-        companies is retried or opened only where the caller works."""
-        return self._xero_links().filtered(lambda l: l.company_id in self.env.companies)
+        """The links in the organisations of the caller's companies (a branch's are its
+        parent's, where it books): a contact shared between companies is retried or opened only
+        where the caller works."""
+        Organisation = self.env['xero.organisation']
+        organisations = Organisation.browse()
+        for company in self.env.companies:
+            organisations |= Organisation._of_company(company)
+        return self._xero_links().filtered(
+            lambda l: l.company_id in self.env.companies or l.organisation_id in organisations)
 
     def action_xero_retry(self):
         """Send again what Xero refused."""

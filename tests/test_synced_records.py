@@ -342,3 +342,30 @@ class TestSyncedAccessOverRpc(XeroHttpCase):
         for link in (move_link, partner_link):
             self.assertEqual((link.sync_state, link.last_error), ('error', 'Refused for a test.'),
                              'nothing was retried')
+
+
+@tagged('post_install', '-at_install')  # loads a chart for the branch: the registry must be ready
+class TestSyncedBranchAccess(SyncCase):
+    """A branch's documents go to its parent's organisation: a user working in the branch
+    retries and opens them there."""
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_branch_user_retries_and_opens_the_branch_invoice(self):
+        branch = self.env['res.company'].create({'name': 'Xero Branch', 'parent_id': self.env.company.id,
+                                                 'country_id': self.env.company.country_id.id})
+        self.env.user.company_ids |= branch
+        self.env['account.chart.template'].try_loading(self.env.company.chart_template, company=branch,
+                                                       install_demo=False)
+        user = new_test_user(self.env, login='xero_branch_user', company_id=branch.id, company_ids=branch.ids,
+                             groups='base.group_user,account.group_account_invoice,xero_integration.group_xero_user')
+        self.sim.set_lock_dates(NZ_TENANT_ID, period=fields.Date.today())
+        move = self.make_move(company_id=branch.id)
+        self.push()
+        link = self.link(move)
+        self.assertEqual((link.sync_state, link.organisation_id), ('error', self.org))
+        self.sim.set_lock_dates(NZ_TENANT_ID, period=fields.Date.today() - timedelta(days=365))
+        move.with_user(user).action_xero_retry()
+        self.assertEqual(link.sync_state, 'pending')
+        self.push()
+        self.assertEqual(link.sync_state, 'synced', link.last_error)
+        self.assertIn(link.xero_id, move.with_user(user).action_xero_open()['url'])
