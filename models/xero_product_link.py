@@ -98,13 +98,14 @@ class XeroProductLink(models.Model):
         for organisation in organisations:
             if not States._due(organisation, 'items'):
                 continue
-            links = self._queue_items(organisation)
-            state = States._for(organisation, 'items')
-            if state.requested:
-                links.filtered(lambda l: l.sync_state == 'pending').write({'requested': True})
-                state.requested = False
-            engine._commit(0)
-            engine._push_organisation(organisation, models_=(self._name,))
+            with engine._organisation_net(organisation):
+                links = self._queue_items(organisation)
+                state = States._for(organisation, 'items')
+                if state.requested:
+                    links.filtered(lambda l: l.sync_state == 'pending').write({'requested': True})
+                    state.requested = False
+                engine._commit(0)
+                engine._push_organisation(organisation, models_=(self._name,))
 
     def _xero_payloads(self):
         """Item payloads; a product without a usable, unique code is refused before sending."""
