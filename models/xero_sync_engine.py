@@ -84,10 +84,11 @@ class XeroSyncEngine(models.AbstractModel):
         cron = self.env['ir.cron']
         organisations = self._push_order(self.env['xero.organisation'].search([('state', '=', 'connected')]))
         cron._commit_progress(remaining=sum(self._pending_count(org) for org in organisations))
-        for organisation in organisations:
-            if not self._time_left():
-                # The rest goes in the next run, at once: the remaining count keeps the cron
-                # "partially done", and the trigger wakes it should that count be spent.
+        for index, organisation in enumerate(organisations):
+            if index and not self._time_left():
+                # The rest goes in the next run, at once, those not reached first (_push_order):
+                # the remaining count keeps the cron "partially done", and the trigger wakes it
+                # should that count be spent. Each run takes one organisation at least.
                 cron._commit_progress(remaining=sum(self._pending_count(org) for org in organisations))
                 self.env.ref('xero_integration.ir_cron_xero_push')._trigger()
                 return
@@ -116,7 +117,7 @@ class XeroSyncEngine(models.AbstractModel):
         last = dict(self.env['xero.sync.log'].sudo()._read_group(
             [('organisation_id', 'in', organisations.ids), ('direction', '=', 'push')],
             ['organisation_id'], ['start_date:max']))
-        return organisations.sorted(lambda org: (bool(last.get(org)), last.get(org) or fields.Datetime.now(), org.id))
+        return organisations.sorted(lambda org: (org in last, last.get(org), org.id))
 
     @api.model
     def _time_left(self):
