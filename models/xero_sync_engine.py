@@ -208,7 +208,7 @@ class XeroSyncEngine(models.AbstractModel):
         links = links.sudo().filtered(lambda l: l.sync_state in ('pending', 'in_flight'))
         try:
             for start in range(0, len(links), BATCH_SIZE):
-                batch = links[start:start + BATCH_SIZE].try_lock_for_update(allow_referencing=True)
+                batch = self._try_lock(links[start:start + BATCH_SIZE])
                 if batch:
                     self._push_links(organisation, batch)
                     self._commit(len(batch))
@@ -443,7 +443,8 @@ class XeroSyncEngine(models.AbstractModel):
                 link._record_retry('Xero returned no result for this record.', unknown_outcome=True)
             elif element.errors:
                 link._record_refusal('\n'.join(element.errors))
-                link._xero_handle_refusal(element, payload)
+                with self._record_guard(link, 'refusal', element):
+                    link._xero_handle_refusal(element, payload)
             else:
                 with self._record_guard(link, 'bind', element) as failed:
                     link._record_bound(element, digest)
@@ -553,6 +554,9 @@ class XeroSyncEngine(models.AbstractModel):
             message = _('This record is in Xero (%(number)s), but Odoo could not record it: %(error)s. '
                         'Once that is fixed, press Retry: Odoo finds it in Xero, it is not sent twice.',
                         number=(element and element.number) or _('no number'), error=text)
+        elif stage == 'refusal':
+            message = _('%(refusal)s\nOdoo could not act on this refusal: %(error)s',
+                        refusal='\n'.join(element.errors), error=text)
         elif stage == 'look-up':
             message = _('Odoo could not look for this record in Xero: %s. Once that is fixed, press Retry.', text)
         else:
@@ -560,5 +564,7 @@ class XeroSyncEngine(models.AbstractModel):
                         'press Retry (a change to the record sends it again too).', text)
         links.write({'sync_state': 'error', 'last_error': message, 'error_notified': False,
                      'next_attempt_date': False, 'requested': False})
+        if stage == 'refusal':
+            return  # counted as refused by Xero already
         for link in links:
             count(self.env, 'failed', error=f'{link[link._xero_record_field].display_name}: {message}')

@@ -155,6 +155,25 @@ class TestPushIsolation(XeroTransactionCase):
         self._run_cron()
         self.assertBooksAgree(move_b)
 
+    def test_claim_skips_a_row_changed_since_the_snapshot_without_an_error(self):
+        """Expected concurrency is no error: under REPEATABLE READ, locking a row another worker
+        committed after this transaction began fails; the claim takes the others, and the
+        Odoo log gets no ``ERROR ... could not serialize access``."""
+        org_a = self.orgs[0]
+        moves = [self._post(org_a) for _n in range(3)]
+        with self.cursor_env() as env:
+            Link = env['xero.move.link']
+            links = Link.search([('move_id', 'in', [move['id'] for move in moves])], order='id')
+            self.assertEqual(len(links), 3)  # this transaction's snapshot is taken
+            with self.cursor_env() as other:
+                other['xero.move.link'].browse(links[1].id).write({'last_error': 'Another worker was here.'})
+            engine = env['xero.sync.engine']
+            with self.assertNoLogs(level='ERROR'):
+                claimed = engine._claim(Link, env['xero.organisation'].browse(org_a['id']))
+                locked = engine._try_lock(links)
+            self.assertEqual(claimed, links - links[1])
+            self.assertEqual(locked, links - links[1])
+
     # --- helpers --------------------------------------------------------------------------------
 
     @contextmanager
