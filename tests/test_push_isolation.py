@@ -86,6 +86,20 @@ class TestPushIsolation(XeroTransactionCase):
         self._run_cron()
         self.assertBooksAgree(move_a)
 
+    def test_unreadable_answer_to_a_create_is_looked_up_not_sent_again(self):
+        org_a, org_b = self.orgs
+        move_a, move_b = self._post(org_a), self._post(org_b)
+        # Xero creates A's invoice, and its answer cannot be decoded.
+        self.sim.faults.add('garbled', method='POST', path=INVOICES, tenant_id=org_a['tenant'])
+        self._run_cron()
+        self.assertBooksAgree(move_b)
+        link_a = self._link(move_a)
+        self.assertEqual((link_a['sync_state'], link_a['maybe_sent']), ('in_flight', True))
+        self.assertEqual(len(self._xero_documents(move_a)), 1, 'Xero has it already')
+        self._back_off_over(move_a)
+        self._run_cron()
+        self.assertBooksAgree(move_a)
+
     def test_payload_error_marks_that_record_only(self):
         org_a, org_b = self.orgs
         bad, good = self._post(org_a), self._post(org_a)
