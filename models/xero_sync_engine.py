@@ -64,6 +64,11 @@ class XeroSyncEngine(models.AbstractModel):
     governor admit each call, and binds each element of Xero's answer to its link by what Xero
     echoes. Progress is committed per batch.
 
+    One record's trouble is that record's only: every hook runs in a savepoint, and an Odoo
+    error in it marks that link in error, in words, while the rest goes on. Xero's answers
+    (a 5xx, a 429, a budget to wait for, a lost authorisation), on a send or a look-up, stop
+    that organisation's run only; the cron goes on with the next one.
+
     Kinds plug in through the link models' hooks (see ``xero.link.mixin``):
     ``_xero_payloads`` builds the payloads, ``_xero_dependencies`` names what must be in Xero
     first, ``_xero_match_key`` / ``_xero_find`` find a document by its natural key, and
@@ -79,7 +84,8 @@ class XeroSyncEngine(models.AbstractModel):
         """Push every connected organisation's outbox, committing per batch.
 
         The cron re-runs itself while work remains (``_commit_progress`` keeps count), and
-        wakes itself for when a waiting organisation may call again.
+        wakes itself for when a waiting organisation may call again. Once its time budget is
+        spent it takes no further organisation; nothing from one organisation stops the next.
         """
         cron = self.env['ir.cron']
         organisations = self._push_order(self.env['xero.organisation'].search([('state', '=', 'connected')]))
