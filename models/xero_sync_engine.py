@@ -305,6 +305,7 @@ class XeroSyncEngine(models.AbstractModel):
         for part in self._per_record(links, lambda l: l._xero_dependencies(), 'dependencies'):
             for model, deps in part.items():
                 needed[model] = needed.get(model, self.env[model]) | deps
+        # Those Odoo failed on just now are in error: they wait for their record to be fixed.
         links = links.filtered(lambda l: l.sync_state in ('pending', 'in_flight'))
         for model in LINK_MODELS:
             deps = needed.get(model)
