@@ -124,6 +124,10 @@ class XeroApi(Operations, Reads):
         fn = getattr(getattr(self, api), method)
         if api == 'accounting':
             args = (self.tenant_id, *args)
+        # Every boolean argument of the SDK's methods is a query parameter, which Xero's spec
+        # writes `true`/`false`; the SDK would send Python's `True`/`False` (XERO_API.md §10).
+        kwargs = {key: _query_value(value) if not key.startswith('_') else value
+                  for key, value in kwargs.items()}
         kwargs.setdefault('_request_timeout', self.timeout)
         kwargs['_return_http_data_only'] = False
         with self.admit() if api == 'accounting' else nullcontext() as slot:
@@ -217,6 +221,12 @@ def _to_sdk_value(type_name, value):
         return cls(value)
     if cls is not None and isinstance(value, dict):
         return to_sdk(type_name, value)
+    return value
+
+
+def _query_value(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
     return value
 
 

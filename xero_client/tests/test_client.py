@@ -179,3 +179,13 @@ def test_dropped_put_is_not_resent(sim, api):
 def test_sdk_is_never_allowed_to_refresh_by_itself(api):
     with pytest.raises(XeroFatalError):
         api._refuse_sdk_refresh({})
+
+
+def test_booleans_in_queries_as_the_spec_writes_them(sim, api):
+    # The simulator answers 422 to Python's True/False, as a server validating against the spec.
+    api.pull_contacts()
+    api.save('contacts', [{'name': 'Booleans Ltd'}], 'key-booleans')
+    read, write = sim.requests[-2:]
+    assert read.query['includeArchived'] == 'true'
+    assert write.query['summarizeErrors'] == 'false'
+    assert write.status == 200
