@@ -72,8 +72,9 @@ class XeroPullEngine(models.AbstractModel):
                 return  # the cron's time is up: it runs again, and this organisation resumes
             if finished and after:
                 after(organisation)
-            if not self._commit(0, following):
-                return
+            # Time up or not, each organisation goes on to its first batch: every run of the
+            # cron makes progress on every backlog.
+            self._commit(0, following)
         self._commit(0, 0)
 
     @api.model
