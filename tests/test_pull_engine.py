@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields
+from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time
 from odoo.tools import mute_logger
 
@@ -65,6 +66,9 @@ class PullEngineCase(PaymentCase):
         self.assertTrue(element.ok, element.errors)
         return element.xero_id
 
+    def sim_contacts(self):
+        return self.sim.organisation(NZ_TENANT_ID).contacts
+
     def registered(self, xero_id):
         return self.env['xero.payment.link'].search([('xero_id', '=', xero_id), ('from_xero', '=', True)])
 
@@ -123,6 +127,29 @@ class TestPullIsolation(PullEngineCase):
         self.assertFalse(Partner.search([('email', '=', f'{NZ_TENANT_ID[:4]}@example.com')]))
         self.run_cron('ir_cron_xero_pull')
         self.assertEqual(Partner.search_count([('email', '=', f'{NZ_TENANT_ID[:4]}@example.com')]), 1)
+
+    def test_an_odoo_error_on_one_new_contact_holds_it_and_the_rest_are_created(self):
+        self.sim.seed(NZ_TENANT_ID, contacts=[{'Name': name, 'EmailAddress': f'{n}@refusal.example'}
+                                              for n, name in enumerate(('Fine One', 'Refused Ltd', 'Fine Two'))])
+        Pull = type(self.env['xero.contact.pull'])
+        create_partners = Pull._create_partners
+
+        def refuse_one(model, contacts):
+            # As a localisation's check on partners would (e.g. a VAT number it finds invalid).
+            if any(contact['name'] == 'Refused Ltd' for contact in contacts):
+                raise ValidationError('The VAT number of Refused Ltd is not valid.')
+            return create_partners(model, contacts)
+        with patch.object(Pull, '_create_partners', refuse_one):
+            self.run_cron('ir_cron_xero_pull')
+        emails = self.env['res.partner'].search([('email', '=like', '%@refusal.example')]).mapped('email')
+        self.assertEqual(sorted(emails), ['0@refusal.example', '2@refusal.example'], 'the rest of the batch')
+        refused = next(c for c in self.sim_contacts().values() if c['Name'] == 'Refused Ltd')
+        review = self.env['xero.review'].search([('xero_id', '=', refused['ContactID'])])
+        self.assertEqual((review.kind, review.state), ('contact', 'open'))
+        self.assertIn('The VAT number of Refused Ltd is not valid.', review.reason)
+        # The accountant fixes it and creates it from the review.
+        review.action_create()
+        self.assertTrue(self.env['res.partner'].search([('email', '=', '1@refusal.example')]))
 
     def test_an_odoo_error_on_one_payment_holds_it_and_the_rest_goes_on(self):
         refusing = self.env['account.journal'].create({'name': 'Savings (no payment method)', 'code': 'SAVX',
