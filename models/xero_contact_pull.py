@@ -8,7 +8,6 @@ from odoo.tools import SQL
 from ..xero_client.operations import MAX_PAGE_SIZE
 from ..xero_mappers.contact import contact_keys, contact_payload, normalise_phone, partner_values
 from ..xero_mappers.keys import payload_hash
-from .xero_sync_engine import CONCURRENCY_ERRORS
 
 # Partner fields a pull writes; what a conflict compares.
 PULLED_FIELDS = ('name', 'is_company', 'email', 'phone', 'vat', 'street', 'street2', 'city', 'zip',
@@ -53,7 +52,8 @@ class XeroContactPull(models.AbstractModel):
         wanted = [contact for contact in contacts
                   if members is None or contact['xero_id'] in members or lookup.link(contact)]
         outcomes = self.env['xero.pull.engine']._each(
-            organisation, 'contacts', wanted, lambda contact: self._pull_one(organisation, contact, lookup))
+            organisation, 'contacts', wanted, lambda contact: self._pull_one(organisation, contact, lookup),
+            reset=lookup.reset)
         by_contact = {id(contact): outcome for contact, outcome in zip(wanted, outcomes)}
         by_contact.update(self._create_new(organisation, lookup))
         return [by_contact.get(id(contact)) for contact in contacts]
@@ -109,23 +109,17 @@ class XeroContactPull(models.AbstractModel):
 
     @api.model
     def _create_new(self, organisation, lookup):
-        """Create the partners of a batch's new contacts in one go, then their links. Should
-        Odoo refuse one, each is created on its own: only that one is held for review. Returns
-        the outcome of each contact that was not created."""
+        """Create the partners of a batch's new contacts in one go, then their links (should
+        Odoo refuse one, each on its own: only that one is held for review). Returns the outcome
+        of each contact that was not created."""
         contacts = lookup.take_new()
         if not contacts:
             return {}
-        try:
-            with self.env.cr.savepoint():
-                self._create_linked(organisation, contacts, lookup)
-            return {}
-        except CONCURRENCY_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - told per contact just below
-            outcomes = self.env['xero.pull.engine']._each(
-                organisation, 'contacts', contacts,
-                lambda contact: self._create_linked(organisation, [contact], lookup) and 'created')
-            return {id(contact): outcome for contact, outcome in zip(contacts, outcomes) if outcome != 'created'}
+        outcomes = self.env['xero.pull.engine']._each(
+            organisation, 'contacts', contacts,
+            lambda contact: self._create_linked(organisation, [contact], lookup) and 'created',
+            batch=lambda batch: self._create_linked(organisation, batch, lookup) and ['created'] * len(batch))
+        return {id(contact): outcome for contact, outcome in zip(contacts, outcomes) if outcome != 'created'}
 
     @api.model
     def _create_linked(self, organisation, contacts, lookup):
@@ -290,6 +284,12 @@ class _Lookup:
         self.calling_code = organisation.company_id.country_id.phone_code or None
         self._new = []
         self._reserved = set()
+
+    def reset(self):
+        """Forget what a rolled-back attempt left here: links and partners are read again, and
+        the new contacts it reserved were not created."""
+        self._links = self._partners = None
+        self._new, self._reserved = [], set()
 
     def reserve(self, contact):
         """Keep a new contact for its page's batch; False when another new contact of this pull

@@ -42,8 +42,8 @@ class XeroPullEngine(models.AbstractModel):
     Per organisation and kind it reads pages of Xero's maximum size in ``UpdatedDateUTC`` order,
     all with the ``since`` fixed when the run began, and hands them to the kind in batches
     committed with the cron's progress, so a large backlog goes on in the next invocation from
-    where it stopped. Each record is handled in a savepoint: an Odoo error rolls back that
-    record only and puts it on the review list with the reason; the rest of the page goes on.
+    where it stopped. A record Odoo refuses is rolled back alone (``_each``) and put on the
+    review list with the reason; the rest of the page goes on.
     Whatever Xero answers (a wait, a 429, a 5xx, a lost authorisation, an answer that cannot be
     read) stops that organisation's run only: the next organisation always runs, and the cron
     never fails.
@@ -59,23 +59,43 @@ class XeroPullEngine(models.AbstractModel):
         organisation's kinds are all read to the end."""
         cron = self.env['ir.cron']
         organisations = self.env['xero.organisation'].search([('state', '=', 'connected')])
-        # An organisation whose backlog was cut short goes last: the others are not starved.
         States = self.env['xero.pull.state'].sudo()
-        busy = set(States.search([('organisation_id', 'in', organisations.ids), ('kind', 'in', list(kinds)),
-                                  ('run_page', '>', 0)]).organisation_id.ids)
-        organisations = organisations.sorted(lambda org: (org.id in busy, org.id))
+        busy = States.search([('organisation_id', 'in', organisations.ids), ('kind', 'in', list(kinds)),
+                              ('run_page', '>', 0)])
+        kinds_of = dict.fromkeys(organisations.ids, kinds)
+        if busy and self._continuing():
+            # The cron's previous invocation stopped at its time with runs cut short: this one
+            # goes on with those only. Everything else was read at the start of the cycle, and
+            # reading it again on every invocation would spend the organisations' call budgets.
+            cut_short = {}
+            for state in busy:
+                cut_short.setdefault(state.organisation_id.id, set()).add(state.kind)
+            kinds_of = {org_id: tuple(kind for kind in kinds if kind in found) for org_id, found in cut_short.items()}
+        # An organisation whose backlog was cut short goes last: the others are not starved.
+        organisations = organisations.filtered(lambda org: org.id in kinds_of).sorted(
+            lambda org: (org in busy.organisation_id, org.id))
         cron._commit_progress(remaining=len(organisations))
         for index, organisation in enumerate(organisations):
             following = len(organisations) - index - 1
-            finished = self._pull_organisation(organisation, kinds, cron_xmlid, following)
+            finished = self._pull_organisation(organisation, kinds_of[organisation.id], cron_xmlid, following)
             if finished is None:
                 return  # the cron's time is up: it runs again, and this organisation resumes
-            if finished and after:
+            if finished and after and kinds_of[organisation.id] == kinds:
                 after(organisation)
             # Time up or not, each organisation goes on to its first batch: every run of the
             # cron makes progress on every backlog.
             self._commit(0, following)
         self._commit(0, 0)
+
+    @api.model
+    def _continuing(self):
+        """Whether this cron's previous invocation stopped at its time limit with work left."""
+        progress_id = self.env.context.get('ir_cron_progress_id')
+        if not progress_id:
+            return False
+        previous = self.env['ir.cron.progress'].sudo().search(
+            [('cron_id', '=', self.env.context.get('cron_id')), ('id', '<', progress_id)], order='id desc', limit=1)
+        return bool(previous.remaining)
 
     @api.model
     def _pull_organisation(self, organisation, kinds, cron_xmlid, following):
@@ -240,10 +260,25 @@ class XeroPullEngine(models.AbstractModel):
     # --- one record ---------------------------------------------------------------------------
 
     @api.model
-    def _each(self, organisation, kind, records, handle):
-        """``handle(record)`` for each record, each in a savepoint: an Odoo error rolls back that
-        record only and puts it on the review list with the reason. Xero's answers and
+    def _each(self, organisation, kind, records, handle, reset=None, batch=None):
+        """One outcome per record: ``batch(records)`` (by default ``handle`` of each) in one
+        savepoint, as a savepoint per record would double the queries of a healthy pull. Should
+        Odoo refuse one, the batch is rolled back, ``reset()`` forgets what the attempt left in
+        memory, and ``handle(record)`` runs for each in a savepoint of its own: the one Odoo
+        refuses is put on the review list with the reason, the others go in. Xero's answers and
         concurrency errors stop the organisation's run (they concern more than one record)."""
+        try:
+            with self.env.cr.savepoint():
+                return batch(records) if batch else [handle(record) for record in records]
+        except (Wait, XeroError, LockLost, *CONCURRENCY_ERRORS):
+            raise
+        except Exception as error:  # noqa: BLE001 - one record never stops the others
+            if len(records) == 1:
+                return [self._hold_failed(organisation, kind, records[0], error)]
+            _logger.info('Xero organisation %s: a batch of %s %s failed (%s); each goes on its own',
+                         organisation.id, len(records), kind, error)
+        if reset:
+            reset()
         outcomes = []
         for record in records:
             try:
