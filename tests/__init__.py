@@ -25,3 +25,4 @@ from . import test_polish
 from . import test_tours
 from . import test_security
 from . import test_push_isolation
+from . import test_pull_engine
