@@ -4,6 +4,7 @@ from . import xero_organisation
 from . import xero_organisation_runtime
 from . import res_config_settings
 from . import xero_link_mixin
+from . import xero_synced_mixin
 from . import xero_organisation_mixin
 from . import xero_partner_link
 from . import res_partner
@@ -50,4 +51,5 @@ from . import xero_bank_feed_rule
 from . import xero_organisation_bank_feed
 from . import xero_organisation_welcome
 from . import xero_organisation_demo
+from . import xero_pull_engine
 from . import xero_push_pool
