@@ -9,6 +9,10 @@ from ..xero_client.operations import MAX_IDS_PER_GET
 
 _logger = logging.getLogger(__name__)
 
+# Payments registered between two commits: at most about 30 ms each, so a commit every few
+# seconds, and a run that stops when the cron's time is up stops within seconds of it.
+COMMIT_EVERY = 200
+
 
 class XeroPaymentPull(models.AbstractModel):
     """Payments and document statuses from Xero into Odoo.
@@ -34,7 +38,10 @@ class XeroPaymentPull(models.AbstractModel):
                 if States._due(organisation, 'documents'):
                     self.env['xero.document.pull']._pull(organisation)
                 if States._due(organisation, 'payments'):
-                    self._pull(organisation)
+                    counts = self._pull(organisation)
+                    if counts and counts['more']:
+                        # A backlog larger than one run: the next run goes on at once.
+                        self.env.ref('xero_integration.ir_cron_xero_poll').sudo()._trigger()
                 self.env['xero.webhook.event'].sudo()._mark_processed(organisation)
             except Wait as wait:
                 self.env.ref('xero_integration.ir_cron_xero_poll').sudo()._trigger(at=wait.until)
@@ -85,31 +92,40 @@ class XeroPaymentPull(models.AbstractModel):
 
     @api.model
     def _pull(self, organisation, page_size=None):
+        """Pull the payments changed since the watermark; return the counts, with ``more`` set
+        when the cron's time ran out before the last page (the next run goes on from there)."""
         organisation = organisation.sudo()
         state = self.env['xero.pull.state']._for(organisation, 'payments')
         if not state.try_lock_for_update():
             return None
         counts = dict.fromkeys(('created', 'matched', 'updated', 'held', 'calls'), 0)
+        counts['more'] = False
         # One `since` for every page of the run: moving it between pages would shift the pages
-        # under the page number and skip payments. The watermark moves when the last page is done.
+        # under the page number and skip payments. What is committed moves the watermark, which
+        # only the next run reads: Xero's If-Modified-Since is inclusive, so that run reads again
+        # at most the payments of the watermark's second (already linked, so only followed).
         since = watermark = state.watermark
         page = 1
         while True:
             args = (since, page) + ((page_size,) if page_size else ())
             payments, more = organisation._call('pull_payments', *args, api='ops')
             counts['calls'] += 1
-            for outcome, count in self._pull_page(organisation, payments).items():
-                counts[outcome] += count
-            for payment in payments:
-                if payment['updated'] and (not watermark or payment['updated'] > watermark):
-                    watermark = payment['updated']
-            self.env['xero.sync.engine']._commit(0)
-            if not more:
+            for start in range(0, len(payments), COMMIT_EVERY):
+                chunk = payments[start:start + COMMIT_EVERY]
+                for outcome, count in self._pull_page(organisation, chunk).items():
+                    counts[outcome] += count
+                updated = max((p['updated'] for p in chunk if p['updated']), default=None)
+                if updated and (not watermark or updated > watermark):
+                    watermark = state.watermark = updated
+                if not self.env['xero.sync.engine']._commit(0) and (more or start + COMMIT_EVERY < len(payments)):
+                    counts['more'] = True
+                    break
+            if counts['more'] or not more:
                 break
             page += 1
-        state.write({'watermark': watermark, 'last_pull_date': fields.Datetime.now(), 'last_created': counts['created'],
+        state.write({'last_pull_date': fields.Datetime.now(), 'last_created': counts['created'],
                      'last_updated': counts['updated'], 'last_held': counts['held'],
-                     'last_calls': counts['calls'], 'requested': False})
+                     'last_calls': counts['calls'], 'requested': counts['more']})
         return counts
 
     @api.model
