@@ -5,6 +5,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare
 
+from .xero_sync_engine import CONCURRENCY_ERRORS
+
 _logger = logging.getLogger(__name__)
 
 # The lines a payment settles: the document's receivable or payable lines.
@@ -46,7 +48,9 @@ class XeroPaymentRegister(models.AbstractModel):
         fresh = []
         for payment in payments:
             link = link_of.get(payment['xero_id'])
-            if link:
+            if link and link.xero_status == payment['status'] and link.xero_updated_date == payment['updated']:
+                results[payment['xero_id']] = None  # read again (the watermark's second): nothing new
+            elif link:
                 # Deletions and status changes are rare: one savepoint each.
                 results[payment['xero_id']] = self._isolated(
                     organisation, payment, lambda p=payment, l=link: self._follow(organisation, l, p))
@@ -58,6 +62,8 @@ class XeroPaymentRegister(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 results.update(self._create_payments(organisation, plan))
+        except CONCURRENCY_ERRORS:
+            raise  # another worker's transaction, not a payment's fault: the run stops and retries
         except Exception as e:  # noqa: BLE001 - any failure: isolate the payment that causes it
             if len(plan) == 1:
                 results[plan[0]['payment']['xero_id']] = self._hold_error(organisation, plan[0]['payment'], e)
@@ -256,6 +262,8 @@ class XeroPaymentRegister(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 return register()
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as e:  # noqa: BLE001 - one payment's error never stops the page
             return self._hold_error(organisation, payment, e)
 
