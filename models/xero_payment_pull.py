@@ -1,17 +1,8 @@
-import logging
-
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.tools import float_compare
 
-from ..xero_client import XeroError
-from ..xero_client.governor import Wait
 from ..xero_client.operations import MAX_IDS_PER_GET
-
-_logger = logging.getLogger(__name__)
-
-# Payments registered between two commits: at most about 30 ms each, so a commit every few
-# seconds, and a run that stops when the cron's time is up stops within seconds of it.
-COMMIT_EVERY = 200
+from .xero_document_pull import _jsonable
 
 
 class XeroPaymentPull(models.AbstractModel):
@@ -29,39 +20,24 @@ class XeroPaymentPull(models.AbstractModel):
 
     @api.model
     def _cron_poll(self):
-        organisations = self.env['xero.organisation'].search([('state', '=', 'connected')])
-        cron = self.env['ir.cron']
-        cron._commit_progress(remaining=len(organisations))
-        for organisation in organisations:
-            States = self.env['xero.pull.state']
-            try:
-                if States._due(organisation, 'documents'):
-                    self.env['xero.document.pull']._pull(organisation)
-                if States._due(organisation, 'payments'):
-                    counts = self._pull(organisation)
-                    if counts and counts['more']:
-                        # A backlog larger than one run: the next run goes on at once.
-                        self.env.ref('xero_integration.ir_cron_xero_poll').sudo()._trigger()
-                self.env['xero.webhook.event'].sudo()._mark_processed(organisation)
-            except Wait as wait:
-                self.env.ref('xero_integration.ir_cron_xero_poll').sudo()._trigger(at=wait.until)
-            except XeroError as e:
-                _logger.warning('Xero organisation %s: poll stopped (%s)', organisation.id, e.message)
-            if not cron._commit_progress(1):
-                break
+        """Documents (Xero's statuses, and those made in Xero), then payments, for every
+        organisation, through the pull engine; an organisation read to the end has handled its
+        webhook events."""
+        self.env['xero.pull.engine']._cron(
+            ('documents', 'payments'), 'xero_integration.ir_cron_xero_poll',
+            after=lambda organisation: self.env['xero.webhook.event'].sudo()._mark_processed(organisation))
 
     @api.model
     def _cron_reconcile(self):
         """Nightly: Xero does not bump UpdatedDateUTC for every change, so compare the status and
         amount due of open synced documents, 50 at a time, and fetch the payments of those that
         differ."""
+        Engine = self.env['xero.pull.engine']
         organisations = self.env['xero.organisation'].search([('state', '=', 'connected')])
         for organisation in organisations:
-            try:
-                self._reconcile(organisation)
-            except (Wait, XeroError) as e:
-                _logger.warning('Xero organisation %s: reconciliation pass stopped (%s)', organisation.id, e)
-            self.env['xero.sync.engine']._commit(0)
+            Engine._guarded(organisation, 'xero_integration.ir_cron_xero_reconcile',
+                            lambda: self._reconcile(organisation))
+            Engine._commit(0)
 
     @api.model
     def _reconcile(self, organisation):
@@ -75,8 +51,8 @@ class XeroPaymentPull(models.AbstractModel):
             for start in range(0, len(kind_links), MAX_IDS_PER_GET):
                 chunk = kind_links[start:start + MAX_IDS_PER_GET]
                 documents, _more = organisation._call('pull_documents', kind, ids=chunk.mapped('xero_id'), api='ops')
+                DocumentPull._pull_records(organisation, documents, {})
                 for document in documents:
-                    DocumentPull._pull_one(organisation, document)
                     link = chunk.filtered(lambda l: l.xero_id == document['xero_id'])
                     if link and float_compare(document['amount_due'] or 0.0, link.move_id.amount_residual,
                                               precision_rounding=link.move_id.currency_id.rounding):
@@ -86,58 +62,39 @@ class XeroPaymentPull(models.AbstractModel):
     def _pull_payments_of(self, organisation, kind, xero_id):
         field = 'Invoice.InvoiceID' if kind == 'invoices' else 'CreditNote.CreditNoteID'
         payments, _more = organisation._call('pull_payments', where=f'{field}==Guid("{xero_id}")', api='ops')
-        self._pull_page(organisation, payments)
+        self._pull_records(organisation, payments, {})
 
-    # --- the poll -----------------------------------------------------------------------------
+    # --- the poll: a kind of the pull engine --------------------------------------------------
 
     @api.model
     def _pull(self, organisation, page_size=None):
-        """Pull the payments changed since the watermark; return the counts, with ``more`` set
-        when the cron's time ran out before the last page (the next run goes on from there)."""
-        organisation = organisation.sudo()
-        state = self.env['xero.pull.state']._for(organisation, 'payments')
-        if not state.try_lock_for_update():
-            return None
-        counts = dict.fromkeys(('created', 'matched', 'updated', 'held', 'calls'), 0)
-        counts['more'] = False
-        # One `since` for every page of the run: moving it between pages would shift the pages
-        # under the page number and skip payments. What is committed moves the watermark, which
-        # only the next run reads: Xero's If-Modified-Since is inclusive, so that run reads again
-        # at most the payments of the watermark's second (already linked, so only followed).
-        since = watermark = state.watermark
-        page = 1
-        while True:
-            args = (since, page) + ((page_size,) if page_size else ())
-            payments, more = organisation._call('pull_payments', *args, api='ops')
-            counts['calls'] += 1
-            for start in range(0, len(payments), COMMIT_EVERY):
-                chunk = payments[start:start + COMMIT_EVERY]
-                for outcome, count in self._pull_page(organisation, chunk).items():
-                    counts[outcome] += count
-                updated = max((p['updated'] for p in chunk if p['updated']), default=None)
-                if updated and (not watermark or updated > watermark):
-                    watermark = state.watermark = updated
-                if not self.env['xero.sync.engine']._commit(0) and (more or start + COMMIT_EVERY < len(payments)):
-                    counts['more'] = True
-                    break
-            if counts['more'] or not more:
-                break
-            page += 1
-        state.write({'last_pull_date': fields.Datetime.now(), 'last_created': counts['created'],
-                     'last_updated': counts['updated'], 'last_held': counts['held'],
-                     'last_calls': counts['calls'], 'requested': counts['more']})
-        return counts
+        return self.env['xero.pull.engine']._pull(organisation, 'payments', page_size=page_size)
 
     @api.model
-    def _pull_page(self, organisation, payments):
-        """Register a page of payments in one batch; return {outcome: count}."""
-        counts = dict.fromkeys(('created', 'updated', 'held'), 0)
-        for outcome in self.env['xero.payment.register']._register_batch(organisation, payments).values():
-            if outcome:
-                counts[outcome if outcome in counts else 'held'] += 1  # an error text: held for review
-        return counts
+    def _pull_fetch(self, organisation, stream, since, page, page_size):
+        return organisation._call('pull_payments', since, page, page_size, api='ops')
+
+    @api.model
+    def _pull_records(self, organisation, payments, run):
+        """One batch of a page, registered together (``xero.payment.register``): a payment Odoo
+        refuses is held for review in a savepoint of its own, and the rest go on."""
+        outcomes = self.env['xero.payment.register']._register_batch(organisation, payments)
+        return [self._outcome(outcomes.get(payment['xero_id'])) for payment in payments]
+
+    @staticmethod
+    def _outcome(outcome):
+        """The engine's outcome: an error's text means the payment was held for review."""
+        return outcome if outcome in (None, 'created', 'updated', 'held') else 'held'
+
+    @api.model
+    def _pull_hold(self, organisation, payment, reason):
+        self.env['xero.review']._hold(
+            organisation, 'payment', payment['xero_id'],
+            _('Payment of %(amount)s in Xero (%(reference)s)', amount=payment['amount'],
+              reference=payment['reference'] or payment['xero_id']),
+            _('This payment made in Xero is not registered in Odoo. %s', reason), _jsonable(payment))
 
     @api.model
     def _pull_one(self, organisation, payment):
         outcome = self.env['xero.payment.register']._register_batch(organisation, [payment]).get(payment['xero_id'])
-        return outcome if outcome in (None, 'created', 'updated', 'held') else 'held'
+        return self._outcome(outcome)

@@ -271,17 +271,12 @@ class XeroPaymentRegister(models.AbstractModel):
     def _hold_error(self, organisation, payment, error):
         """Put the payment on the review list with Odoo's reason; return the reason."""
         if isinstance(error, (UserError, ValidationError)):
-            reason = _('Odoo refused to register this payment made in Xero: %s', error.args[0])
+            reason = _('Odoo refused it: %s', error.args[0] if error.args else error)
         else:
             _logger.warning('Xero organisation %s: payment %s could not be registered',
                             organisation.id, payment['xero_id'], exc_info=True)
-            reason = _('Odoo could not register this payment made in Xero (%s). Check the document '
-                       'and the journal, then retry.', error)
-        document = self.env['xero.move.link'].sudo().search([
-            ('organisation_id', '=', organisation.id),
-            ('xero_id', 'in', [i for i in (payment['invoice_id'], payment['credit_note_id']) if i])], limit=1)
-        self.env['xero.review']._hold(
-            organisation, 'document', payment['xero_id'],
-            _('Payment on %s', document.move_id.name or payment['invoice_id'] or payment['credit_note_id']),
-            reason, {'kind': 'payments', 'invoice_id': payment['invoice_id']})
+            reason = _('Odoo could not record it because of an unexpected error (%s). Your administrator '
+                       'finds the details in the server log; once it is fixed, retry it from here.',
+                       type(error).__name__)
+        self.env['xero.payment.pull']._pull_hold(organisation, payment, reason)
         return reason

@@ -460,3 +460,16 @@ def test_garbled_fault_is_refused_by_the_sdk_after_the_request_is_performed(sim,
         deserialize('Organisations', garbled.json(), ModelFinder(sdk_models))
     # Used up: the next answer decodes.
     assert client[0].get_organisations(nz).organisations
+
+
+def test_boolean_query_parameters_as_the_spec_writes_them(sim, token, nz):
+    contacts = '/api.xro/2.0/Contacts'
+    assert get(sim, token, nz, contacts, params={'includeArchived': 'true'}).status_code == 200
+    refused = get(sim, token, nz, contacts, params={'includeArchived': 'True'})
+    assert refused.status_code == 422 and 'includeArchived' in refused.json()['Detail']
+    before = len(sim.organisation(nz).contacts)
+    written = requests.post(sim.url + contacts, params={'summarizeErrors': 'False'}, timeout=5,
+                            json={'Contacts': [{'Name': 'Refused before anything is done'}]},
+                            headers=api_headers(token, nz))
+    assert written.status_code == 422
+    assert len(sim.organisation(nz).contacts) == before, 'nothing written'
