@@ -50,8 +50,5 @@ from . import xero_bank_feed_rule
 from . import xero_organisation_bank_feed
 from . import xero_organisation_welcome
 from . import xero_organisation_demo
-<<<<<<< HEAD
-from . import xero_payment_register
-=======
 from . import xero_pull_engine
->>>>>>> main
+from . import xero_payment_register
