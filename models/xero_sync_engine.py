@@ -343,8 +343,9 @@ class XeroSyncEngine(models.AbstractModel):
         """Before creating again what may already be in Xero, find it there by its natural key.
 
         Xero keeps an Idempotency-Key only about 6 minutes: after a timeout or a dropped answer,
-        the key alone cannot prevent a second document. A document found is bound (and updated
-        if Odoo changed since); one not found is sent with a fresh key.
+        the key alone cannot prevent a second document. A document found is bound with the hash
+        of what was sent, which is what Xero holds, and queued again if Odoo changed since (the
+        update then carries the Xero id); one not found is sent with a fresh key.
         """
         unsure = [(link, payload) for link, payload in prepared if link.maybe_sent and not link.xero_id]
         if not unsure:
@@ -371,9 +372,11 @@ class XeroSyncEngine(models.AbstractModel):
             if link.maybe_sent and not link.xero_id:
                 if element:
                     with self._record_guard(link, 'bind', element):
-                        link._record_bound(element, payload_hash(payload))
+                        link._record_bound(element, link.sent_hash)
                         link._xero_bind_extra(element, payload)
                         link._xero_note_sent(element)
+                        if link.sync_state == 'synced' and link.sent_hash != payload_hash(payload):
+                            link._mark_pending()
                     continue
                 link.write({'maybe_sent': False})
                 link._mark_pending()
@@ -386,9 +389,17 @@ class XeroSyncEngine(models.AbstractModel):
         # Persist that these requests may reach Xero before they leave: a crash after Xero took
         # them must lead to a look-up, never to a blind second create.
         before = {link.id: link.maybe_sent for link in links}
+        for link, _payload, digest in batch:
+            if link.maybe_sent and link.xero_id and link.sent_hash != digest:
+                # Changed since a request that may have landed: Xero refuses a key again with
+                # another body, and an update by Xero id cannot duplicate under a fresh one.
+                link.idempotency_key = link._xero_new_key()
+            link.sent_hash = digest
         for link in links.filtered(lambda l: not l.idempotency_key):
             link.idempotency_key = link._xero_new_key()
-        links.write({'sync_state': 'in_flight', 'maybe_sent': True,
+        # The payloads are built from the records as they are now: a change from here on sets
+        # need_sync again, and goes once this request is settled.
+        links.write({'sync_state': 'in_flight', 'maybe_sent': True, 'need_sync': False,
                      'next_attempt_date': fields.Datetime.now() + IN_FLIGHT_GRACE})
         self._commit(0)
         key = batch_key(links.mapped('idempotency_key'))
