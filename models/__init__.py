@@ -53,3 +53,4 @@ from . import xero_organisation_welcome
 from . import xero_organisation_demo
 from . import xero_pull_engine
 from . import xero_push_pool
+from . import xero_payment_register

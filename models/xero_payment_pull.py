@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare
 
 from ..xero_client.operations import MAX_IDS_PER_GET
 from .xero_document_pull import _jsonable
@@ -76,10 +76,15 @@ class XeroPaymentPull(models.AbstractModel):
 
     @api.model
     def _pull_records(self, organisation, payments, run):
-        """One batch of a page: one outcome per payment, each registered, followed or held in a
-        savepoint of its own."""
-        return self.env['xero.pull.engine']._each(organisation, 'payments', payments,
-                                                  lambda payment: self._pull_one(organisation, payment))
+        """One batch of a page, registered together (``xero.payment.register``): a payment Odoo
+        refuses is held for review in a savepoint of its own, and the rest go on."""
+        outcomes = self.env['xero.payment.register']._register_batch(organisation, payments)
+        return [self._outcome(outcomes.get(payment['xero_id'])) for payment in payments]
+
+    @staticmethod
+    def _outcome(outcome):
+        """The engine's outcome: an error's text means the payment was held for review."""
+        return outcome if outcome in (None, 'created', 'updated', 'held') else 'held'
 
     @api.model
     def _pull_hold(self, organisation, payment, reason):
@@ -91,82 +96,5 @@ class XeroPaymentPull(models.AbstractModel):
 
     @api.model
     def _pull_one(self, organisation, payment):
-        Link = self.env['xero.payment.link'].sudo()
-        link = Link.search([('organisation_id', '=', organisation.id), ('xero_id', '=', payment['xero_id'])])
-        if link:
-            return self._follow(organisation, link, payment)
-        if payment['status'] != 'AUTHORISED':
-            return None
-        prefix = self.env['xero.partner.link']._contact_number_prefix()
-        if (payment['reference'] or '').startswith(prefix):
-            return None  # Odoo's own, whose answer was lost: the push's look-up binds it
-        doc_link = self.env['xero.move.link'].sudo().search([
-            ('organisation_id', '=', organisation.id),
-            ('xero_id', 'in', [i for i in (payment['invoice_id'], payment['credit_note_id']) if i])], limit=1)
-        if not doc_link or doc_link.move_id.state != 'posted':
-            return None
-        mapping = organisation.journal_mapping_ids.filtered(
-            lambda m: m.xero_account_id.xero_id == payment['account_id'])[:1]
-        if not mapping:
-            self.env['xero.review']._hold(
-                organisation, 'document', payment['xero_id'], _('Payment on %s', doc_link.move_id.name),
-                _('Xero account %s takes payments but no Odoo journal maps to it: map one in Xero > '
-                  'Mapping > Payment accounts.', payment['account_code'] or payment['account_id']),
-                {'kind': 'payments', 'invoice_id': payment['invoice_id']})
-            return 'held'
-        self._register_payment(organisation, doc_link, payment, mapping.journal_id)
-        return 'created'
-
-    @api.model
-    def _register_payment(self, organisation, doc_link, payment, journal):
-        move = doc_link.move_id
-        if float_is_zero(move.amount_residual, precision_rounding=move.currency_id.rounding):
-            return None
-        wizard = self.env['account.payment.register'].with_context(
-            active_model='account.move', active_ids=move.ids, xero_pulled=True).create({
-                'journal_id': journal.id,
-                'amount': payment['amount'],
-                'currency_id': move.currency_id.id,
-                'payment_date': payment['date'],
-                'communication': _('Xero payment %s', payment['reference'] or payment['xero_id']),
-                'payment_difference_handling': 'open',
-            })
-        odoo_payment = wizard._create_payments()
-        partial = (odoo_payment.move_id.line_ids.matched_debit_ids
-                   | odoo_payment.move_id.line_ids.matched_credit_ids)[:1]
-        self.env['xero.payment.link'].sudo().create({
-            'organisation_id': organisation.id, 'kind': 'payments', 'partial_id': partial.id,
-            'payment_id': odoo_payment.id, 'move_id': move.id, 'amount': payment['amount'],
-            'currency_id': move.currency_id.id, 'date': payment['date'], 'from_xero': True,
-            'xero_id': payment['xero_id'], 'xero_status': payment['status'],
-            'xero_updated_date': payment['updated'], 'sync_state': 'synced',
-            'last_sync_date': fields.Datetime.now(),
-        })
-        move.message_post(body=_('Payment of %(amount)s made in Xero (%(org)s), registered in %(journal)s.',
-                                 amount=payment['amount'], org=organisation.name, journal=journal.name))
-        return odoo_payment
-
-    @api.model
-    def _follow(self, organisation, link, payment):
-        if payment['status'] != 'DELETED' or link.xero_status == 'DELETED':
-            if link.xero_updated_date != payment['updated']:
-                link.write({'xero_status': payment['status'], 'xero_updated_date': payment['updated']})
-                return 'updated'
-            return None
-        link.write({'xero_status': 'DELETED', 'xero_updated_date': payment['updated']})
-        move = link.move_id
-        odoo_payment = link.payment_id
-        if link.from_xero and odoo_payment and not odoo_payment.is_matched:
-            # Reverse what Xero's payment made in Odoo; nothing to send back.
-            odoo_payment.with_context(xero_pulled=True).action_draft()
-            odoo_payment.with_context(xero_pulled=True).action_cancel()
-            move.message_post(body=_('A payment of %(amount)s was deleted in Xero (%(org)s): its Odoo payment '
-                                     'is cancelled.', amount=link.amount, org=organisation.name))
-            return 'updated'
-        reason = (_('The payment was deleted in Xero, but its Odoo payment has since been matched with a bank '
-                    'statement: check it and undo it by hand.') if link.from_xero else
-                  _('A payment Odoo sent was deleted in Xero; it is still registered in Odoo.'))
-        self.env['xero.review']._hold(organisation, 'document', payment['xero_id'],
-                                      _('Payment on %s', move.name), reason, {'kind': 'payments'})
-        move.message_post(body=reason)
-        return 'held'
+        outcome = self.env['xero.payment.register']._register_batch(organisation, [payment]).get(payment['xero_id'])
+        return self._outcome(outcome)
