@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import psycopg2.errors
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.tools import SQL
 
 from ..xero_client import (XeroAuthError, XeroError, XeroRateLimited, XeroRetryableError,
                            XeroValidationError)
 from ..xero_client.governor import Wait
-from ..xero_mappers.keys import batch_key, payload_hash, split_batches
-from .xero_link_mixin import IN_FLIGHT_GRACE
+from ..xero_mappers.keys import KEY_WINDOW, batch_key, payload_hash, request_digest, split_batches
+from .xero_link_mixin import IN_FLIGHT_GRACE, KEY_CLEARED
 from .sync_run import MODEL_KIND, count
 
 _logger = logging.getLogger(__name__)
@@ -28,6 +28,10 @@ CONCURRENCY_ERRORS = (psycopg2.errors.SerializationFailure, psycopg2.errors.Dead
                       psycopg2.errors.LockNotAvailable)
 
 
+# What a send records, and what is put back when the request never reached Xero.
+SENT_FIELDS = ('maybe_sent', 'key_sent_date', 'request_key', 'request_digest', 'sent_hash')
+
+
 class Stop(Exception):
     """This organisation's run ends here: nothing more can be sent now."""
 
@@ -40,6 +44,10 @@ class XeroSyncEngine(models.AbstractModel):
     with an Idempotency-Key derived from the links' stored keys, lets the organisation's
     governor admit each call, and binds each element of Xero's answer to its link by what Xero
     echoes. Progress is committed per batch.
+
+    A request whose answer was lost is sent again, the same members with the same payloads and
+    so the same key, while Xero still keeps the key (``KEY_WINDOW``); after that it is looked
+    up by its natural key, and sent with a fresh key only when Xero does not have it.
 
     Kinds plug in through the link models' hooks (see ``xero.link.mixin``):
     ``_xero_payloads`` builds the payloads, ``_xero_dependencies`` names what must be in Xero
@@ -185,6 +193,9 @@ class XeroSyncEngine(models.AbstractModel):
         for kind in dict.fromkeys(link._xero_kind() for link in links):
             kind_links = links.filtered(lambda l: l._xero_kind() == kind)
             prepared = kind_links._xero_payloads()
+            replays, prepared = self._replays_in_window(kind, prepared)
+            for batch in replays:
+                self._send_batch(organisation, kind, batch)
             prepared = self._look_up_in_flight(organisation, kind, prepared)
             to_send = []
             for link, payload in prepared:
@@ -232,14 +243,52 @@ class XeroSyncEngine(models.AbstractModel):
         return links - held
 
     @api.model
-    def _look_up_in_flight(self, organisation, kind, prepared):
-        """Before creating again what may already be in Xero, find it there by its natural key.
+    def _replays_in_window(self, kind, prepared):
+        """(requests to send again as they were, the rest of ``prepared``).
 
-        Xero keeps an Idempotency-Key only about 6 minutes: after a timeout or a dropped answer,
-        the key alone cannot prevent a second document. A document found is bound (and updated
-        if Odoo changed since); one not found is sent with a fresh key.
+        A request that may have reached Xero, first sent less than ``KEY_WINDOW`` ago, goes
+        again with its key: Xero answers it from its store, so nothing is done twice. It must
+        be the very same request (Xero answers 400 to a known key with another body): when a
+        member changed since, or is not due with the others, the request waits for the window
+        to pass and the look-up decides.
         """
-        unsure = [(link, payload) for link, payload in prepared if link.maybe_sent and not link.xero_id]
+        now = fields.Datetime.now()
+        requests, rest = {}, []
+        for link, payload in prepared:
+            if not (link.maybe_sent and link.request_key):
+                rest.append((link, payload))
+            elif link._xero_keyed(kind) and now - link.key_sent_date < KEY_WINDOW:
+                requests.setdefault(link.request_key, []).append((link, payload, payload_hash(payload)))
+            else:
+                # Xero may keep the old key a little longer than the window: whatever is sent
+                # after the look-up goes under a fresh one.
+                link.write({**KEY_CLEARED, 'idempotency_key': link._xero_new_key()})
+                rest.append((link, payload))
+        replays = []
+        for members in requests.values():
+            members.sort(key=lambda member: member[0].id)
+            if request_digest([(link.idempotency_key, digest) for link, _p, digest in members]) \
+                    == members[0][0].request_digest:
+                replays.append(members)
+                continue
+            for link, _payload, _digest in members:
+                link.write({'next_attempt_date': link.key_sent_date + KEY_WINDOW,
+                            'last_error': _('Its request to Xero went unanswered and cannot be sent again '
+                                            'unchanged: it is checked in Xero once Xero has forgotten '
+                                            'that request, within minutes.')})
+        return replays, rest
+
+    @api.model
+    def _look_up_in_flight(self, organisation, kind, prepared):
+        """Before sending again what may already be in Xero, find it there by its natural key.
+
+        Xero keeps an Idempotency-Key only about 6 minutes: after that, the key alone cannot
+        prevent a second document. A document found is bound with the digest of what was sent
+        (what Xero holds), and queued again when Odoo changed since; one not found is sent
+        with a fresh key.
+        """
+        unsure = [(link, payload) for link, payload in prepared
+                  if link.maybe_sent and link._xero_looks_up(payload)]
         if not unsure:
             return prepared
         Link = unsure[0][0]
@@ -250,11 +299,15 @@ class XeroSyncEngine(models.AbstractModel):
         result = []
         for link, payload in prepared:
             element = found.get(link.id)
-            if link.maybe_sent and not link.xero_id:
+            if link.maybe_sent and link._xero_looks_up(payload):
                 if element:
-                    link._record_bound(element, payload_hash(payload))
+                    digest = payload_hash(payload)
+                    held = link.sent_hash or digest
+                    link._record_bound(element, held)
                     link._xero_bind_extra(element, payload)
                     link._xero_note_sent(element)
+                    if held != digest:
+                        link._mark_pending()  # Odoo changed since: the change goes as an update
                     continue
                 link.write({'maybe_sent': False})
                 link._mark_pending()
@@ -263,16 +316,24 @@ class XeroSyncEngine(models.AbstractModel):
 
     @api.model
     def _send_batch(self, organisation, kind, batch):
+        # Members in id order: a resend of the same members is the same request, same key.
+        batch = sorted(batch, key=lambda entry: entry[0].id)
         links = self.env[batch[0][0]._name].browse([link.id for link, _p, _d in batch])
         # Persist that these requests may reach Xero before they leave: a crash after Xero took
-        # them must lead to a look-up, never to a blind second create.
-        before = {link.id: link.maybe_sent for link in links}
+        # them must lead to a replay or a look-up, never to a blind second create.
+        before = {link.id: {name: link[name] for name in SENT_FIELDS} for link in links}
         for link in links.filtered(lambda l: not l.idempotency_key):
             link.idempotency_key = link._xero_new_key()
-        links.write({'sync_state': 'in_flight', 'maybe_sent': True,
-                     'next_attempt_date': fields.Datetime.now() + IN_FLIGHT_GRACE})
-        self._commit(0)
         key = batch_key(links.mapped('idempotency_key'))
+        now = fields.Datetime.now()
+        digest = request_digest([(link.idempotency_key, d) for link, _p, d in batch])
+        for link, _payload, payload_digest in batch:
+            if link.request_key != key:  # a first send; a resend keeps when the key first left
+                link.write({'key_sent_date': now, 'request_key': key, 'request_digest': digest,
+                            'sent_hash': payload_digest})
+        links.write({'sync_state': 'in_flight', 'maybe_sent': True,
+                     'next_attempt_date': now + IN_FLIGHT_GRACE})
+        self._commit(0)
         payloads = [payload for _link, payload, _digest in batch]
         count(self.env, 'sent', len(batch))
         try:
@@ -312,8 +373,9 @@ class XeroSyncEngine(models.AbstractModel):
 
     @api.model
     def _restore(self, links, before):
+        """The request did not leave (or Xero refused it before reading it): as before it."""
         for link in links:
-            link.maybe_sent = before[link.id]
+            link.write(before[link.id])
 
     @api.model
     def _bind_results(self, links, batch, elements):

@@ -293,7 +293,12 @@ class Handler(BaseHTTPRequestHandler):
             sim.counters.record_call(self.command, endpoint, tenant_id)
             fault = sim.faults.take(self.command, parts.path, endpoint, tenant_id)
         try:
-            if fault and fault.kind in ('status', 'rate_limit'):
+            if fault and fault.kind == 'status' and fault.opts.get('after'):
+                # The request is performed (and its answer kept against its key), then the
+                # answer is lost behind a server error.
+                dispatch(sim, req, area, 0)
+                resp = fault_status(fault)
+            elif fault and fault.kind in ('status', 'rate_limit'):
                 resp = fault_status(fault) if fault.kind == 'status' else rate_limited(
                     sim, fault.opts['problem'], fault.opts['retry_after'], tenant_id)
                 if area == 'api':
