@@ -235,6 +235,9 @@ class XeroPaymentLink(models.Model):
         by_note = {}
         for link, payload in chunk:
             by_note.setdefault(payload['credit_note_id'], []).append((link, payload))
+        held = {xero_id.lower() for xero_id in self.search([
+            ('organisation_id', '=', organisation.id), ('kind', '=', 'allocations'),
+            ('xero_id', '!=', False)]).mapped('xero_id')}
         for note, members in by_note.items():
             allocations = organisation._call('credit_note_allocations', note, api='ops')
             if kind == 'allocation_deletes':
@@ -244,8 +247,6 @@ class XeroPaymentLink(models.Model):
                         found[link.id] = Element(xero_id=payload['allocation_id'], number=payload['allocation_id'],
                                                  status='DELETED')
                 continue
-            held = set(self.search([('organisation_id', '=', organisation.id), ('kind', '=', 'allocations'),
-                                    ('xero_id', '!=', False)]).mapped(lambda l: l.xero_id.lower()))
             for link, payload in members:
                 element = next((a for a in allocations if a.xero_id and a.xero_id.lower() not in held
                                 and a.status != 'DELETED'

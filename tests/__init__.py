@@ -23,3 +23,4 @@ from . import test_bank_feed
 from . import test_demo
 from . import test_polish
 from . import test_tours
+from . import test_idempotency
