@@ -29,9 +29,10 @@ AFTER = 7     # minutes: past the window and past Xero's own ~6 minutes
 class KeyWindowMixin:
 
     def later(self, minutes):
-        """Let ``minutes`` pass on both clocks; use as a context manager around the push."""
+        """Let ``minutes`` more pass on both clocks; use as a context manager around the push."""
+        self.elapsed = getattr(self, 'elapsed', 0) + minutes
         self.sim.clock.advance(minutes * 60)
-        return freeze_time(fields.Datetime.now() + timedelta(minutes=minutes))
+        return freeze_time(fields.Datetime.now() + timedelta(minutes=self.elapsed))
 
     def lose_answer(self, method, endpoint, how='drop'):
         """Xero carries out the next such request, and its answer is lost."""
@@ -102,6 +103,29 @@ class TestIdempotencyDocuments(KeyWindowMixin, SyncCase):
         self.assertInXeroToTheCent(move)
         self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'Invoices'), 1)
         self.assertEqual(self.sim.duplicates(NZ_TENANT_ID), 0)
+        self.assertBooksAgree(move)
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_internal_error_kept_against_the_key_is_waited_out_then_sent_with_a_new_key(self):
+        """Xero keeps an internal error against the key: the replays get it, nothing is made;
+        once the window is past, the look-up finds nothing and a fresh key creates it once."""
+        self.push()
+        self.sim.faults.add('status', method='POST', path=INVOICES, status=500, stored=True, count=1)
+        move = self.make_move()
+        self.push()
+        with self.later(INSIDE):
+            self.push()
+        self.assertEqual(self.sim.counters.idempotent_replays, 1, 'the stored error, replayed')
+        self.assertEqual(self.link(move).sync_state, 'in_flight')
+        with self.later(AFTER):
+            self.push()
+        keys = self.keys_sent('POST', INVOICES)
+        self.assertEqual(len(keys), 3)
+        self.assertEqual(keys[0], keys[1])
+        self.assertNotEqual(keys[1], keys[2], 'after the window and a look-up, a fresh key')
+        self.assertGreaterEqual(self.calls(INVOICES, 'GET'), 1)
+        self.assertInXeroToTheCent(move)
+        self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'Invoices'), 1)
         self.assertBooksAgree(move)
 
     @mute_logger(ENGINE_LOGGER)

@@ -510,3 +510,17 @@ def test_allocation_and_payment_deletion_replayed_by_key(sim, api, nz):
     assert api.get_payment(nz, payment_id).payments[0].status == 'DELETED'
     replay = api.delete_payment(nz, payment_id, PaymentDelete(status='DELETED'), idempotency_key='D-1')
     assert replay.payments[0].status == 'DELETED' and sim.counters.idempotent_replays == 2
+
+
+def test_internal_error_is_stored_against_the_key(sim, api, nz):
+    """Xero keeps an internal error against the key: a replay within the window gets the same
+    error (nothing is created); a new key, or the same one after the window, runs it."""
+    sim.faults.add('status', method='PUT', path='/Invoices', status=500, stored=True)
+    for _attempt in range(2):
+        with pytest.raises(HTTPStatusException) as err:
+            api.create_invoices(nz, _bill('BILL-500'), idempotency_key='ERR-1')
+        assert err.value.status == 500
+        sim.clock.advance(200)
+    assert api.get_invoices(nz).invoices == [] and sim.counters.idempotent_replays == 1
+    created = api.create_invoices(nz, _bill('BILL-500'), idempotency_key='ERR-1').invoices[0]
+    assert created.invoice_number == 'BILL-500' and sim.counters.idempotent_expired == 1
