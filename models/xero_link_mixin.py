@@ -258,6 +258,11 @@ class XeroLinkMixin(models.AbstractModel):
     def _xero_match_key_of_element(self, element):
         return element.number
 
+    def _xero_request_group(self, payload):
+        """Payloads that can share one request: a batch is one request to Xero, so that what
+        the engine records of a send (landed, lost, refused) holds for all its members."""
+        return None
+
     def _xero_keyed(self, kind):
         """Whether Xero takes an Idempotency-Key for this kind's request (not on a DELETE):
         an unkeyed request whose answer was lost is looked up even inside the key window."""

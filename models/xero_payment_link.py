@@ -209,6 +209,12 @@ class XeroPaymentLink(models.Model):
             return element.xero_id
         return element.number
 
+    def _xero_request_group(self, payload):
+        # Allocations go per credit note, deletions one by one: one request each.
+        if self.to_delete:
+            return payload.get('payment_id') or payload['allocation_id']
+        return payload['credit_note_id'] if self.kind == 'allocations' else None
+
     def _xero_keyed(self, kind):
         # Xero deletes an allocation with a DELETE, which takes no Idempotency-Key.
         return kind != 'allocation_deletes'

@@ -207,8 +207,12 @@ class XeroSyncEngine(models.AbstractModel):
                     continue
                 to_send.append((link, payload, digest))
             sizes = {id(entry): len(json.dumps(entry[1], default=str)) for entry in to_send}
-            for batch in split_batches(to_send, lambda entry: sizes[id(entry)]):
-                self._send_batch(organisation, kind, batch)
+            requests = {}
+            for entry in to_send:
+                requests.setdefault(entry[0]._xero_request_group(entry[1]), []).append(entry)
+            for entries in requests.values():
+                for batch in split_batches(entries, lambda entry: sizes[id(entry)]):
+                    self._send_batch(organisation, kind, batch)
 
     @api.model
     def _push_dependencies(self, organisation, links):
