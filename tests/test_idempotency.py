@@ -129,6 +129,26 @@ class TestIdempotencyDocuments(KeyWindowMixin, SyncCase):
         self.assertBooksAgree(move)
 
     @mute_logger(ENGINE_LOGGER)
+    def test_cancellation_lost_answer_after_the_window_is_found_done(self):
+        """A void whose answer was lost is found done by the status Xero holds, and not sent
+        again after the window."""
+        move = self.make_move()
+        self.push()
+        link = self.link(move)
+        self.assertEqual(link.xero_status, 'AUTHORISED')
+        move.button_draft()
+        move.button_cancel()
+        self.lose_answer('POST', INVOICES)
+        self.push()
+        self.assertEqual(link.sync_state, 'in_flight')
+        self.assertEqual(self.sim_doc(link)['Status'], 'VOIDED', 'done in Xero')
+        with self.later(AFTER):
+            self.push()
+        self.assertEqual(len(self.keys_sent('POST', INVOICES)), 2, 'the create and the void, once each')
+        self.assertEqual((link.sync_state, link.xero_status), ('synced', 'VOIDED'), link.last_error)
+        self.assertEqual((move.state, self.sim_doc(link)['Status']), ('cancel', 'VOIDED'))
+
+    @mute_logger(ENGINE_LOGGER)
     def test_bill_lost_answer_inside_the_window_is_replayed(self):
         bill = self._invoice_in_flight('in_invoice')
         with self.later(INSIDE):
