@@ -264,8 +264,8 @@ class XeroSyncEngine(models.AbstractModel):
             elif link._xero_keyed(kind) and now - link.key_sent_date < KEY_WINDOW:
                 requests.setdefault(link.request_key, []).append((link, payload, payload_hash(payload)))
             else:
-                # Xero may keep the old key a little longer than the window: whatever is sent
-                # after the look-up goes under a fresh one.
+                # Past the window (Xero may keep the old key a little longer), or a request
+                # Xero keeps no key for: whatever is sent after the look-up gets a fresh key.
                 link.write({**KEY_CLEARED, 'idempotency_key': link._xero_new_key()})
                 rest.append((link, payload))
         replays = []
@@ -331,10 +331,11 @@ class XeroSyncEngine(models.AbstractModel):
         key = batch_key(links.mapped('idempotency_key'))
         now = fields.Datetime.now()
         digest = request_digest([(link.idempotency_key, d) for link, _p, d in batch])
+        first_sends = links.filtered(lambda l: l.request_key != key)  # a resend keeps its date
+        first_sends.write({'key_sent_date': now, 'request_key': key, 'request_digest': digest})
         for link, _payload, payload_digest in batch:
-            if link.request_key != key:  # a first send; a resend keeps when the key first left
-                link.write({'key_sent_date': now, 'request_key': key, 'request_digest': digest,
-                            'sent_hash': payload_digest})
+            if link in first_sends:
+                link.sent_hash = payload_digest
         links.write({'sync_state': 'in_flight', 'maybe_sent': True,
                      'next_attempt_date': now + IN_FLIGHT_GRACE})
         self._commit(0)
