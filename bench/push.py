@@ -27,10 +27,10 @@ budget is spent it raises ``Wait``, the engine postpones the next batch's links
 (``next_attempt_date``) and the cron would run again a minute later.
 
 Chosen: *wait out the minute virtually, at the moment the governor would refuse*. This script
-wraps ``Governor._check_budget`` (in this process only; the addon's files are untouched): when
+wraps ``Governor._admit`` (in this process only; the addon's files are untouched): when
 the organisation's minute budget is spent, it advances the simulator's clock by 60 s and resets
 the minute counters of the governor's row (``minute_calls``, ``minute_window_start``,
-``minute_remaining``), then lets the real check run. The day budget, the concurrent slots and
+``minute_remaining``), then lets the real admission run. The day budget, the concurrent slots and
 everything else stay real. Each such reset counts one ``virtual minute``.
 
 Why not freezegun: the governor's ``Wait`` would also postpone links by a real-time
@@ -158,9 +158,9 @@ def install_minute_shim(sim, stats):
     """Wait out Xero's minute without waiting: see the module docstring."""
     from odoo.addons.xero_integration.xero_client import governor as gov_module
 
-    original = gov_module.Governor._check_budget
+    original = gov_module.Governor._admit
 
-    def _check_budget(self, cr):
+    def _admit(self, cr):
         now = self.clock()
         cr.execute(f"""SELECT minute_window_start, minute_calls, minute_remaining
                          FROM {gov_module.TABLE} WHERE key = %s""", (self.key,))
@@ -175,7 +175,7 @@ def install_minute_shim(sim, stats):
             stats['virtual_minutes'] += 1
         return original(self, cr)
 
-    gov_module.Governor._check_budget = _check_budget
+    gov_module.Governor._admit = _admit
 
 
 def install_http_timer(stats):

@@ -4,12 +4,17 @@ import hmac
 import json
 import logging
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from odoo import http
+from odoo.exceptions import ValidationError
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
 
 WEBHOOK_ROUTE = '/xero_integration/webhook'
+# Xero's deliveries are a few kilobytes; a larger body is refused before it is read or verified.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class XeroWebhookController(http.Controller):
@@ -22,9 +27,12 @@ class XeroWebhookController(http.Controller):
     """
 
     @http.route(WEBHOOK_ROUTE, type='http', auth='public', methods=['POST'], csrf=False,
-                save_session=False)
+                save_session=False, max_content_length=MAX_BODY_BYTES)
     def webhook(self, **_kw):
-        raw = request.httprequest.get_data()  # the exact bytes Xero signed, never re-serialised
+        try:
+            raw = request.httprequest.get_data()  # the exact bytes Xero signed, never re-serialised
+        except RequestEntityTooLarge:
+            return request.make_response('Payload too large', status=413)
         key = request.env['res.config.settings'].sudo()._xero_webhook_key()
         signature = request.httprequest.headers.get('x-xero-signature', '')
         expected = base64.b64encode(hmac.new(key.encode(), raw, hashlib.sha256).digest()).decode() if key else ''
@@ -33,9 +41,11 @@ class XeroWebhookController(http.Controller):
             return request.make_response('', status=401)
         try:
             payload = json.loads(raw or b'{}')
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested a thousand deep
             return request.make_response('Invalid JSON', status=400)
-        if not isinstance(payload, dict):
-            return request.make_response('Invalid payload', status=400)
-        request.env['xero.webhook.event'].sudo()._store(payload)
+        try:
+            request.env['xero.webhook.event'].sudo()._store(payload)
+        except ValidationError as e:
+            _logger.warning('Xero webhook: signed payload refused: %s', e)
+            return request.make_response(f'Invalid payload: {e}', status=400)
         return request.make_response('', status=200)

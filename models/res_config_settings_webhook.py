@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 
 from ..controllers.webhook import WEBHOOK_ROUTE
-from .xero_webhook_event import LAST_EVENT_PARAM
 
 KEY_PARAM = 'xero_integration.webhook_key_enc'
 
@@ -25,10 +24,10 @@ class ResConfigSettings(models.TransientModel):
     def _compute_xero_webhook(self):
         icp = self.env['ir.config_parameter'].sudo()
         base_url = icp.get_param('web.base.url', '').rstrip('/')
-        last = icp.get_param(LAST_EVENT_PARAM)
+        last = self.env['xero.webhook.event']._last_received()
         for settings in self:
             settings.xero_webhook_url = base_url + WEBHOOK_ROUTE
-            settings.xero_webhook_last_event = fields.Datetime.to_datetime(last) if last else False
+            settings.xero_webhook_last_event = last
             if self.env.user.has_group('base.group_system'):
                 settings.xero_webhook_key_set = bool(icp.get_param(KEY_PARAM))
 

@@ -50,8 +50,10 @@ class ResPartner(models.Model):
         links = Link
         for partner in self.commercial_partner_id:
             companies = partner.company_id or self.env.companies
-            for org in self.env['xero.organisation'].sudo().search([('company_id', 'in', companies.ids),
-                                                                     ('state', '=', 'connected')]):
+            orgs = self.env['xero.organisation'].sudo().browse()
+            for company in companies:
+                orgs |= orgs._of_company(company)
+            for org in orgs.filtered(lambda org: org.state == 'connected'):
                 link = Link._ensure_links(org, partner)
                 links |= link if link.sync_state == 'pending' else link._mark_pending()
         if links:

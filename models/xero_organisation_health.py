@@ -37,7 +37,6 @@ class XeroOrganisation(models.Model):
     def _compute_health(self):
         Log = self.env['xero.sync.log'].sudo()
         days = self._inactivity_days()
-        last_event = self.env['ir.config_parameter'].sudo().get_param('xero_integration.webhook_last_event')
         kinds = dict(Log._fields['kind'].selection)
         for org in self:
             token = org.sudo().token_id
@@ -51,7 +50,9 @@ class XeroOrganisation(models.Model):
                 if log:
                     lines.append(f'{label}: {fields.Datetime.to_string(log.start_date)}')
             org.last_sync_summary = '\n'.join(lines) or _('Nothing synced yet')
-            org.webhook_status = _('Last event received %s', last_event) if last_event else _('No webhook event received')
+            last_event = org.id and self.env['xero.webhook.event']._last_received(org)
+            org.webhook_status = (_('Last event received %s', fields.Datetime.to_string(last_event))
+                                  if last_event else _('No webhook event received'))
             period = org['period_lock_date'] if 'period_lock_date' in org._fields else None
             year = org['end_of_year_lock_date'] if 'end_of_year_lock_date' in org._fields else None
             org.lock_dates_summary = ', '.join(filter(None, [

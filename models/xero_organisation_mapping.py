@@ -125,12 +125,13 @@ class XeroOrganisation(models.Model):
         }
 
     def action_push_items(self):
-        """Wake the push cron: the user's transaction never waits on Xero."""
+        """Wake the item cron (it queues the changed products, then wakes the push): the user's
+        transaction never waits on Xero."""
         self.ensure_one()
         self.check_access('write')
         self._check_sync_items()
         self.env['xero.pull.state']._for(self, 'items').requested = True
-        self.env.ref('xero_integration.ir_cron_xero_push_items')._trigger()
+        self.env.ref('xero_integration.ir_cron_xero_queue_items')._trigger()
         return self._notify(_('Items are being sent to Xero in the background. The Items tab shows '
                               'what Xero took, and why it refused the others.'), kind='info')
 

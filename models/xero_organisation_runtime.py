@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class XeroOrganisationRuntime(models.Model):
@@ -26,5 +26,22 @@ class XeroOrganisationRuntime(models.Model):
     day_remaining = fields.Integer(readonly=True)
     retry_at = fields.Datetime(readonly=True)
     paused_until = fields.Datetime(readonly=True)
+    # For the multi-company rule. Computed, not stored: the governor, which imports nothing from
+    # Odoo, writes these rows and knows only the organisation's id. The app's row has none.
+    company_id = fields.Many2one('res.company', compute='_compute_company_id',
+                                 search='_search_company_id')
 
     _key_uniq = models.UniqueIndex('(key)')
+
+    def _compute_company_id(self):
+        organisations = self.env['xero.organisation'].sudo().with_context(active_test=False).browse(
+            {row.organisation_id for row in self if row.organisation_id}).exists()
+        company_of = {org.id: org.company_id for org in organisations}
+        for row in self:
+            row.company_id = company_of.get(row.organisation_id, False)
+
+    @api.model
+    def _search_company_id(self, operator, value):
+        organisations = self.env['xero.organisation'].sudo().with_context(active_test=False).search(
+            [('company_id', operator, value)])
+        return [('organisation_id', 'in', organisations.ids)]

@@ -113,10 +113,28 @@ class XeroOrganisation(models.Model):
     # --- routing ------------------------------------------------------------------------------
 
     @api.model
+    def _of_company(self, company):
+        """The organisations (not disconnected) of ``company``; for an Odoo branch with none of
+        its own, those of its nearest parent that has some: a branch books in its parent's
+        accounts and taxes, which are what the parent's organisation maps."""
+        for each in reversed(company.sudo().parent_ids):  # the company itself, then upwards
+            orgs = self.sudo().search([('company_id', '=', each.id), ('state', '!=', 'disconnected')])
+            if orgs:
+                return orgs
+        return self.sudo().browse()
+
+    def _routed_companies(self):
+        """The companies whose records go to this organisation: its own, and its branches that
+        have no organisation of their own."""
+        self.ensure_one()
+        companies = self.env['res.company'].sudo().search([('id', 'child_of', self.company_id.id)])
+        return companies.filtered(lambda company: self in self._of_company(company))
+
+    @api.model
     def _route(self, company, journal=None):
         """The organisation documents of ``company`` (in ``journal``) go to, or a reason why
         they go nowhere. A document never goes to two organisations."""
-        orgs = self.sudo().search([('company_id', '=', company.id), ('state', '!=', 'disconnected')])
+        orgs = self._of_company(company)
         if journal and journal.sudo().xero_organisation_id:
             org = journal.sudo().xero_organisation_id
             if org in orgs:

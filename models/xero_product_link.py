@@ -48,7 +48,7 @@ class XeroProductLink(models.Model):
     @api.model
     def _products_to_push(self, organisation):
         return self.env['product.product'].search([
-            *self.env['product.product']._check_company_domain(organisation.company_id),
+            *self.env['product.product']._check_company_domain(organisation._routed_companies()),
             ('type', '!=', 'combo'),
             '|', ('sale_ok', '=', True), ('purchase_ok', '=', True),
         ])
@@ -88,23 +88,24 @@ class XeroProductLink(models.Model):
         return links
 
     @api.model
-    def _cron_push_items(self):
-        """Queue every organisation's changed products, then let the engine send them,
-        committing per batch."""
+    def _cron_queue_items(self):
+        """Queue every organisation's changed products and wake the push cron, the only one that
+        sends to Xero: two crons sending the same outbox would contend for its rows."""
         organisations = self.env['xero.organisation'].search(
             [('state', '=', 'connected'), ('sync_items', '=', True)])
-        engine = self.env['xero.sync.engine']
         States = self.env['xero.pull.state']
+        queued = False
         for organisation in organisations:
             if not States._due(organisation, 'items'):
                 continue
-            links = self._queue_items(organisation)
+            links = self._queue_items(organisation).filtered(lambda l: l.sync_state == 'pending')
             state = States._for(organisation, 'items')
             if state.requested:
-                links.filtered(lambda l: l.sync_state == 'pending').write({'requested': True})
+                links.write({'requested': True})
                 state.requested = False
-            engine._commit(0)
-            engine._push_organisation(organisation, models_=(self._name,))
+            queued = queued or bool(links)
+        if queued:
+            self._trigger_push()
 
     def _xero_payloads(self):
         """Item payloads; a product without a usable, unique code is refused before sending."""

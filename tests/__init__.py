@@ -23,4 +23,5 @@ from . import test_bank_feed
 from . import test_demo
 from . import test_polish
 from . import test_tours
+from . import test_security
 from . import test_idempotency

@@ -51,13 +51,15 @@ class TestAutoSync(SyncCase):
     def test_items_switch(self):
         self.org.sync_items = True
         product = self.env['product.product'].create({'name': 'Auto widget', 'default_code': 'AUTO-1'})
-        cron = self.env.ref('xero_integration.ir_cron_xero_push_items')
+        crons = self.env.ref('xero_integration.ir_cron_xero_queue_items') | self.env.ref('xero_integration.ir_cron_xero_push')
         with self.enter_registry_test_mode():
-            cron.method_direct_trigger()
+            for cron in crons:
+                cron.method_direct_trigger()
         self.assertFalse(product.id in self.org.product_link_ids.product_id.ids, 'auto items off: nothing')
         self.org.auto_sync_items = True
         with self.enter_registry_test_mode():
-            cron.method_direct_trigger()
+            for cron in crons:
+                cron.method_direct_trigger()
         link = self.org.product_link_ids.filtered(lambda l: l.product_id == product)
         self.assertEqual(link.sync_state, 'synced')
 

@@ -49,15 +49,22 @@ class TestMappingItems(MappingMixin, XeroTransactionCase):
         self.assertEqual(self._items_calls() + self._items_calls('GET') + self._items_calls('PUT'), 0)
         self.assertFalse(nz.product_link_ids)
         nz.sync_items = True
-        cron = self.env.ref('xero_integration.ir_cron_xero_push_items')
+        cron = self.env.ref('xero_integration.ir_cron_xero_queue_items')
+        push = self.env.ref('xero_integration.ir_cron_xero_push')
         triggers = self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)])
         action = nz.action_push_items()
         self.assertEqual(action['params']['type'], 'info')
         self.assertEqual(self._items_calls(), 0, 'the button does not wait on Xero')
         self.assertGreater(self.env['ir.cron.trigger'].search_count([('cron_id', '=', cron.id)]),
-                           len(triggers), 'it wakes the push cron')
+                           len(triggers), 'it wakes the item cron')
+        push_triggers = self.env['ir.cron.trigger'].search_count([('cron_id', '=', push.id)])
         with self.enter_registry_test_mode():
             cron.method_direct_trigger()
+        self.assertEqual(self._items_calls(), 0, 'the item cron only queues')
+        self.assertGreater(self.env['ir.cron.trigger'].search_count([('cron_id', '=', push.id)]),
+                           push_triggers, 'and wakes the push cron, the one that sends')
+        with self.enter_registry_test_mode():
+            push.method_direct_trigger()
         nz.invalidate_recordset()
         self.assertEqual(self._items_calls(), 1)
         self.assertIn('Mystery box', self._link(nz, self.no_code).last_error, 'refused, with the reason')

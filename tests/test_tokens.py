@@ -146,7 +146,7 @@ class TestTokens(XeroTransactionCase):
         token = orgs.sudo().token_id
         self.assertFalse(token.access_token_enc or token.refresh_token_enc)
         self.assertEqual(set(orgs.mapped('state')), {'needs_reconnect'})
-        self.assertFalse(self.env.ref('xero_integration.ir_cron_xero_push_items').active,
+        self.assertFalse(self.env.ref('xero_integration.ir_cron_xero_push').active,
                          "the addon's crons are stopped")
 
 

@@ -3,8 +3,8 @@
 ``api`` is the only module that imports xero_python; ``oauth`` speaks to Xero's identity
 service; ``exceptions`` holds the few errors everything else has to understand.
 """
-from .exceptions import (XeroAuthError, XeroClientCredentialsError, XeroError,  # noqa: F401
-                         XeroFatalError, XeroNotFound, XeroRateLimited, XeroRetryableError,
+from .exceptions import (XeroAuthError, XeroClientCredentialsError, XeroDecodeError,  # noqa: F401
+                         XeroError, XeroFatalError, XeroNotFound, XeroRateLimited, XeroRetryableError,
                          XeroTokenExpired, XeroValidationError)
 from .oauth import OAuthClient, authorize_url, jwt_claims, make_pkce_pair  # noqa: F401
 from .api import RateLimits, XeroApi, XeroResult, to_sdk  # noqa: F401

@@ -19,9 +19,10 @@ from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException, HTTPStatusException
 from xero_python.identity import IdentityApi
 
-from .exceptions import (XeroAuthError, XeroFatalError, XeroNotFound, XeroRateLimited,
-                         XeroRetryableError, XeroTokenExpired, XeroValidationError)
-from .operations import Operations, Reads
+from .exceptions import (XeroAuthError, XeroDecodeError, XeroError, XeroFatalError, XeroNotFound,
+                         XeroRateLimited, XeroRetryableError, XeroTokenExpired,
+                         XeroValidationError)
+from .operations import Operations, Reads, reads_answer
 
 _logger = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ class XeroApi(Operations, Reads):
         self.admit = admit
         self._slot = None
         self._access_token = access_token
+        self._token = None
+        # Calls that got an answer the SDK decoded: an error after one was a decoding error.
+        self.answered = 0
         self.last_rate = RateLimits()
         configuration = Configuration(oauth2_token=OAuth2Token())
         self.api_client = ApiClient(configuration, pool_threads=1,
@@ -107,9 +111,8 @@ class XeroApi(Operations, Reads):
     # --- token plumbing ---------------------------------------------------------------------
 
     def _token_dict(self):
-        token = self._access_token() if callable(self._access_token) else self._access_token
         # No expires_at: the SDK then never tries its own (unlocked) refresh.
-        return {'access_token': token, 'token_type': 'Bearer', 'expires_in': None, 'scope': ''}
+        return {'access_token': self._token, 'token_type': 'Bearer', 'expires_in': None, 'scope': ''}
 
     def _refuse_sdk_refresh(self, token):
         raise XeroFatalError('The SDK tried to refresh the token itself; the addon refreshes it')
@@ -119,29 +122,57 @@ class XeroApi(Operations, Reads):
     def call(self, api, method, *args, **kwargs):
         """Call ``api.method`` (``api`` is 'accounting' or 'identity') and return a XeroResult.
 
-        Accounting calls get the tenant id as first argument.
+        Accounting calls get the tenant id as first argument. Every failure of the SDK, the
+        decoding of Xero's answer included, leaves as one of the errors of ``exceptions.py``
+        naming ``method``.
         """
         fn = getattr(getattr(self, api), method)
         if api == 'accounting':
             args = (self.tenant_id, *args)
+        # Xero's spec writes booleans in a query as true/false; the SDK would send Python's
+        # True/False, which a validating server refuses. (Underscored arguments are the SDK's own.)
+        kwargs = {key: ('true' if value else 'false') if isinstance(value, bool) and key[0] != '_' else value
+                  for key, value in kwargs.items()}
         kwargs.setdefault('_request_timeout', self.timeout)
         kwargs['_return_http_data_only'] = False
         with self.admit() if api == 'accounting' else nullcontext() as slot:
+            # Before the SDK runs: the errors of the caller's own token code (a refresh that
+            # lost the authorisation) go up as they are, not as the SDK's.
+            self._token = self._access_token() if callable(self._access_token) else self._access_token
             self._slot = slot
+            self.api_client.last_response = None
             try:
                 data, status, headers = fn(*args, **kwargs)
             except HTTPStatusException as e:
                 raise self._translate(e, method) from None
-            except ApiException as e:
-                raise XeroRetryableError(f'Xero call {method} failed: {e.reason}') from None
+            except XeroError as e:  # _refuse_sdk_refresh
+                e.operation = method
+                raise
             except (urllib3.exceptions.HTTPError, OSError) as e:
                 # Timeouts, resets, refused connections: the request may or may not have landed.
-                raise XeroRetryableError(f'Xero call {method} got no answer: {type(e).__name__}') from None
+                raise XeroRetryableError(f'Xero call {method} got no answer: {type(e).__name__}',
+                                         operation=method) from None
+            except Exception as e:  # the deserializer's ValueError, TypeError, KeyError...
+                raise self._unreadable(e, method) from e
             else:
                 self._record(headers, status)
+                self.answered += 1
             finally:
                 self._slot = None
         return XeroResult(data=data, status=status, rate=self.last_rate)
+
+    def _unreadable(self, error, method):
+        """What an SDK error other than an HTTP status means: after Xero's answer arrived, that
+        the answer could not be decoded (retryable; its rate headers still count); before, that
+        the SDK refused to build or send the request."""
+        response = self.api_client.last_response
+        if response is None:
+            if isinstance(error, ApiException):  # e.g. the TLS handshake failed
+                return XeroRetryableError(f'Xero call {method} failed: {error.reason}', operation=method)
+            return XeroFatalError(f'The SDK refused the call {method}: {error}', operation=method)
+        self._record(response.getheaders(), response.status)
+        return XeroDecodeError(f"Xero's answer to {method} could not be read: {error}",
+                               status=response.status, operation=method)
 
     def _record(self, headers, status):
         self.last_rate = RateLimits.from_headers(headers)
@@ -159,24 +190,29 @@ class XeroApi(Operations, Reads):
             rate = self.last_rate
             return XeroRateLimited(
                 f'Xero rate limit reached ({rate.problem or "unknown"}); retry after {rate.retry_after}s',
-                retry_after=rate.retry_after, problem=rate.problem, status=status)
+                retry_after=rate.retry_after, problem=rate.problem, status=status, operation=method)
         if status == 400 and isinstance(body, dict) and body.get('error') == 'invalid_grant':
-            return XeroAuthError('Xero refused the authorisation: invalid_grant', status=status)
+            return XeroAuthError('Xero refused the authorisation: invalid_grant', status=status,
+                                 operation=method)
         if status == 400:
-            return _validation_error(body, status)
+            return _validation_error(body, status, method)
         if status == 401:
-            return XeroTokenExpired('Xero did not accept the access token', status=status)
+            return XeroTokenExpired('Xero did not accept the access token', status=status,
+                                    operation=method)
         if status == 403:
             return XeroAuthError('Xero refused access to this organisation; connect it again',
-                                 status=status)
+                                 status=status, operation=method)
         if status == 404:
-            return XeroNotFound(f'Xero has no such resource ({method})', status=status)
+            return XeroNotFound(f'Xero has no such resource ({method})', status=status, operation=method)
         if status in (500, 502, 503, 504):
-            return XeroRetryableError(f'Xero server error {status} on {method}', status=status)
-        return XeroFatalError(f'Xero answered {status} on {method}', status=status, body=body)
+            return XeroRetryableError(f'Xero server error {status} on {method}', status=status,
+                                      operation=method)
+        return XeroFatalError(f'Xero answered {status} on {method}', status=status, body=body,
+                              operation=method)
 
     # --- convenience for the connection flow -------------------------------------------------
 
+    @reads_answer
     def get_connections(self, auth_event_id=None):
         kwargs = {'auth_event_id': auth_event_id} if auth_event_id else {}
         result = self.call('identity', 'get_connections', **kwargs)
@@ -227,7 +263,7 @@ def _json_body(error):
         return None
 
 
-def _validation_error(body, status):
+def _validation_error(body, status, method):
     body = body if isinstance(body, dict) else {}
     elements = []
     for element in body.get('Elements') or []:
@@ -235,5 +271,6 @@ def _validation_error(body, status):
                          if v.get('Message')])
     flat = [m for messages in elements for m in messages]
     message = '; '.join(flat) or body.get('Message') or body.get('Detail') or 'Xero refused the request'
-    return XeroValidationError(message, elements=elements, status=status, body=body)
+    return XeroValidationError(message, elements=elements, status=status, body=body,
+                               operation=method)
 

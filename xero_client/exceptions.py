@@ -6,15 +6,17 @@ later, or give up. Nothing above the client layer ever sees an SDK or urllib3 ex
 
 
 class XeroError(Exception):
-    """Base class. ``status`` is the HTTP status when there was a response."""
+    """Base class. ``status`` is the HTTP status when there was a response; ``operation`` the
+    client's call that failed (e.g. 'get_payments'), for the log and the record's error."""
 
     retryable = False
 
-    def __init__(self, message, status=None, body=None):
+    def __init__(self, message, status=None, body=None, operation=None):
         super().__init__(message)
         self.message = message
         self.status = status
         self.body = body
+        self.operation = operation
 
 
 class XeroAuthError(XeroError):
@@ -61,6 +63,13 @@ class XeroRetryableError(XeroError):
     with the same Idempotency-Key."""
 
     retryable = True
+
+
+class XeroDecodeError(XeroRetryableError):
+    """Xero answered, but the answer could not be read: a value of another type than the SDK
+    declares (Xero's own spec examples give some booleans as strings), or a document missing
+    what every answer holds. The request may have landed: retry it as after a lost answer, with
+    the same Idempotency-Key."""
 
 
 class XeroFatalError(XeroError):

@@ -14,12 +14,16 @@ budget lives in the database:
 Nothing here sleeps for long: when the budget is spent the governor raises ``Wait`` with the
 time at which calling makes sense again, and the caller reschedules itself for then.
 This module imports nothing from Odoo: ``cursor_factory()`` returns a context-managed cursor
-with ``execute``, ``fetchone`` and ``commit`` (an Odoo ``registry.cursor`` does).
+with ``execute``, ``fetchone``, ``fetchall``, ``commit`` and ``rollback`` (an Odoo ``registry.cursor``
+does).
 """
 import datetime
+import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+_logger = logging.getLogger(__name__)
 
 TABLE = 'xero_organisation_runtime'
 # Namespace of the advisory locks (the first key of pg_try_advisory_lock(int, int)): "XE".
@@ -71,35 +75,62 @@ class Governor:
         """Admit one call: ``with governor.call() as slot: ...; slot.record(status, rate)``.
 
         Raises ``Wait`` when the organisation is parked, the minute's or the day's budget is
-        spent, or all concurrent slots stay taken for a few seconds.
+        spent, or all concurrent slots stay taken for a few seconds. The slot is taken first,
+        so that no row lock is held while polling for it, and given back whatever happens
+        after: an advisory lock left on a pooled connection would hold a slot for good.
         """
         with self.cursor_factory() as cr:
-            self._ensure_rows(cr)
-            self._check_budget(cr)
             slot = self._take_slot(cr)
-            recorder = _Recorder(self, cr)
             try:
-                self._count(cr)
-                cr.commit()
-                yield recorder
+                self._admit(cr)
+                recorder = _Recorder(self, cr)
+                try:
+                    yield recorder
+                finally:
+                    # Also after a 429, which reaches here as an exception: its orders must be kept.
+                    recorder.flush()
             finally:
-                # Also after a 429, which reaches here as an exception: its orders must be kept.
-                recorder.flush()
+                cr.rollback()  # whatever a failed admission or recording left open
                 cr.execute('SELECT pg_advisory_unlock(%s, %s)', (LOCK_NAMESPACE, slot))
                 cr.commit()
+
+    def _admit(self, cr):
+        """Check the budgets and count the call in one transaction, under the rows' locks.
+
+        Checked, then counted, without a lock, N workers could all see the 60th call free and
+        all take it. Every admission locks the app's row, then the organisation's (``ORDER BY
+        key``: 'app' sorts first), always in that order, so two admissions never deadlock; the
+        lock is held for two statements.
+        """
+        rows = self._lock_rows(cr)
+        if len(rows) < 2:
+            # First call of this organisation (or of the app): create the rows in a transaction
+            # of their own, so that no insert's lock is held while waiting for the others'.
+            cr.rollback()
+            self._ensure_rows(cr)
+            cr.commit()
+            rows = self._lock_rows(cr)
+        now = self.clock()  # after the lock: a wait for it must not count in an older window
+        try:
+            self._check_budget(rows, now)
+        except Wait:
+            cr.rollback()
+            raise
+        self._count(cr, now)
+        cr.commit()
+
+    def _lock_rows(self, cr):
+        cr.execute(f"""SELECT key, paused_until, retry_at, minute_window_start, minute_calls,
+                              minute_remaining, day_window_start, day_calls, day_remaining
+                         FROM {TABLE} WHERE key IN (%s, 'app') ORDER BY key FOR UPDATE""", (self.key,))
+        return {row[0]: row[1:] for row in cr.fetchall()}
 
     def _ensure_rows(self, cr):
         cr.execute(f"""INSERT INTO {TABLE} (key, organisation_id, minute_calls, day_calls)
                        VALUES (%s, %s, 0, 0), ('app', NULL, 0, 0)
                        ON CONFLICT (key) DO NOTHING""", (self.key, self.organisation_id))
 
-    def _check_budget(self, cr):
-        now = self.clock()
-        cr.execute(f"""SELECT key, paused_until, retry_at, minute_window_start, minute_calls,
-                              minute_remaining, day_window_start, day_calls, day_remaining
-                         FROM {TABLE} WHERE key IN (%s, 'app')""", (self.key,))
-        rows = {row[0]: row[1:] for row in cr.fetchall()}
-        cr.commit()
+    def _check_budget(self, rows, now):
         paused, retry_at, m_start, m_calls, m_left, d_start, d_calls, d_left = rows[self.key]
         if paused and paused > now:
             raise Wait(paused, 'daily limit', park=True)
@@ -127,8 +158,7 @@ class Governor:
                 raise Wait(self.clock() + datetime.timedelta(seconds=5), 'concurrent calls')
             time.sleep(SLOT_POLL_SECONDS)
 
-    def _count(self, cr):
-        now = self.clock()
+    def _count(self, cr, now):
         # A window that has run out starts again with this call.
         cr.execute(f"""
             UPDATE {TABLE} SET
@@ -181,9 +211,18 @@ class _Recorder:
         self.status, self.rate = status, rate
 
     def flush(self):
-        rate = self.rate
-        if rate is None:
+        """Store what Xero said. A failure here is logged, not raised: the call itself is done,
+        and its own outcome (a created invoice, a 503) must reach the caller unchanged; Xero
+        repeats its budgets and orders on the next answer."""
+        if self.rate is None:
             return
+        try:
+            self._store(self.rate)
+        except Exception:
+            _logger.warning('Xero governor: could not record the answer of a call for %s',
+                            self.governor.key, exc_info=True)
+
+    def _store(self, rate):
         gov = self.governor
         now = gov.clock()
         values = {'key': gov.key, 'm_left': rate.minute_remaining, 'd_left': rate.day_remaining,

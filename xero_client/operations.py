@@ -6,7 +6,10 @@ fields that identify it, so that a batch's results are matched to records by wha
 never by position alone. Nothing above this module walks SDK objects.
 """
 import datetime
+import functools
 from dataclasses import dataclass, field
+
+from .exceptions import XeroDecodeError, XeroError
 
 # Xero's practical ceiling per request (XERO_API.md §2), and the largest id group a GET filter
 # is known to take (§9: about 52 invoice ids).
@@ -108,6 +111,26 @@ def element_from_sdk(kind, obj):
     )
 
 
+def reads_answer(method):
+    """Walking Xero's decoded answer can still meet what the SDK let through (an empty list
+    where one document is expected, a missing nested object): that is a decoding error of the
+    operation, retryable like any unreadable answer, never a traceback. An error raised before
+    any answer (a caller's argument refused) goes up unchanged."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        answered = self.answered
+        try:
+            return method(self, *args, **kwargs)
+        except XeroError:
+            raise
+        except Exception as e:
+            if self.answered == answered:
+                raise
+            raise XeroDecodeError(f"Xero's answer to {method.__name__} could not be read: {e!r}",
+                                  operation=method.__name__) from e
+    return wrapper
+
+
 def _quoted(value):
     # Xero's where clauses take double-quoted strings; a quote inside a value cannot be escaped.
     return '"%s"' % str(value).replace('"', '')
@@ -130,6 +153,7 @@ def _and(*clauses):
 class Operations:
     """Mixed into XeroApi: batched writes and look-ups by natural keys."""
 
+    @reads_answer
     def save(self, kind, payloads, key):
         """Create or update up to 50 documents of ``kind`` in one request.
 
@@ -162,6 +186,7 @@ class Operations:
     def save_payments(self, payloads, key):
         return self.save('payments', payloads, key)
 
+    @reads_answer
     def delete_payment(self, payment_id, key):
         """Xero deletes a payment by setting its status to DELETED, one at a time."""
         from .api import to_sdk
@@ -172,6 +197,7 @@ class Operations:
     def delete_allocation(self, credit_note_id, allocation_id):
         self.call('accounting', 'delete_credit_note_allocations', credit_note_id, allocation_id)
 
+    @reads_answer
     def allocate_credit_note(self, credit_note_id, allocations, key):
         """Allocate one credit note to invoices: [{'invoice': {'invoice_id'}, 'amount', 'date'}]."""
         from .api import to_sdk
@@ -189,6 +215,7 @@ class Operations:
     def save_bank_transactions(self, payloads, key):
         return self.save('bank_transactions', payloads, key)
 
+    @reads_answer
     def create_account(self, values, key):
         """PUT /Accounts with one account (plain values, e.g. a BANK account with its currency);
         returns the SDK account Xero made. ``key`` is the Idempotency-Key."""
@@ -197,12 +224,14 @@ class Operations:
                            idempotency_key=key)
         return result.data.accounts[0]
 
+    @reads_answer
     def lock_dates(self):
         """{'period': date or None, 'end_of_year': date or None} of the organisation."""
         info = self.call('accounting', 'get_organisations').data.organisations[0]
         return {'period': _date(info.period_lock_date),
                 'end_of_year': _date(info.end_of_year_lock_date)}
 
+    @reads_answer
     def users(self):
         """[{'user_id', 'email', 'first_name', 'last_name', 'role'}] of the organisation."""
         result = self.call('accounting', 'get_users')
@@ -212,6 +241,7 @@ class Operations:
 
     # --- look-ups ------------------------------------------------------------------------------
 
+    @reads_answer
     def find(self, kind, numbers=(), ids=(), where=None):
         """Documents of ``kind`` with these numbers or ids, archived and voided ones included.
 
@@ -323,6 +353,7 @@ def contact_from_sdk(obj):
 class Reads:
     """Mixed into XeroApi: paged, incremental reads."""
 
+    @reads_answer
     def pull_contacts(self, since=None, page=1, page_size=MAX_PAGE_SIZE):
         """One page of contacts changed since ``since`` (naive UTC), archived ones included, in
         ``UpdatedDateUTC`` order, as plain dicts; and whether another page may follow."""
@@ -334,6 +365,7 @@ class Reads:
         contacts = [contact_from_sdk(c) for c in result.data.contacts or []]
         return contacts, len(contacts) >= page_size
 
+    @reads_answer
     def pull_payments(self, since=None, page=1, page_size=MAX_PAGE_SIZE, where=None):
         """One page of payments changed since ``since`` (or matching ``where``), from /Payments
         (which carries IsReconciled, unlike the copies inside an invoice), in UpdatedDateUTC
@@ -347,18 +379,21 @@ class Reads:
         payments = [payment_from_sdk(p) for p in result.data.payments or []]
         return payments, len(payments) >= page_size
 
+    @reads_answer
     def currencies(self):
         """Codes of the currencies enabled in the organisation (GET /Currencies), sorted. Xero
         refuses a document in any other currency."""
         result = self.call('accounting', 'get_currencies')
         return sorted({_plain(c.code) for c in result.data.currencies or [] if c.code})
 
+    @reads_answer
     def contact_groups(self):
         """[{'xero_id', 'name', 'status'}] of the organisation's contact groups."""
         result = self.call('accounting', 'get_contact_groups')
         return [{'xero_id': str(g.contact_group_id), 'name': g.name, 'status': _plain(g.status)}
                 for g in result.data.contact_groups or []]
 
+    @reads_answer
     def contact_group_members(self, group_id):
         """The ContactIDs in one contact group."""
         result = self.call('accounting', 'get_contact_group', group_id)
@@ -366,6 +401,7 @@ class Reads:
         return [str(c.contact_id) for g in groups for c in g.contacts or [] if c.contact_id]
 
 
+    @reads_answer
     def pull_documents(self, kind, since=None, page=1, page_size=MAX_PAGE_SIZE, ids=None):
         """One page of invoices or credit notes changed since ``since``, in UpdatedDateUTC order
         (or these ids, at most 50), as plain dicts with their lines."""

@@ -1,10 +1,11 @@
 """The client layer against the simulator, over real HTTP, through the real SDK."""
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from xero_client import (OAuthClient, XeroApi, XeroAuthError, XeroClientCredentialsError,
+from xero_client import (OAuthClient, XeroApi, XeroAuthError, XeroClientCredentialsError, XeroDecodeError,
                          XeroFatalError, XeroNotFound, XeroRateLimited, XeroRetryableError,
                          XeroTokenExpired, XeroValidationError, authorize_url, jwt_claims,
                          make_pkce_pair)
@@ -179,3 +180,93 @@ def test_dropped_put_is_not_resent(sim, api):
 def test_sdk_is_never_allowed_to_refresh_by_itself(api):
     with pytest.raises(XeroFatalError):
         api._refuse_sdk_refresh({})
+
+
+# --- answers the SDK cannot decode ------------------------------------------------------------
+
+def _paid_invoice(sim, api):
+    contact = next(iter(sim.organisation(NZ_TENANT_ID).contacts.values()))
+    invoice, = api.save('invoices', [{
+        'type': 'ACCREC', 'contact': {'contact_id': contact['ContactID']}, 'status': 'AUTHORISED',
+        'invoice_number': 'INV-GARBLED', 'date': date(2026, 3, 2), 'due_date': date(2026, 3, 30),
+        'line_items': [{'description': 'x', 'quantity': 1, 'unit_amount': 100,
+                        'account_code': '200', 'tax_type': 'OUTPUT2'}]}], key='garbled-inv')
+    payment, = api.save('payments', [{'invoice': {'invoice_id': invoice.xero_id},
+                                      'account': {'code': '090'}, 'date': date(2026, 3, 3),
+                                      'amount': 40, 'reference': 'Paid in Xero'}], key='garbled-pay')
+    assert invoice.ok and payment.ok
+    return payment
+
+
+def test_garbled_page_is_a_retryable_decode_error_naming_the_operation(sim, api):
+    """Xero's spec examples give some booleans as strings: the SDK's deserializer raises
+    ValueError('Json parsed bool value expected'), which must not leave the client as such."""
+    payment = _paid_invoice(sim, api)
+    sim.faults.add('garbled', method='GET', path='/Payments')
+    with pytest.raises(XeroDecodeError) as caught:
+        api.pull_payments()
+    error = caught.value
+    assert sim.faults.fired[-1][0] == 'garbled'
+    assert error.retryable and isinstance(error, XeroRetryableError)
+    assert (error.operation, error.status) == ('get_payments', 200)
+    assert isinstance(error.__cause__, ValueError)
+    # The answer counted: its rate headers were read as for any other answer.
+    assert api.last_rate.minute_remaining is not None
+    # Retried, the same page is read.
+    payments, more = api.pull_payments()
+    assert [p['xero_id'] for p in payments] == [payment.xero_id] and not more
+
+
+def test_garbled_answer_to_a_write_is_retryable_with_the_same_key(sim, api):
+    """The write landed before its answer was garbled: resent with the same Idempotency-Key,
+    Xero answers what it did, and nothing is created twice."""
+    contact = {'name': 'Garbled Ltd', 'contact_number': 'GARBLED-1'}
+    sim.faults.add('garbled', method='POST', path='/Contacts')
+    with pytest.raises(XeroDecodeError) as caught:
+        api.save('contacts', [contact], key='garbled-contact')
+    assert caught.value.operation == 'update_or_create_contacts'
+    element, = api.save('contacts', [contact], key='garbled-contact')
+    assert element.ok
+    assert [c['Name'] for c in sim.organisation(NZ_TENANT_ID).contacts.values()].count('Garbled Ltd') == 1
+
+
+def test_errors_name_their_operation(sim, api):
+    sim.faults.add('status', path='/api.xro/2.0/Organisation', status=503)
+    with pytest.raises(XeroRetryableError) as caught:
+        api.lock_dates()
+    assert (caught.value.operation, caught.value.status) == ('get_organisations', 503)
+    sim.faults.add('drop', method='GET', path='/api.xro/2.0/Currencies')
+    with pytest.raises(XeroRetryableError) as caught:
+        api.currencies()
+    assert caught.value.operation == 'get_currencies'
+
+
+def test_an_answer_missing_what_every_answer_holds_is_a_decode_error(sim, api, monkeypatch):
+    """What the SDK lets through but the client cannot walk (no organisation in the answer)."""
+    from xero_python.accounting import Organisations  # noqa: PLC0415 - an empty answer
+    original = api.call
+
+    def empty_organisations(*args, **kwargs):
+        result = original(*args, **kwargs)
+        result.data = Organisations(organisations=[])
+        return result
+    monkeypatch.setattr(api, 'call', empty_organisations)
+    with pytest.raises(XeroDecodeError) as caught:
+        api.lock_dates()
+    assert caught.value.operation == 'lock_dates'
+    assert isinstance(caught.value.__cause__, IndexError)
+
+
+def test_a_request_the_sdk_refuses_to_build_is_fatal(sim, api):
+    with pytest.raises(XeroFatalError) as caught:
+        api.call('accounting', 'get_invoice')  # the invoice id is missing
+    assert caught.value.operation == 'get_invoice' and not caught.value.retryable
+    assert sim.counters.count(method='GET', endpoint='/api.xro/2.0/Invoices') == 0
+
+
+def test_booleans_in_queries_as_xeros_spec_writes_them(sim, api):
+    api.pull_contacts()
+    api.save('contacts', [{'name': 'Boolean Ltd'}], key='boolean-contact')
+    queries = [r.query for r in sim.requests if r.endpoint == '/api.xro/2.0/Contacts']
+    assert [q.get('includeArchived') for q in queries] == ['true', None]
+    assert [q.get('summarizeErrors') for q in queries] == [None, 'false']
