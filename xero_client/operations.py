@@ -205,6 +205,8 @@ class Operations:
                            to_sdk('Allocations', {'allocations': allocations}),
                            summarize_errors=False, idempotency_key=key)
         return [allocation_from_sdk(a) for a in result.data.allocations or []]
+
+    @reads_answer
     def credit_note_allocations(self, credit_note_id):
         """The allocations Xero holds on one credit note (GET /CreditNotes/{id}), deleted ones
         with status DELETED: how a lost answer on an allocation or its deletion is settled."""
