@@ -50,3 +50,4 @@ from . import xero_bank_feed_rule
 from . import xero_organisation_bank_feed
 from . import xero_organisation_welcome
 from . import xero_organisation_demo
+from . import xero_pull_engine

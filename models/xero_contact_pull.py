@@ -1,4 +1,3 @@
-import logging
 from datetime import datetime
 
 from markupsafe import Markup
@@ -6,13 +5,9 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from ..xero_client import XeroError
-from ..xero_client.governor import Wait
 from ..xero_client.operations import MAX_PAGE_SIZE
 from ..xero_mappers.contact import contact_keys, contact_payload, normalise_phone, partner_values
 from ..xero_mappers.keys import payload_hash
-
-_logger = logging.getLogger(__name__)
 
 # Partner fields a pull writes; what a conflict compares.
 PULLED_FIELDS = ('name', 'is_company', 'email', 'phone', 'vat', 'street', 'street2', 'city', 'zip',
@@ -24,79 +19,49 @@ class XeroContactPull(models.AbstractModel):
 
     A contact already linked is updated; an unlinked one is matched to an existing partner (by
     the ContactNumber Odoo gave it, then email, then normalised phone) before anything is
-    created, and several candidates are held for review. Pages are committed one by one, and
-    the watermark is Xero's own greatest UpdatedDateUTC seen.
+    created, and several candidates are held for review. A kind of ``xero.pull.engine``, which
+    pages, commits and keeps the watermark.
     """
     _name = 'xero.contact.pull'
     _description = 'Xero contact pull'
 
     @api.model
     def _cron_pull(self):
-        organisations = self.env['xero.organisation'].search([('state', '=', 'connected')])
-        cron = self.env['ir.cron']
-        cron._commit_progress(remaining=len(organisations))
-        for organisation in organisations:
-            if not self.env['xero.pull.state']._due(organisation, 'contacts'):
-                cron._commit_progress(1)
-                continue
-            try:
-                self._pull(organisation)
-            except Wait as wait:
-                self.env.ref('xero_integration.ir_cron_xero_pull').sudo()._trigger(at=wait.until)
-            except XeroError as e:
-                _logger.warning('Xero organisation %s: pull stopped (%s)', organisation.id, e.message)
-            if not cron._commit_progress(1):
-                break
+        self.env['xero.pull.engine']._cron(('contacts',), 'xero_integration.ir_cron_xero_pull')
+
+    # --- a kind of the pull engine ------------------------------------------------------------
 
     @api.model
     def _pull(self, organisation, page_size=MAX_PAGE_SIZE):
         """Pull the contacts changed since the last pull; return the counts, or None when another
         worker is pulling this organisation."""
-        organisation = organisation.sudo()
-        state = self.env['xero.pull.state']._for(organisation, 'contacts')
-        if not state.try_lock_for_update():
-            return None
-        run = self.env['xero.sync.log']._start(organisation, 'contacts', 'pull')
-        try:
-            return self._pull_pages(organisation, state, page_size, run)
-        finally:
-            self.env['xero.sync.log']._finish(run)
+        return self.env['xero.pull.engine']._pull(organisation, 'contacts', page_size=page_size)
 
     @api.model
-    def _pull_pages(self, organisation, state, page_size, run):
-        since = state.watermark
-        members = self._group_members(organisation)
-        counts = dict.fromkeys(('created', 'matched', 'updated', 'held', 'calls'), 0)
-        page, watermark = 1, since
-        lookup = _Lookup(self.env, organisation)
-        while True:
-            contacts, more = organisation._call('pull_contacts', since, page, page_size, api='ops')
-            counts['calls'] += 1
-            for contact in contacts:
-                if members is not None and contact['xero_id'] not in members and not lookup.link(contact):
-                    continue
-                outcome = self._pull_one(organisation, contact, lookup)
-                if outcome:
-                    counts[outcome] += 1
-                if contact['updated'] and (not watermark or contact['updated'] > watermark):
-                    watermark = contact['updated']
-            self._create_new(organisation, lookup)
-            state.write({'watermark': watermark})
-            # One page at a time: the pull of 20,000 contacts never holds them all at once, and
-            # the records of a committed page leave the cache with it.
-            self.env['xero.sync.engine']._commit(0)
-            if not self.env.context.get('xero_no_commit'):
-                self.env.invalidate_all()
-            lookup.clear()
-            if not more:
-                break
-            page += 1
-        state.write({'last_pull_date': fields.Datetime.now(), 'last_created': counts['created'],
-                     'last_matched': counts['matched'], 'last_updated': counts['updated'],
-                     'last_held': counts['held'], 'last_calls': counts['calls'], 'requested': False})
-        run['counts'].update(created=counts['created'], updated=counts['matched'] + counts['updated'],
-                             skipped=counts['held'])
-        return counts
+    def _pull_fetch(self, organisation, stream, since, page, page_size):
+        return organisation._call('pull_contacts', since, page, page_size, api='ops')
+
+    @api.model
+    def _pull_records(self, organisation, contacts, run):
+        """One batch: linked contacts updated and others matched, each in a savepoint; the new
+        ones created together at the end."""
+        if 'members' not in run:
+            run['members'] = self._group_members(organisation)
+            run['lookup'] = _Lookup(self.env, organisation)
+        members, lookup = run['members'], run['lookup']
+        wanted = [contact for contact in contacts
+                  if members is None or contact['xero_id'] in members or lookup.link(contact)]
+        outcomes = self.env['xero.pull.engine']._each(
+            organisation, 'contacts', wanted, lambda contact: self._pull_one(organisation, contact, lookup),
+            reset=lookup.reset)
+        by_contact = {id(contact): outcome for contact, outcome in zip(wanted, outcomes)}
+        by_contact.update(self._create_new(organisation, lookup))
+        return [by_contact.get(id(contact)) for contact in contacts]
+
+    @api.model
+    def _pull_hold(self, organisation, contact, reason):
+        self.env['xero.review']._hold(organisation, 'contact', contact['xero_id'], contact['name'], reason,
+                                      _jsonable(contact))
 
     @api.model
     def _group_members(self, organisation):
@@ -144,10 +109,20 @@ class XeroContactPull(models.AbstractModel):
 
     @api.model
     def _create_new(self, organisation, lookup):
-        """Create the partners of a page's new contacts in one batch, then their links."""
+        """Create the partners of a batch's new contacts in one go, then their links (should
+        Odoo refuse one, each on its own: only that one is held for review). Returns the outcome
+        of each contact that was not created."""
         contacts = lookup.take_new()
         if not contacts:
-            return
+            return {}
+        outcomes = self.env['xero.pull.engine']._each(
+            organisation, 'contacts', contacts,
+            lambda contact: self._create_linked(organisation, [contact], lookup) and 'created',
+            batch=lambda batch: self._create_linked(organisation, batch, lookup) and ['created'] * len(batch))
+        return {id(contact): outcome for contact, outcome in zip(contacts, outcomes) if outcome != 'created'}
+
+    @api.model
+    def _create_linked(self, organisation, contacts, lookup):
         partners = self._create_partners(contacts)
         links = self.env['xero.partner.link'].sudo().create([
             dict(self._link_values(contact), organisation_id=organisation.id, partner_id=partner.id)
@@ -155,6 +130,7 @@ class XeroContactPull(models.AbstractModel):
         for contact, link in zip(contacts, links):
             link.pushed_hash = payload_hash(contact_payload(link._partner_values()))
             lookup.bind(contact, link)
+        return links
 
     @api.model
     def _create_partners(self, contacts):
@@ -296,7 +272,8 @@ def _jsonable(contact):
 
 
 class _Lookup:
-    """What one pull page needs to look up, loaded once per page rather than per contact."""
+    """What a pull needs to look up, loaded once per pass of the engine rather than per
+    contact, and kept up to date with what the pass creates."""
 
     def __init__(self, env, organisation):
         self.env = env
@@ -308,8 +285,11 @@ class _Lookup:
         self._new = []
         self._reserved = set()
 
-    def clear(self):
-        self._links = None
+    def reset(self):
+        """Forget what a rolled-back attempt left here: links and partners are read again, and
+        the new contacts it reserved were not created."""
+        self._links = self._partners = None
+        self._new, self._reserved = [], set()
 
     def reserve(self, contact):
         """Keep a new contact for its page's batch; False when another new contact of this pull

@@ -30,34 +30,25 @@ class XeroDocumentPull(models.AbstractModel):
     _name = 'xero.document.pull'
     _description = 'Xero document pull'
 
+    # --- a kind of the pull engine ------------------------------------------------------------
+
     @api.model
-    def _pull(self, organisation):
-        organisation = organisation.sudo()
-        state = self.env['xero.pull.state']._for(organisation, 'documents')
-        if not state.try_lock_for_update():
-            return None
-        counts = dict.fromkeys(('created', 'matched', 'updated', 'held', 'calls'), 0)
-        watermark = state.watermark
-        for kind in ('invoices', 'credit_notes'):
-            page = 1
-            while True:
-                documents, more = organisation._call('pull_documents', kind, state.watermark, page, api='ops')
-                counts['calls'] += 1
-                for document in documents:
-                    outcome = self._pull_one(organisation, document)
-                    if outcome:
-                        counts[outcome] += 1
-                    if document['updated'] and (not watermark or document['updated'] > watermark):
-                        watermark = document['updated']
-                self.env['xero.sync.engine']._commit(0)
-                if not more:
-                    break
-                page += 1
-        state.write({'watermark': watermark, 'last_pull_date': fields.Datetime.now(),
-                     'last_created': counts['created'], 'last_matched': counts['matched'],
-                     'last_updated': counts['updated'], 'last_held': counts['held'],
-                     'last_calls': counts['calls'], 'requested': False})
-        return counts
+    def _pull(self, organisation, page_size=None):
+        return self.env['xero.pull.engine']._pull(organisation, 'documents', page_size=page_size)
+
+    @api.model
+    def _pull_fetch(self, organisation, stream, since, page, page_size):
+        return organisation._call('pull_documents', stream, since, page, page_size, api='ops')
+
+    @api.model
+    def _pull_records(self, organisation, documents, run):
+        return self.env['xero.pull.engine']._each(organisation, 'documents', documents,
+                                                  lambda document: self._pull_one(organisation, document))
+
+    @api.model
+    def _pull_hold(self, organisation, document, reason):
+        self.env['xero.review']._hold(organisation, 'document', document['xero_id'], _document_name(document),
+                                      reason, _jsonable(document))
 
     @api.model
     def _pull_one(self, organisation, document):
@@ -71,9 +62,7 @@ class XeroDocumentPull(models.AbstractModel):
         try:
             move = self._create_move(organisation, document)
         except NeedsMapping as e:
-            self.env['xero.review']._hold(organisation, 'document', document['xero_id'],
-                                          f"{document['type']} {document['number'] or ''}".strip(),
-                                          str(e), _jsonable(document))
+            self._pull_hold(organisation, document, str(e))
             return 'held'
         return 'created' if move else None
 
@@ -167,6 +156,10 @@ class XeroDocumentPull(models.AbstractModel):
             raise NeedsMapping(_('Xero tax type %(type)s is mapped, but not to a tax %(how)s the price.',
                                  type=tax_type, how=_('included in') if inclusive else _('excluded from')))
         return fitting[0].tax_id
+
+
+def _document_name(document):
+    return f"{document['type']} {document['number'] or ''}".strip()
 
 
 def _jsonable(document):

@@ -1,13 +1,8 @@
-import logging
-
 from odoo import _, api, fields, models
 from odoo.tools import float_compare, float_is_zero
 
-from ..xero_client import XeroError
-from ..xero_client.governor import Wait
 from ..xero_client.operations import MAX_IDS_PER_GET
-
-_logger = logging.getLogger(__name__)
+from .xero_document_pull import _jsonable
 
 
 class XeroPaymentPull(models.AbstractModel):
@@ -25,36 +20,24 @@ class XeroPaymentPull(models.AbstractModel):
 
     @api.model
     def _cron_poll(self):
-        organisations = self.env['xero.organisation'].search([('state', '=', 'connected')])
-        cron = self.env['ir.cron']
-        cron._commit_progress(remaining=len(organisations))
-        for organisation in organisations:
-            States = self.env['xero.pull.state']
-            try:
-                if States._due(organisation, 'documents'):
-                    self.env['xero.document.pull']._pull(organisation)
-                if States._due(organisation, 'payments'):
-                    self._pull(organisation)
-                self.env['xero.webhook.event'].sudo()._mark_processed(organisation)
-            except Wait as wait:
-                self.env.ref('xero_integration.ir_cron_xero_poll').sudo()._trigger(at=wait.until)
-            except XeroError as e:
-                _logger.warning('Xero organisation %s: poll stopped (%s)', organisation.id, e.message)
-            if not cron._commit_progress(1):
-                break
+        """Documents (Xero's statuses, and those made in Xero), then payments, for every
+        organisation, through the pull engine; an organisation read to the end has handled its
+        webhook events."""
+        self.env['xero.pull.engine']._cron(
+            ('documents', 'payments'), 'xero_integration.ir_cron_xero_poll',
+            after=lambda organisation: self.env['xero.webhook.event'].sudo()._mark_processed(organisation))
 
     @api.model
     def _cron_reconcile(self):
         """Nightly: Xero does not bump UpdatedDateUTC for every change, so compare the status and
         amount due of open synced documents, 50 at a time, and fetch the payments of those that
         differ."""
+        Engine = self.env['xero.pull.engine']
         organisations = self.env['xero.organisation'].search([('state', '=', 'connected')])
         for organisation in organisations:
-            try:
-                self._reconcile(organisation)
-            except (Wait, XeroError) as e:
-                _logger.warning('Xero organisation %s: reconciliation pass stopped (%s)', organisation.id, e)
-            self.env['xero.sync.engine']._commit(0)
+            Engine._guarded(organisation, 'xero_integration.ir_cron_xero_reconcile',
+                            lambda: self._reconcile(organisation))
+            Engine._commit(0)
 
     @api.model
     def _reconcile(self, organisation):
@@ -68,8 +51,8 @@ class XeroPaymentPull(models.AbstractModel):
             for start in range(0, len(kind_links), MAX_IDS_PER_GET):
                 chunk = kind_links[start:start + MAX_IDS_PER_GET]
                 documents, _more = organisation._call('pull_documents', kind, ids=chunk.mapped('xero_id'), api='ops')
+                DocumentPull._pull_records(organisation, documents, {})
                 for document in documents:
-                    DocumentPull._pull_one(organisation, document)
                     link = chunk.filtered(lambda l: l.xero_id == document['xero_id'])
                     if link and float_compare(document['amount_due'] or 0.0, link.move_id.amount_residual,
                                               precision_rounding=link.move_id.currency_id.rounding):
@@ -79,38 +62,32 @@ class XeroPaymentPull(models.AbstractModel):
     def _pull_payments_of(self, organisation, kind, xero_id):
         field = 'Invoice.InvoiceID' if kind == 'invoices' else 'CreditNote.CreditNoteID'
         payments, _more = organisation._call('pull_payments', where=f'{field}==Guid("{xero_id}")', api='ops')
-        for payment in payments:
-            self._pull_one(organisation, payment)
+        self._pull_records(organisation, payments, {})
 
-    # --- the poll -----------------------------------------------------------------------------
+    # --- the poll: a kind of the pull engine --------------------------------------------------
 
     @api.model
     def _pull(self, organisation, page_size=None):
-        organisation = organisation.sudo()
-        state = self.env['xero.pull.state']._for(organisation, 'payments')
-        if not state.try_lock_for_update():
-            return None
-        counts = dict.fromkeys(('created', 'matched', 'updated', 'held', 'calls'), 0)
-        watermark, page = state.watermark, 1
-        while True:
-            args = (state.watermark, page) + ((page_size,) if page_size else ())
-            payments, more = organisation._call('pull_payments', *args, api='ops')
-            counts['calls'] += 1
-            for payment in payments:
-                outcome = self._pull_one(organisation, payment)
-                if outcome:
-                    counts[outcome] += 1
-                if payment['updated'] and (not watermark or payment['updated'] > watermark):
-                    watermark = payment['updated']
-            state.watermark = watermark
-            self.env['xero.sync.engine']._commit(0)
-            if not more:
-                break
-            page += 1
-        state.write({'last_pull_date': fields.Datetime.now(), 'last_created': counts['created'],
-                     'last_updated': counts['updated'], 'last_held': counts['held'],
-                     'last_calls': counts['calls'], 'requested': False})
-        return counts
+        return self.env['xero.pull.engine']._pull(organisation, 'payments', page_size=page_size)
+
+    @api.model
+    def _pull_fetch(self, organisation, stream, since, page, page_size):
+        return organisation._call('pull_payments', since, page, page_size, api='ops')
+
+    @api.model
+    def _pull_records(self, organisation, payments, run):
+        """One batch of a page: one outcome per payment, each registered, followed or held in a
+        savepoint of its own."""
+        return self.env['xero.pull.engine']._each(organisation, 'payments', payments,
+                                                  lambda payment: self._pull_one(organisation, payment))
+
+    @api.model
+    def _pull_hold(self, organisation, payment, reason):
+        self.env['xero.review']._hold(
+            organisation, 'payment', payment['xero_id'],
+            _('Payment of %(amount)s in Xero (%(reference)s)', amount=payment['amount'],
+              reference=payment['reference'] or payment['xero_id']),
+            _('This payment made in Xero is not registered in Odoo. %s', reason), _jsonable(payment))
 
     @api.model
     def _pull_one(self, organisation, payment):

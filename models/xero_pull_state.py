@@ -8,11 +8,15 @@ SWITCH_OF_PULL = {'contacts': 'contacts', 'documents': 'invoices', 'payments': '
 
 class XeroPullState(models.Model):
     """Where the pull of one kind from one organisation stands: Xero's own greatest
-    ``UpdatedDateUTC`` seen (the next ``If-Modified-Since``), and what the last pull did.
+    ``UpdatedDateUTC`` seen (the next ``If-Modified-Since``), the run under way, and what the
+    last run did.
 
-    The watermark comes from Xero's data, never from the local clock, so nothing that changed
-    in Xero while a pull was running is lost. The row is locked for the length of a pull: a
-    second worker skips the organisation instead of pulling it twice.
+    The watermark comes from Xero's data, never from the local clock, and moves only when a
+    run has read its last page: every page of a run is asked with the same ``since``
+    (``run_since``), so records changed in Xero between two pages are never skipped. A run cut
+    short (time limit, Xero's answer) resumes at ``run_page``, after the ``run_offset`` records
+    of that page already handled. The row is locked while a batch is handled: a second worker
+    skips the organisation instead of pulling it twice.
     """
     _name = 'xero.pull.state'
     _inherit = ['xero.organisation.mixin']
@@ -26,6 +30,11 @@ class XeroPullState(models.Model):
     last_updated = fields.Integer(readonly=True)
     last_held = fields.Integer(string='Last held for review', readonly=True)
     last_calls = fields.Integer(readonly=True)
+    run_since = fields.Datetime(readonly=True, help='The If-Modified-Since of the run under way.')
+    run_stream = fields.Char(readonly=True, help='What the run under way reads now (e.g. invoices, then credit notes).')
+    run_page = fields.Integer(readonly=True, help='The page the run under way reads; 0 when no run is under way.')
+    run_offset = fields.Integer(readonly=True, help='Records of that page already handled.')
+    run_watermark = fields.Datetime(readonly=True, help="The greatest UpdatedDateUTC the run under way has seen.")
     requested = fields.Boolean(readonly=True, help='A user asked for this pull: it runs even with auto-sync off.')
 
     _organisation_kind_uniq = models.Constraint('UNIQUE (organisation_id, kind)',

@@ -6,15 +6,15 @@ from .xero_contact_pull import contact_from_json
 
 class XeroReview(models.Model):
     """A record from Xero that needs a person's decision before it comes into Odoo: a contact
-    that matches several partners, or a document whose tax or account has no mapping.
-    Nothing is guessed."""
+    that matches several partners, a document whose tax or account has no mapping, or a record
+    Odoo refused (the reason says why). Nothing is guessed."""
     _name = 'xero.review'
     _inherit = ['xero.organisation.mixin', 'mail.thread']
     _description = 'Xero record to review'
     _order = 'state, id desc'
 
-    kind = fields.Selection([('contact', 'Contact'), ('document', 'Invoice or bill')], required=True,
-                            readonly=True)
+    kind = fields.Selection([('contact', 'Contact'), ('document', 'Invoice or bill'), ('payment', 'Payment')],
+                            required=True, readonly=True)
     xero_id = fields.Char(string='Xero ID', required=True, readonly=True, index=True)
     name = fields.Char(readonly=True)
     reason = fields.Text(readonly=True)
@@ -57,8 +57,14 @@ class XeroReview(models.Model):
         return True
 
     def action_retry(self):
-        """Read the document from Xero again and import it, now that its mapping may exist."""
-        for review in self.filtered(lambda r: r.kind == 'document'):
+        """Read the document or payment from Xero again and bring it in, now that its mapping
+        may exist or its cause is fixed."""
+        for review in self.filtered(lambda r: r.kind == 'payment' or (r.data or {}).get('kind') == 'payments'):
+            payments, _more = review.organisation_id._call(
+                'pull_payments', where=f'PaymentID==Guid("{review.xero_id}")', api='ops')
+            if payments and self.env['xero.payment.pull']._pull_one(review.organisation_id, payments[0]) != 'held':
+                review.state = 'done'
+        for review in self.filtered(lambda r: r.kind == 'document' and (r.data or {}).get('kind') != 'payments'):
             kind = review.data.get('kind', 'invoices')
             documents, _more = review.organisation_id._call('pull_documents', kind, ids=[review.xero_id],
                                                             api='ops')

@@ -1,10 +1,13 @@
 import json
 import logging
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg2.errors
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..xero_client import (XeroAuthError, XeroError, XeroRateLimited, XeroRetryableError,
@@ -36,6 +39,26 @@ class Stop(Exception):
     """This organisation's run ends here: nothing more can be sent now."""
 
 
+# What goes up through the engine's savepoints untouched: the engine's stops and Xero's answers
+# are settled by the organisation's loop, with what they recorded before leaving kept.
+NOT_ODOO_ERRORS = (Stop, Wait, XeroError)
+
+
+@contextmanager
+def xero_answer(operation):
+    """Xero's answer to ``operation`` as the engine's typed errors.
+
+    The SDK's deserializer raises a bare ValueError on an answer it cannot read (Xero's own spec
+    examples give some booleans as strings). Until the client types it itself, this is the one
+    place the engine does: the request may have been performed, so it is an unknown outcome,
+    retried later and looked up first.
+    """
+    try:
+        yield
+    except ValueError as e:
+        raise XeroRetryableError(f'Xero call {operation}: its answer could not be read ({e})') from None
+
+
 class XeroSyncEngine(models.AbstractModel):
     """The one engine every kind of record goes through on its way to Xero.
 
@@ -48,6 +71,11 @@ class XeroSyncEngine(models.AbstractModel):
     A request whose answer was lost is sent again, the same members with the same payloads and
     so the same key, while Xero still keeps the key (``KEY_WINDOW``); after that it is looked
     up by its natural key, and sent with a fresh key only when Xero does not have it.
+
+    One record's trouble is that record's only: every hook runs in a savepoint, and an Odoo
+    error in it marks that link in error, in words, while the rest goes on. Xero's answers
+    (a 5xx, a 429, a budget to wait for, a lost authorisation), on a send or a look-up, stop
+    that organisation's run only; the cron goes on with the next one.
 
     Kinds plug in through the link models' hooks (see ``xero.link.mixin``):
     ``_xero_payloads`` builds the payloads, ``_xero_dependencies`` names what must be in Xero
@@ -64,13 +92,52 @@ class XeroSyncEngine(models.AbstractModel):
         """Push every connected organisation's outbox, committing per batch.
 
         The cron re-runs itself while work remains (``_commit_progress`` keeps count), and
-        wakes itself for when a waiting organisation may call again.
+        wakes itself for when a waiting organisation may call again. Once its time budget is
+        spent it takes no further organisation; nothing from one organisation stops the next.
         """
         cron = self.env['ir.cron']
-        organisations = self.env['xero.organisation'].search([('state', '=', 'connected')])
+        organisations = self._push_order(self.env['xero.organisation'].search([('state', '=', 'connected')]))
         cron._commit_progress(remaining=sum(self._pending_count(org) for org in organisations))
-        for organisation in organisations:
-            self._push_organisation(organisation)
+        for index, organisation in enumerate(organisations):
+            if index and not self._time_left():
+                # The rest goes in the next run, at once, those not reached first (_push_order):
+                # the remaining count keeps the cron "partially done", and the trigger wakes it
+                # should that count be spent. Each run takes one organisation at least.
+                cron._commit_progress(remaining=sum(self._pending_count(org) for org in organisations))
+                self.env.ref('xero_integration.ir_cron_xero_push')._trigger()
+                return
+            with self._organisation_net(organisation):
+                self._push_organisation(organisation)
+
+    @contextmanager
+    def _organisation_net(self, organisation):
+        """A cron's net around one organisation: nothing from it stops the next one.
+
+        Records' data and Xero's answers are settled per record and per organisation before
+        this; what reaches it is a bug of the engine or of a kind. The organisation's batch in
+        progress is rolled back (what was sent is committed as "Sending", so it is looked up
+        next time), and the cron goes on with the next organisation.
+        """
+        try:
+            yield
+        except Exception:  # noqa: BLE001 - logged with its traceback, the run goes on
+            self.env.cr.rollback()
+            _logger.exception('Xero organisation %s: push failed', organisation.id)
+
+    @api.model
+    def _push_order(self, organisations):
+        """The organisations whose last push is the oldest first, so that when the time budget
+        ends a run, the next run starts with those this one did not reach."""
+        last = dict(self.env['xero.sync.log'].sudo()._read_group(
+            [('organisation_id', 'in', organisations.ids), ('direction', '=', 'push')],
+            ['organisation_id'], ['start_date:max']))
+        return organisations.sorted(lambda org: (org in last, last.get(org), org.id))
+
+    @api.model
+    def _time_left(self):
+        """Whether the cron's run has time left (always outside a cron)."""
+        end = self.env.context.get('cron_end_time')
+        return end is None or time.monotonic() < end
 
     @api.model
     def _cron_resume(self):
@@ -155,7 +222,7 @@ class XeroSyncEngine(models.AbstractModel):
         links = links.sudo().filtered(lambda l: l.sync_state in ('pending', 'in_flight'))
         try:
             for start in range(0, len(links), BATCH_SIZE):
-                batch = links[start:start + BATCH_SIZE].try_lock_for_update(allow_referencing=True)
+                batch = self._try_lock(links[start:start + BATCH_SIZE])
                 if batch:
                     self._push_links(organisation, batch)
                     self._commit(len(batch))
@@ -170,13 +237,44 @@ class XeroSyncEngine(models.AbstractModel):
         next attempt date past its request's timeout, so no one else claims it meanwhile.
         """
         query = Link._search(self._due_domain(organisation, Link._name), order='id', limit=BATCH_SIZE)
+        ids = self._lock_rows(SQL('%s FOR NO KEY UPDATE SKIP LOCKED', query.select()))
+        if ids is None:
+            # One of them changed since this transaction began: take the others one by one.
+            ids = self._try_lock(Link.browse(row[0] for row in self.env.execute_query(query.select()))).ids
+        return Link.browse(ids)
+
+    @api.model
+    def _try_lock(self, links):
+        """The links of ``links`` now locked for this transaction: those another worker holds,
+        or changed since this transaction began, are skipped (they are that worker's)."""
+        if not links:
+            return links
+        table = SQL.identifier(links._table)
+        ids = self._lock_rows(SQL('SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED',
+                                  table, tuple(links.ids)))
+        if ids is None:
+            ids = [link.id for link in links if self._lock_rows(SQL(
+                'SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED', table, link.id))]
+        return links.filtered(lambda link: link.id in ids)
+
+    @api.model
+    def _lock_rows(self, query):
+        """The ids the locking ``query`` returns, or None when one of its rows changed since this
+        transaction began.
+
+        Odoo's transactions are REPEATABLE READ: locking a row another worker committed after
+        this transaction's snapshot fails with a serialization error, even with SKIP LOCKED.
+        That is expected concurrency, not an error: it is settled in a savepoint, without the
+        ERROR line the cursor would log for a failed query.
+        """
+        cr = self.env.cr
         try:
-            rows = self.env.execute_query(SQL('%s FOR NO KEY UPDATE SKIP LOCKED', query.select()))
+            with cr.savepoint():
+                cr.execute(query, log_exceptions=False)
+                return [row[0] for row in cr.fetchall()]
         except psycopg2.errors.SerializationFailure:
-            # Another worker committed these rows after our snapshot: they are its, not ours.
-            self.env.cr.rollback()
-            return Link.browse()
-        return Link.browse([row[0] for row in rows])
+            _logger.debug('Xero push: rows changed by another worker since this transaction began')
+            return None
 
     @api.model
     def _commit(self, processed):
@@ -192,7 +290,8 @@ class XeroSyncEngine(models.AbstractModel):
         links = self._push_dependencies(organisation, links)
         for kind in dict.fromkeys(link._xero_kind() for link in links):
             kind_links = links.filtered(lambda l: l._xero_kind() == kind)
-            prepared = kind_links._xero_payloads()
+            prepared = [pair for pairs in self._per_record(kind_links, lambda l: l._xero_payloads(), 'payload')
+                        for pair in pairs]
             replays, prepared = self._replays_in_window(kind, prepared)
             for batch in replays:
                 self._send_batch(organisation, kind, batch)
@@ -217,7 +316,12 @@ class XeroSyncEngine(models.AbstractModel):
     @api.model
     def _push_dependencies(self, organisation, links):
         """Send what these links need first; hold those whose dependency Xero refused."""
-        needed = links._xero_dependencies()
+        needed = {}
+        for part in self._per_record(links, lambda l: l._xero_dependencies(), 'dependencies'):
+            for model, deps in part.items():
+                needed[model] = needed.get(model, self.env[model]) | deps
+        # Those Odoo failed on just now are in error: they wait for their record to be fixed.
+        links = links.filtered(lambda l: l.sync_state in ('pending', 'in_flight'))
         for model in LINK_MODELS:
             deps = needed.get(model)
             if not deps:
@@ -225,16 +329,19 @@ class XeroSyncEngine(models.AbstractModel):
             # A dependency refused for a reason the engine can mend (a contact name taken in
             # Xero) is queued again at once: give it a second and third go in this run.
             for _attempt in range(3):
-                due = deps.filtered(lambda d: d.sync_state == 'pending' or (
-                    d.sync_state == 'in_flight' and not d.next_attempt_date)).try_lock_for_update(
-                    allow_referencing=True)
+                due = self._try_lock(deps.filtered(lambda d: d.sync_state == 'pending' or (
+                    d.sync_state == 'in_flight' and not d.next_attempt_date)))
                 if not due:
                     break
                 self._push_links(organisation, due)
         held = links.browse()
         for link in links:
-            missing, refused = link._xero_missing_dependencies()
-            if missing and refused:
+            missing, refused = None, False
+            with self._record_guard(link, 'dependencies') as outcome:
+                missing, refused = link._xero_missing_dependencies()
+            if outcome:
+                held |= link
+            elif missing and refused:
                 # Xero refused what it needs: an error until that is fixed, then it follows.
                 link.write({'sync_state': 'error', 'waiting_dependency': True,
                             'last_error': missing, 'next_attempt_date': False})
@@ -297,21 +404,33 @@ class XeroSyncEngine(models.AbstractModel):
             return prepared
         Link = unsure[0][0]
         found = {}
+        settled = Link.browse()
         for start in range(0, len(unsure), BATCH_SIZE):
             chunk = unsure[start:start + BATCH_SIZE]
-            found.update(Link._xero_find(organisation, kind, chunk))
+            chunk_links = Link.browse([link.id for link, _payload in chunk])
+            try:
+                with self._record_guard(chunk_links, 'look-up') as outcome, xero_answer('find'):
+                    found.update(Link._xero_find(organisation, kind, chunk))
+            except (Wait, XeroError) as error:
+                self._settle_call_error(organisation, chunk_links, error)
+                outcome = True
+            if outcome:
+                settled |= chunk_links
         result = []
         for link, payload in prepared:
+            if link in settled:
+                continue
             element = found.get(link.id)
             if link.maybe_sent and link._xero_looks_up(payload):
                 if element:
                     digest = payload_hash(payload)
                     held = link.sent_hash or digest
-                    link._record_bound(element, held)
-                    link._xero_bind_extra(element, payload)
-                    link._xero_note_sent(element)
-                    if held != digest:
-                        link._mark_pending()  # Odoo changed since: the change goes as an update
+                    with self._record_guard(link, 'bind', element):
+                        link._record_bound(element, held)
+                        link._xero_bind_extra(element, payload)
+                        link._xero_note_sent(element)
+                        if held != digest:
+                            link._mark_pending()  # Odoo changed since: the change goes as an update
                     continue
                 link.write({'maybe_sent': False})
                 link._mark_pending()
@@ -342,7 +461,8 @@ class XeroSyncEngine(models.AbstractModel):
         payloads = [payload for _link, payload, _digest in batch]
         count(self.env, 'sent', len(batch))
         try:
-            elements = links._xero_send(organisation, kind, payloads, key)
+            with xero_answer('send'):
+                elements = links._xero_send(organisation, kind, payloads, key)
         except Wait as wait:
             self._restore(links, before)
             links._record_postponed(wait.until, str(wait))
@@ -397,10 +517,128 @@ class XeroSyncEngine(models.AbstractModel):
                 link._record_retry('Xero returned no result for this record.', unknown_outcome=True)
             elif element.errors:
                 link._record_refusal('\n'.join(element.errors))
-                link._xero_handle_refusal(element, payload)
+                with self._record_guard(link, 'refusal', element):
+                    link._xero_handle_refusal(element, payload)
             else:
-                link._record_bound(element, digest)
-                link._xero_bind_extra(element, payload)
-                sent.append((link, element))
+                with self._record_guard(link, 'bind', element) as failed:
+                    link._record_bound(element, digest)
+                    link._xero_bind_extra(element, payload)
+                if not failed:
+                    sent.append((link, element))
         if sent:
-            links._xero_notes_sent(sent)
+            with self._record_guard(links.browse(), 'bind'):
+                # Only the records' chatters: each document is bound already, whatever happens here.
+                links._xero_notes_sent(sent)
+
+    # --- isolation: one record's trouble is that record's only -----------------------------------
+
+    @api.model
+    def _settle_call_error(self, organisation, links, error):
+        """A call Xero failed for these links besides their send (a look-up): back in the queue
+        as Xero's answer says, as ``_send_batch`` does for a send. Xero cannot take more from
+        this organisation now (a budget to wait for, a 429, a 5xx, lost authorisation): Stop.
+        Anything else (a 404, an answer it refused) waits for the next attempt, later each time;
+        the other links go on. A request that may have landed is still looked up first."""
+        if isinstance(error, Wait):
+            links._record_postponed(error.until, str(error))
+            organisation._wake_push_at(error.until)
+            raise Stop(str(error)) from None
+        if isinstance(error, XeroRateLimited):
+            until = organisation._governor_state_until()
+            links._record_postponed(until, error.message)
+            organisation._wake_push_at(until)
+            raise Stop(error.message) from None
+        if isinstance(error, XeroAuthError):
+            links._record_postponed(False, error.message)
+            raise Stop(error.message) from None
+        links._record_retry(error.message, unknown_outcome=False)
+        if isinstance(error, XeroRetryableError):
+            raise Stop(error.message) from None
+
+    @contextmanager
+    def _record_guard(self, links, stage, element=None):
+        """Run the block in a savepoint; an Odoo error in it (a record's data, or a bug of a kind)
+        rolls back what it did and marks ``links`` in error with the reason, and the caller goes
+        on with the next record. Yields a list that holds the error once it happened.
+
+        The engine's stops and Xero's errors go up untouched, with what they recorded before
+        leaving; a concurrency error goes up too, for the batch to be claimed again.
+        """
+        failed = []
+        savepoint = self.env.cr.savepoint()
+        try:
+            yield failed
+            self.env.flush_all()
+        except NOT_ODOO_ERRORS:
+            savepoint.close(rollback=False)
+            raise
+        except CONCURRENCY_ERRORS:
+            savepoint.close(rollback=True)
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever Odoo raised, it is this record's
+            savepoint.close(rollback=True)
+            failed.append(error)
+            self._record_odoo_error(links, error, stage, element)
+        else:
+            savepoint.close(rollback=False)
+
+    @api.model
+    def _per_record(self, links, hook, stage):
+        """[``hook(links)``]; when Odoo fails on it, [``hook(link)``] for each link alone, so that
+        only the records at fault are marked in error and the others go on."""
+        if len(links) > 1:
+            savepoint = self.env.cr.savepoint()
+            try:
+                result = hook(links)
+                self.env.flush_all()
+            except NOT_ODOO_ERRORS:
+                savepoint.close(rollback=False)
+                raise
+            except CONCURRENCY_ERRORS:
+                savepoint.close(rollback=True)
+                raise
+            except Exception:  # noqa: BLE001 - found again below, record by record
+                savepoint.close(rollback=True)
+            else:
+                savepoint.close(rollback=False)
+                return [result]
+        results = []
+        for link in links:
+            with self._record_guard(link, stage):
+                results.append(hook(link))
+        return results
+
+    @api.model
+    def _record_odoo_error(self, links, error, stage, element=None):
+        """Odoo failed on these links' records: each goes to the errors list, in words. Whether a
+        request may have reached Xero (``maybe_sent``) is kept, so the next attempt, once the
+        record is fixed or Retry pressed, finds the document in Xero instead of creating it
+        again."""
+        if not links:
+            _logger.warning('Xero push: %s failed: %s', stage, error, exc_info=error)
+            return
+        if isinstance(error, UserError):
+            text = error.args[0]
+            _logger.info('Xero push: %s of %s refused by Odoo: %s', stage, links, text)
+        else:
+            diag = getattr(error, 'diag', None)
+            text = (diag and diag.message_primary) or str(error) or type(error).__name__
+            _logger.warning('Xero push: %s of %s failed', stage, links, exc_info=error)
+        if stage == 'bind':
+            message = _('This record is in Xero (%(number)s), but Odoo could not record it: %(error)s. '
+                        'Once that is fixed, press Retry: Odoo finds it in Xero, it is not sent twice.',
+                        number=(element and element.number) or _('no number'), error=text)
+        elif stage == 'refusal':
+            message = _('%(refusal)s\nOdoo could not act on this refusal: %(error)s',
+                        refusal='\n'.join(element.errors), error=text)
+        elif stage == 'look-up':
+            message = _('Odoo could not look for this record in Xero: %s. Once that is fixed, press Retry.', text)
+        else:
+            message = _('Odoo could not prepare this record for Xero: %s. Correct the record, then '
+                        'press Retry (a change to the record sends it again too).', text)
+        links.write({'sync_state': 'error', 'last_error': message, 'error_notified': False,
+                     'next_attempt_date': False, 'requested': False})
+        if stage == 'refusal':
+            return  # counted as refused by Xero already
+        for link in links:
+            count(self.env, 'failed', error=f'{link[link._xero_record_field].display_name}: {message}')

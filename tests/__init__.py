@@ -24,4 +24,6 @@ from . import test_demo
 from . import test_polish
 from . import test_tours
 from . import test_security
+from . import test_push_isolation
+from . import test_pull_engine
 from . import test_idempotency

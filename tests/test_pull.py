@@ -39,7 +39,7 @@ class TestContactPull(PullCase):
         self.assertEqual(counts['created'], total)
         self.assertEqual(counts['calls'], -(-total // 10), 'one call per page')
         pages = [r for r in self.sim.requests if r.endpoint == CONTACTS and r.method == 'GET']
-        self.assertTrue(all(r.query.get('includeArchived', '').lower() == 'true' for r in pages))
+        self.assertTrue(all(r.query.get('includeArchived') == 'true' for r in pages), 'as the spec writes it')
         self.assertTrue(all(r.query.get('order', '').startswith('UpdatedDateUTC') for r in pages),
                         'pages in UpdatedDateUTC order')
         self.assertEqual(max(int(r.query.get('pageSize')) for r in pages), 10)

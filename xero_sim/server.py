@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import accounting, control, identity_http
-from .accounting.base import ApiError
+from .accounting.base import ApiError, check_boolean_query
 from .faults import garble
 from .messages import Response, json_response
 from .observability import RecordedRequest
@@ -219,6 +219,10 @@ def _remember(sim, req, resp):
 
 
 def _with_idempotency(sim, req, org, handler, params):
+    try:
+        check_boolean_query(req)
+    except ApiError as exc:
+        return json_response(exc.status, exc.body)
     key = req.headers.get('Idempotency-Key')
     if req.method not in IDEMPOTENT_METHODS:
         key = None

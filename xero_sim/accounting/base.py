@@ -79,10 +79,28 @@ def read_body(req, key):
 
 
 def flag(req, name, default=None):
+    """A boolean query parameter. Xero's spec types it as boolean, written `true` or `false`;
+    anything else (Python's `True` included) answers 422, as a server that validates requests
+    against the spec does."""
     value = req.query.get(name)
     if value is None:
         return default
-    return value.strip().lower() == 'true'
+    if value not in ('true', 'false'):
+        raise ApiError(422, {'Title': 'Invalid request', 'Status': 422,
+                             'Detail': '%s must be a boolean (true or false), got %r' % (name, value)})
+    return value == 'true'
+
+
+# The query parameters Xero's spec types as boolean (any endpoint).
+BOOLEAN_QUERY = ('summarizeErrors', 'includeArchived', 'summaryOnly', 'createdByMyApp', 'includeDeleted',
+                 'IncludeOnline', 'paymentsOnly', 'standardLayout', 'allowBackorders')
+
+
+def check_boolean_query(req):
+    """Refuse, before anything is done, a request whose boolean parameter is not written as
+    the spec says."""
+    for name in BOOLEAN_QUERY:
+        flag(req, name)
 
 
 def csv_param(req, name):

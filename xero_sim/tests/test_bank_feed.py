@@ -26,7 +26,7 @@ def txn(date=TODAY, amount=100, reconciled=True, **kw):
 
 def save(api, nz, *txns):
     return api.update_or_create_bank_transactions(
-        nz, BankTransactions(bank_transactions=list(txns)), summarize_errors=False).bank_transactions
+        nz, BankTransactions(bank_transactions=list(txns)), summarize_errors='false').bank_transactions
 
 
 def test_users_lists_the_connecting_user_with_its_role(sim, api, client, token, nz, spec):

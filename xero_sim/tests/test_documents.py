@@ -70,7 +70,7 @@ def test_a_line_with_an_amount_still_needs_an_account(api, nz):
                  invoice([LineItem(description='Fee', line_amount=5)]),
                  invoice([heading(), line(1)], status='DRAFT'),
                  invoice([no_account], status='DRAFT'),
-                 summarize_errors=False)
+                 summarize_errors='false')
     assert [v.message for v in out[0].validation_errors] == [
         'Account code must be specified for every line item.']
     assert [v.message for v in out[1].validation_errors] == [

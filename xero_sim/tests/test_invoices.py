@@ -73,7 +73,7 @@ def test_discounts_only_on_accrec(api, nz):
     assert [l.line_amount for l in sale.line_items] == [D('180.00'), D('45.00')]
     assert sale.total_discount == D('25.00') and sale.is_discounted is True
     bill = create(api, nz, invoice([line(200, discount_rate=10, tax='INPUT2', account='300')],
-                                   type='ACCPAY'), summarize_errors=False)[0]
+                                   type='ACCPAY'), summarize_errors='false')[0]
     assert bill.has_errors is True and bill.status_attribute_string == 'ERROR'
     assert 'only supported on sales invoices' in bill.validation_errors[0].message
 
@@ -118,7 +118,7 @@ def test_summarized_error_still_creates_valid_items(sim, api, client, nz, token,
 
 def test_summarize_errors_false(api, client, nz, spec):
     out = create(api, nz, invoice([line(10)]), invoice([line(10, tax='NOPE')]),
-                 summarize_errors=False)
+                 summarize_errors='false')
     assert [i.status_attribute_string for i in out] == ['OK', 'ERROR']
     assert [i.has_errors for i in out] == [False, True]
     assert 'NOPE' in out[1].validation_errors[0].message
@@ -186,7 +186,7 @@ def test_validation_messages(api, nz):
                  invoice([line(1, account='999')]),
                  invoice([], status='AUTHORISED'),
                  Invoice(type='ACCREC', line_items=[line(1)], status='DRAFT'),
-                 summarize_errors=False)
+                 summarize_errors='false')
     messages = [[v.message for v in i.validation_errors or []] for i in out]
     assert messages[0] == ['Due Date is mandatory for authorised sales invoices.']
     assert messages[1] == ["Account code '999' is not a valid code for this document."]
@@ -221,7 +221,7 @@ def test_get_filters_paging_and_lookup(sim, api, client, nz, token, spec):
     assert len(api.get_invoices(nz, where='Type=="ACCREC" AND Total>3').invoices) == 3
     assert len(api.get_invoices(nz, contact_i_ds=[made[0].contact.contact_id]).invoices) == 6
     assert len(api.get_invoices(nz, search_term='bill').invoices) == 1
-    assert api.get_invoices(nz, summary_only=True).invoices[0].line_items is None
+    assert api.get_invoices(nz, summary_only='true').invoices[0].line_items is None
     assert api.get_invoices(nz, order='Total DESC').invoices[0].total == D('10.35')
     assert api.get_invoice(nz, 'INV-0002').invoices[0].reference == 'R1'
     with pytest.raises(NotFoundException):

@@ -79,9 +79,9 @@ def test_contacts_by_ids_number_name_and_archived(api, client, nz, spec):
     api.update_contact(nz, ids[2], Contacts(contacts=[Contact(contact_status='ARCHIVED')]))
     assert api.get_contacts(nz, i_ds=[ids[2]]).contacts == []
     assert api.get_contacts(nz, where='ContactNumber=="ODOO-3"').contacts == []
-    archived = api.get_contacts(nz, i_ds=[ids[2]], include_archived=True).contacts
+    archived = api.get_contacts(nz, i_ds=[ids[2]], include_archived='true').contacts
     assert [(c.contact_id, c.contact_status) for c in archived] == [(ids[2], 'ARCHIVED')]
-    assert len(api.get_contacts(nz, include_archived=True).contacts) == \
+    assert len(api.get_contacts(nz, include_archived='true').contacts) == \
         len(api.get_contacts(nz).contacts) + 1
     assert api.get_contact(nz, ids[2]).contacts[0].contact_status == 'ARCHIVED'
 

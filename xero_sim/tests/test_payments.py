@@ -72,7 +72,7 @@ def test_payments_batch_listing_and_filters(sim, api, client, nz, spec):
         Payment(invoice=Invoice(invoice_id=a.invoice_id), account=Account(code='090'),
                 amount=11.5, date=TODAY, reference='P-A'),
         Payment(invoice=Invoice(invoice_number=b.invoice_number), account=Account(code='090'),
-                amount=999, date=TODAY)]), summarize_errors=False).payments
+                amount=999, date=TODAY)]), summarize_errors='false').payments
     assert [p.status_attribute_string for p in out] == ['OK', 'ERROR']
     spec('Payments', raw(client[2]))
     sim.clock.advance(90)
@@ -176,7 +176,7 @@ def test_bank_transactions(sim, api, client, nz, spec):
     out = api.create_bank_transactions(nz, BankTransactions(bank_transactions=[
         bank_txn(reference='dep-1'),
         bank_txn('SPEND', lines=[line(57.5, tax='INPUT2', account='429')], is_reconciled=True),
-        bank_txn(account='200')]), summarize_errors=False).bank_transactions
+        bank_txn(account='200')]), summarize_errors='false').bank_transactions
     assert [t.status_attribute_string for t in out] == ['OK', 'OK', 'ERROR']
     assert 'Type BANK' in out[2].validation_errors[0].message
     spec('BankTransactions', raw(client[2]))
@@ -214,5 +214,5 @@ def test_bank_transaction_currency_follows_bank_account(api, nz):
     assert txn.currency_code == CurrencyCode.EUR
     bad = api.create_bank_transactions(nz, BankTransactions(bank_transactions=[
         bank_txn(account='095', currency_code=CurrencyCode.NZD)]),
-        summarize_errors=False).bank_transactions[0]
+        summarize_errors='false').bank_transactions[0]
     assert 'currency must match' in bad.validation_errors[0].message

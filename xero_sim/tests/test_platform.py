@@ -524,3 +524,16 @@ def test_internal_error_is_stored_against_the_key(sim, api, nz):
     assert api.get_invoices(nz).invoices == [] and sim.counters.idempotent_replays == 1
     created = api.create_invoices(nz, _bill('BILL-500'), idempotency_key='ERR-1').invoices[0]
     assert created.invoice_number == 'BILL-500' and sim.counters.idempotent_expired == 1
+
+
+def test_boolean_query_parameters_as_the_spec_writes_them(sim, token, nz):
+    contacts = '/api.xro/2.0/Contacts'
+    assert get(sim, token, nz, contacts, params={'includeArchived': 'true'}).status_code == 200
+    refused = get(sim, token, nz, contacts, params={'includeArchived': 'True'})
+    assert refused.status_code == 422 and 'includeArchived' in refused.json()['Detail']
+    before = len(sim.organisation(nz).contacts)
+    written = requests.post(sim.url + contacts, params={'summarizeErrors': 'False'}, timeout=5,
+                            json={'Contacts': [{'Name': 'Refused before anything is done'}]},
+                            headers=api_headers(token, nz))
+    assert written.status_code == 422
+    assert len(sim.organisation(nz).contacts) == before, 'nothing written'

@@ -111,7 +111,7 @@ def test_contacts_uniqueness_and_batches(api, client, nz, spec):
     assert made[0].is_customer is False  # derived, not settable
     spec('Contacts', raw(client[2]))
     out = _contacts(api, nz, Contact(name='acme ltd'), Contact(name='Other', contact_number='ODOO-1'),
-                    Contact(name='Fine Co'), summarize_errors=False)
+                    Contact(name='Fine Co'), summarize_errors='false')
     assert [c.status_attribute_string for c in out] == ['ERROR', 'ERROR', 'OK']
     assert out[0].validation_errors[0].message.startswith(
         'The contact name acme ltd is already assigned to another contact.')
@@ -162,7 +162,7 @@ def test_contacts_get_filters(sim, api, client, nz, spec):
         Contact(contact_status='ARCHIVED')]))
     assert len(api.get_contacts(nz, where='Name.Contains("paged")').contacts) == 6
     assert len(api.get_contacts(nz, where='Name.Contains("paged")',
-                                include_archived=True).contacts) == 7
+                                include_archived='true').contacts) == 7
     # An archived contact frees its name.
     assert _contacts(api, nz, Contact(name='Paged 00'))[0].contact_status == 'ACTIVE'
     assert api.get_contacts(nz, order='Name DESC').contacts[0].name == 'PowerDirect'
@@ -206,7 +206,7 @@ def test_items(sim, api, client, nz, token, spec):
         Item(code='WIDGET', name='Widget', sales_details=Purchase(
             unit_price=12.3456, account_code='200', tax_type='OUTPUT2')),
         Item(code='BADACC', sales_details=Purchase(account_code='999')),
-        Item(code='widget', name='dup')]), summarize_errors=False).items
+        Item(code='widget', name='dup')]), summarize_errors='false').items
     assert [i.status_attribute_string for i in out] == ['OK', 'ERROR', 'ERROR']
     assert out[0].sales_details.unit_price == D('12.35')
     spec('Items', raw(client[2]))
