@@ -4,6 +4,7 @@ from . import xero_organisation
 from . import xero_organisation_runtime
 from . import res_config_settings
 from . import xero_link_mixin
+from . import xero_synced_mixin
 from . import xero_organisation_mixin
 from . import xero_partner_link
 from . import res_partner

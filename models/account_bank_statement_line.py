@@ -20,8 +20,13 @@ UNVERIFY_GROUPS = ('xero_integration.group_xero_manager', 'account.group_account
 
 
 class AccountBankStatementLine(models.Model):
-    """Card and wallet lines on their way to Xero: verified by a person, then sent."""
-    _inherit = 'account.bank.statement.line'
+    """Card and wallet lines on their way to Xero: verified by a person, then sent.
+
+    A verified line cannot change (see ``write``), so it declares no synced fields of the
+    mixin's kind: verifying it again is what sends a change."""
+    _name = 'account.bank.statement.line'
+    _inherit = ['account.bank.statement.line', 'xero.synced.mixin']
+    _xero_link_field = 'xero_feed_link_ids'
 
     xero_feed_link_ids = fields.One2many('xero.statement.line.link', 'statement_line_id',
                                          string='Xero transactions')
@@ -37,6 +42,15 @@ class AccountBankStatementLine(models.Model):
     xero_feed_state = fields.Selection(FEED_STATES, string='Xero state', compute='_compute_xero_feed_state',
                                        store=True, index=True)
     xero_feed_reason = fields.Text(string='Xero reason', compute='_compute_xero_feed_state', store=True)
+
+    xero_replaceable = fields.Boolean(compute='_compute_xero_replaceable',
+                                      help='In Xero, where it can only be deleted and sent again.')
+
+    @api.depends('xero_feed_link_ids.xero_id', 'xero_feed_link_ids.replacing_xero_id')
+    def _compute_xero_replaceable(self):
+        for line in self:
+            line.xero_replaceable = any(l.xero_id and l.pushed_payload and not l.replacing_xero_id
+                                        for l in line.sudo().xero_feed_link_ids)
 
     @api.depends('journal_id.xero_feed_organisation_id', 'date', 'currency_id', 'xero_verified',
                  'xero_feed_link_ids.sync_state', 'xero_feed_link_ids.last_error',
@@ -163,12 +177,41 @@ class AccountBankStatementLine(models.Model):
             _('Unverified in Odoo before it was sent.'), state='skipped')
         return True
 
+    def _xero_unlink_message(self, link):
+        return _("'%(line)s' is in Xero (%(org)s) as a reconciled bank transaction: deleting it only "
+                 "in Odoo would leave it in Xero's books. Unverify it and press Replace in Xero, "
+                 "which deletes it there; then delete the line.",
+                 line=link.statement_line_id.payment_ref or link.statement_line_id.display_name,
+                 org=link.organisation_id.name)
+
+    def action_xero_replace(self):
+        """Delete the transaction in Xero and, for a verified line, send the line as it is now
+        as a new one: Xero does not let a reconciled transaction be edited. Never automatic:
+        the reconciliation in Xero goes with the deleted transaction, which the button's
+        confirmation says."""
+        self._xero_check_access()
+        links = self._xero_own_links().filtered(
+            lambda l: l.xero_id and l.pushed_payload and not l.replacing_xero_id)
+        in_flight = links.filtered(lambda l: l.sync_state == 'in_flight')
+        if in_flight:
+            raise UserError(_("'%s' is being sent to Xero right now: try again in a minute.",
+                              in_flight[0].statement_line_id.payment_ref or in_flight[0].statement_line_id.display_name))
+        for link in links:
+            link.write({'replacing_xero_id': link.xero_id})
+            link._chatter(_('Replacing the transaction in Xero (%(org)s), as asked by %(user)s: the '
+                            'one sent earlier is deleted there, then the line is sent again if it is '
+                            'verified.', org=link.organisation_id.name, user=self.env.user.name))
+        links._retry()
+        return self.env['xero.organisation']._notify(
+            _('%s transactions are being replaced in Xero.', len(links)), kind='info')
+
     def action_xero_sync_now(self):
         """Send again what Xero refused or what waits (after a mapping was fixed); what is in
         Xero is left alone."""
-        links = self.filtered('xero_verified').xero_feed_link_ids.filtered(
+        self._xero_check_access()
+        links = self.filtered('xero_verified')._xero_own_links().filtered(
             lambda l: l.sync_state in ('error', 'skipped', 'pending'))
-        links.action_retry()
+        links._retry()
         if not links:
             self.env['xero.statement.line.link']._trigger_push()
         return self.env['xero.organisation']._notify(

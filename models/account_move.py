@@ -1,8 +1,11 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
-from .xero_link_mixin import links_summary, xero_error_field, xero_state_domain, xero_state_field
+from .xero_synced_mixin import links_summary
 from .xero_move_link import XERO_TYPES
+
+# Xero statuses of a document Xero has approved (or is about to): it stays so while the Odoo
+# document is back to draft.
+APPROVED_STATUSES = ('SUBMITTED', 'AUTHORISED', 'PAID')
 
 # Fields of a posted document that Xero holds too: changing one sends the document again.
 XERO_SYNCED_FIELDS = ('partner_id', 'ref', 'invoice_date', 'invoice_date_due', 'payment_reference',
@@ -10,11 +13,13 @@ XERO_SYNCED_FIELDS = ('partner_id', 'ref', 'invoice_date', 'invoice_date_due', '
 
 
 class AccountMove(models.Model):
-    _inherit = 'account.move'
+    _name = 'account.move'
+    _inherit = ['account.move', 'xero.synced.mixin']
+    _xero_synced_fields = XERO_SYNCED_FIELDS
 
     xero_link_ids = fields.One2many('xero.move.link', 'move_id', string='Xero',
                                     groups='xero_integration.group_xero_user')
-    xero_state = xero_state_field()
+    xero_state = fields.Selection(selection_add=[('draft_in_xero', 'Draft in Odoo, approved in Xero')])
     xero_number = fields.Char(compute='_compute_xero_state', groups='xero_integration.group_xero_user')
     xero_status = fields.Char(string='Status in Xero', compute='_compute_xero_state',
                               groups='xero_integration.group_xero_user')
@@ -22,7 +27,6 @@ class AccountMove(models.Model):
                                       groups='xero_integration.group_xero_user')
     xero_payment_link_ids = fields.One2many('xero.payment.link', 'move_id', string='Xero payments',
                                             groups='xero_integration.group_xero_user')
-    xero_error = xero_error_field()
 
     @api.depends('xero_link_ids.sync_state', 'xero_link_ids.last_error', 'xero_link_ids.xero_status',
                  'xero_link_ids.xero_amount_due', 'state', 'company_id')
@@ -30,6 +34,8 @@ class AccountMove(models.Model):
         for move in self:
             links = move.sudo().xero_link_ids.filtered('organisation_id')
             move.xero_state, _errors = links_summary(links)
+            if move.state == 'draft' and move._xero_approved_links():
+                move.xero_state = 'draft_in_xero'
             move.xero_number = ', '.join(n for n in links.mapped('xero_number') if n)
             move.xero_status = ', '.join(s for s in links.mapped('xero_status') if s) or False
             move.xero_amount_due = sum(links.mapped('xero_amount_due'))
@@ -39,7 +45,28 @@ class AccountMove(models.Model):
             move.xero_error = reason or False
 
     def _search_xero_state(self, operator, value):
-        return xero_state_domain(self.env, operator, value)
+        if operator not in ('=', 'in'):
+            return super()._search_xero_state(operator, value)
+        values = [value] if operator == '=' else list(value)
+        draft = ['&', ('state', '=', 'draft'), ('xero_link_ids', 'any', [
+            ('organisation_id', '!=', False), ('xero_id', '!=', False),
+            ('xero_status', 'in', APPROVED_STATUSES)])]
+        others = [v for v in values if v != 'draft_in_xero']
+        # A document shows one status: draft in Odoo and approved in Xero wins over its links'.
+        domain = ['&', '!', *draft, *super()._search_xero_state('in', others)] if others else []
+        if 'draft_in_xero' in values:
+            domain = ['|', *draft, *domain] if domain else draft
+        return domain
+
+    def _xero_approved_links(self):
+        return self.sudo().xero_link_ids.filtered(
+            lambda l: l.organisation_id and l.xero_id and l.xero_status in APPROVED_STATUSES)
+
+    def _xero_dirty_links(self):
+        return self.filtered(lambda m: m.state == 'posted')._xero_links()
+
+    def _xero_unlink_message(self, link):
+        return _('%s is in Xero: cancel it instead, which voids it there too.', link.move_id.display_name)
 
     # --- the outbox ---------------------------------------------------------------------------
 
@@ -79,27 +106,24 @@ class AccountMove(models.Model):
         self._xero_queue()
         return result
 
-    def write(self, vals):
-        result = super().write(vals)
-        if any(field in vals for field in XERO_SYNCED_FIELDS):
-            self.filtered(lambda m: m.state == 'posted').sudo().xero_link_ids.filtered(
-                lambda l: l.organisation_id and l.sync_state in ('synced', 'error', 'skipped'))._mark_pending()
+    def button_draft(self):
+        """Back to draft: Xero keeps the document approved; posting again updates it."""
+        approved = self.filtered(lambda m: m.state == 'posted' and m._xero_approved_links())
+        result = super().button_draft()
+        for move in approved:
+            links = move._xero_approved_links()
+            links.write({'reposting': True})
+            move.message_post(body=_(
+                'Back to draft in Odoo; %(number)s stays approved in Xero (%(org)s) until this '
+                'document is posted again, which updates it there.',
+                number=', '.join(links.mapped('xero_number')), org=', '.join(links.organisation_id.mapped('name'))))
         return result
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_in_xero(self):
-        linked = self.sudo().xero_link_ids.filtered('xero_id')
-        if linked:
-            raise UserError(_('%s is in Xero: cancel it instead, which voids it there too.',
-                              linked[0].move_id.display_name))
 
     # --- actions ------------------------------------------------------------------------------
 
     def action_xero_sync(self):
         """"Sync now" and the list action "Sync to Xero": queue, wake the push, return at once."""
-        if not self.env.user.has_group('xero_integration.group_xero_user'):
-            raise UserError(_('Only Xero users can send documents to Xero.'))
-        self.check_access('read')
+        self._xero_check_access()
         links = self._xero_queue()._request()
         skipped = len(self) - len(links.move_id)
         count = len(links.move_id)
@@ -111,14 +135,3 @@ class AccountMove(models.Model):
         return {'type': 'ir.actions.client', 'tag': 'display_notification',
                 'params': {'message': message, 'type': 'info' if links else 'warning', 'sticky': False,
                            'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}}}
-
-    def action_xero_retry(self):
-        self.sudo().xero_link_ids.filtered(lambda l: l.organisation_id and l.sync_state == 'error').action_retry()
-        return True
-
-    def action_xero_open(self):
-        self.ensure_one()
-        link = self.sudo().xero_link_ids.filtered('xero_id')[:1]
-        if not link:
-            raise UserError(_('This document is not in Xero yet.'))
-        return link.action_open_in_xero()

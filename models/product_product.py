@@ -1,13 +1,14 @@
-from odoo import _, api, models
-from odoo.exceptions import UserError
+from odoo import _, fields, models
 
 
 class ProductProduct(models.Model):
-    _inherit = 'product.product'
+    """Items: what changed is found by the item push itself (``xero.product.link``), so a
+    product declares no synced fields here."""
+    _name = 'product.product'
+    _inherit = ['product.product', 'xero.synced.mixin']
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_in_xero(self):
-        linked = self.env['xero.product.link'].sudo().search([('product_id', 'in', self.ids),
-                                                              ('xero_id', '!=', False)], limit=1)
-        if linked:
-            raise UserError(_('%s is an item in Xero: archive it instead.', linked.product_id.display_name))
+    xero_link_ids = fields.One2many('xero.product.link', 'product_id', string='Xero items',
+                                    groups='xero_integration.group_xero_user')
+
+    def _xero_unlink_message(self, link):
+        return _('%s is an item in Xero: archive it instead.', link.product_id.display_name)

@@ -1,7 +1,4 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-
-from .xero_link_mixin import links_summary, xero_error_field, xero_state_domain, xero_state_field
+from odoo import _, fields, models
 
 # What the Xero contact holds of a partner: changing one sends the contact again.
 XERO_SYNCED_FIELDS = ('name', 'email', 'phone', 'vat', 'street', 'street2', 'city', 'zip',
@@ -9,43 +6,23 @@ XERO_SYNCED_FIELDS = ('name', 'email', 'phone', 'vat', 'street', 'street2', 'cit
 
 
 class ResPartner(models.Model):
-    _inherit = 'res.partner'
+    _name = 'res.partner'
+    _inherit = ['res.partner', 'xero.synced.mixin']
+    _xero_synced_fields = XERO_SYNCED_FIELDS
 
     xero_link_ids = fields.One2many('xero.partner.link', 'partner_id', string='Xero links',
                                     groups='xero_integration.group_xero_user')
-    xero_state = xero_state_field()
-    xero_error = xero_error_field()
 
-    @api.depends('xero_link_ids.sync_state', 'xero_link_ids.last_error')
-    def _compute_xero_state(self):
-        for partner in self:
-            partner.xero_state, partner.xero_error = links_summary(
-                partner.sudo().commercial_partner_id.xero_link_ids)
+    def _xero_links(self):
+        """The commercial partner is the Xero contact: a person of a company shows its links."""
+        return self.sudo().commercial_partner_id.xero_link_ids.filtered('organisation_id')
 
-    def _search_xero_state(self, operator, value):
-        return xero_state_domain(self.env, operator, value)
-
-    def write(self, vals):
-        result = super().write(vals)
-        # A change pulled from Xero is not a change to push back.
-        if any(field in vals for field in XERO_SYNCED_FIELDS) and not self.env.context.get('xero_pulled'):
-            links = self.sudo().commercial_partner_id.xero_link_ids.filtered(
-                lambda l: l.organisation_id and l.sync_state in ('synced', 'error', 'skipped'))
-            if links._mark_pending():
-                links._trigger_push()
-        return result
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_in_xero(self):
-        linked = self.sudo().xero_link_ids.filtered('xero_id')
-        if linked:
-            raise UserError(_('%s is a contact in Xero: archive it instead.', linked[0].partner_id.display_name))
+    def _xero_unlink_message(self, link):
+        return _('%s is a contact in Xero: archive it instead.', link.partner_id.display_name)
 
     def action_xero_sync(self):
         """Queue the commercial partners for every organisation their company is connected to."""
-        if not self.env.user.has_group('xero_integration.group_xero_user'):
-            raise UserError(_('Only Xero users can send contacts to Xero.'))
-        self.check_access('read')
+        self._xero_check_access()
         Link = self.env['xero.partner.link'].sudo()
         links = Link
         for partner in self.commercial_partner_id:
@@ -62,8 +39,3 @@ class ResPartner(models.Model):
                 'params': {'message': _('Queued for Xero: %s. Contacts are sent in the background.',
                                         ', '.join(links.partner_id.mapped('display_name')) or _('nothing')),
                            'type': 'info', 'sticky': False}}
-
-    def action_xero_retry(self):
-        self.sudo().commercial_partner_id.xero_link_ids.filtered(
-            lambda l: l.organisation_id and l.sync_state == 'error').action_retry()
-        return True

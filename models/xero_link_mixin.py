@@ -25,40 +25,6 @@ SYNC_STATES = [
 KEY_CLEARED = {'idempotency_key': False, 'key_sent_date': False, 'request_key': False,
                'request_digest': False}
 
-STATE_ORDER = ('error', 'in_flight', 'pending', 'skipped', 'synced')
-
-
-def xero_state_field():
-    """The Xero status an Odoo record shows: the worst of its links' states."""
-    return fields.Selection(SYNC_STATES + [('none', 'Not in Xero')], string='Xero',
-                            compute='_compute_xero_state', search='_search_xero_state',
-                            groups='xero_integration.group_xero_user')
-
-
-def xero_error_field():
-    return fields.Text(string='Xero error', compute='_compute_xero_state',
-                       groups='xero_integration.group_xero_user')
-
-
-def links_summary(links):
-    """(worst state, errors) of a record's links to organisations."""
-    links = links.filtered('organisation_id')
-    states = set(links.mapped('sync_state'))
-    return (next((s for s in STATE_ORDER if s in states), 'none'),
-            '\n'.join(e for e in links.mapped('last_error') if e) or False)
-
-
-def xero_state_domain(env, operator, value, links_field='xero_link_ids'):
-    """The domain of a record's computed Xero status ('none' = no link to an organisation)."""
-    if operator not in ('=', 'in'):
-        raise UserError(env._('Unsupported search on the Xero status.'))
-    values = [value] if operator == '=' else list(value)
-    domain = [(links_field, 'any', [('organisation_id', '!=', False),
-                                    ('sync_state', 'in', [v for v in values if v != 'none'])])]
-    if 'none' in values:
-        domain = ['|', (links_field, '=', False)] + domain
-    return domain
-
 
 class XeroLinkMixin(models.AbstractModel):
     """The Xero side of one Odoo record in one organisation, and its place in the outbox.
@@ -105,8 +71,6 @@ class XeroLinkMixin(models.AbstractModel):
                               help='Idempotency-Key of the request (the batch) this change went in.')
     request_digest = fields.Char(copy=False, readonly=True,
                                  help="Digest of that request's members: a resend must be the same request.")
-    sent_hash = fields.Char(copy=False, readonly=True,
-                            help='Hash of the payload last sent: what Xero holds if it landed.')
     maybe_sent = fields.Boolean(copy=False, readonly=True,
                                 help='A request for this change may have reached Xero: look it up first.')
     waiting_dependency = fields.Boolean(copy=False, readonly=True,
@@ -115,6 +79,12 @@ class XeroLinkMixin(models.AbstractModel):
                                     help='Its error was in a failure digest already.')
     requested = fields.Boolean(copy=False, readonly=True,
                                help='A user asked for this sync: it goes even with auto-sync off.')
+    need_sync = fields.Boolean(copy=False, readonly=True,
+                               help='The record changed after the request on its way was built: it '
+                                    'goes again once that request is settled.')
+    sent_hash = fields.Char(copy=False, readonly=True,
+                            help='Hash of the payload last sent, accepted or not: what Xero holds '
+                                 'when a look-up finds a create whose answer was lost.')
 
     # --- the outbox ---------------------------------------------------------------------------
 
@@ -130,6 +100,25 @@ class XeroLinkMixin(models.AbstractModel):
                 'waiting_dependency': False,
             })
         return links
+
+    def _mark_dirty(self):
+        """The record changed: links at rest are queued; a link whose request is on its way
+        or waiting for a retry is flagged, so that the change goes once that request settles
+        (its payload was built before the change). A pending link needs nothing: its payload is
+        built when it is sent."""
+        links = self.filtered('organisation_id')
+        at_rest = links.filtered(lambda l: l.sync_state in ('synced', 'error', 'skipped'))
+        at_rest._mark_pending()
+        (links - at_rest).filtered(lambda l: l.sync_state == 'in_flight').sudo().write({'need_sync': True})
+        return links
+
+    def _settle(self):
+        """A request was answered: the links whose record changed meanwhile go again."""
+        changed = self.filtered('need_sync')
+        if changed:
+            changed.write({'need_sync': False})
+            changed._mark_pending()
+        return changed
 
     @api.model
     def _ensure_links(self, organisation, records):
@@ -150,9 +139,12 @@ class XeroLinkMixin(models.AbstractModel):
     def action_retry(self):
         """Send again, with a fresh key: the record was refused, or waits for a retry."""
         self._check_can_sync()
+        self._retry()
+        return True
+
+    def _retry(self):
         self.filtered(lambda l: l.sync_state in ('error', 'skipped', 'pending', 'synced'))._mark_pending()._request()
         self._trigger_push()
-        return True
 
     def _request(self):
         """A user asked for these: they go even where auto-sync is off, and that is activity."""
@@ -179,6 +171,8 @@ class XeroLinkMixin(models.AbstractModel):
         for link in self:
             count(self.env, 'failed' if state == 'error' else 'skipped',
                   error=f'{link[link._xero_record_field].display_name}: {message}' if state == 'error' else None)
+        # What Xero refused is not what the record holds now: the change may mend it.
+        self._settle()
 
     def _record_retry(self, message, unknown_outcome):
         """The request failed in a way a later attempt may fix (timeout, 5xx, network)."""
@@ -214,6 +208,7 @@ class XeroLinkMixin(models.AbstractModel):
             'next_attempt_date': False, 'last_sync_date': fields.Datetime.now(),
             'waiting_dependency': False,
         })
+        self._settle()
 
     # --- screens ------------------------------------------------------------------------------
 
@@ -222,6 +217,10 @@ class XeroLinkMixin(models.AbstractModel):
 
     def action_open_in_xero(self):
         self.ensure_one()
+        self.check_access('read')
+        return self._open_in_xero()
+
+    def _open_in_xero(self):
         url = self._xero_url()
         if not url:
             raise UserError(_('This record is not in Xero yet.'))

@@ -34,6 +34,9 @@ class XeroMoveLink(models.Model):
                                help='Imported from Xero: it keeps its Xero number.')
     total_mismatch = fields.Char(readonly=True, copy=False,
                                  help="Set when Xero's total differs from Odoo's after a push.")
+    reposting = fields.Boolean(readonly=True, copy=False,
+                               help='Reset to draft in Odoo while approved in Xero: posting it again '
+                                    'updates the same Xero document.')
 
     _organisation_move_uniq = models.UniqueIndex(
         '(organisation_id, move_id) WHERE organisation_id IS NOT NULL',
@@ -283,7 +286,13 @@ class XeroMoveLink(models.Model):
     def _xero_notes_sent(self, sent):
         bodies = {}
         for link, element in sent:
-            if element.status in ('VOIDED', 'DELETED'):
+            if link.reposting and element.status not in ('VOIDED', 'DELETED'):
+                link.reposting = False
+                bodies[link.move_id.id] = _(
+                    'Posted again in Odoo: the changes updated %(number)s in Xero (%(org)s), the same '
+                    'document, %(status)s, amount due %(due)s.', number=element.number,
+                    org=link.organisation_id.name, status=element.status, due=link.xero_amount_due)
+            elif element.status in ('VOIDED', 'DELETED'):
                 bodies[link.move_id.id] = _('%(status)s in Xero (%(org)s).', status=element.status.capitalize(),
                                             org=link.organisation_id.name)
             else:
@@ -295,5 +304,10 @@ class XeroMoveLink(models.Model):
 
     def _xero_note_refused(self):
         for link in self:
+            if link.reposting and link.move_id.state == 'posted' and link.sync_state == 'error':
+                # Xero keeps the approved document as it was (payments applied, a locked
+                # period): say so, in front of Xero's own reason.
+                link.last_error = _('Posted again in Odoo, but Xero kept %(number)s as it was: '
+                                    '%(reason)s', number=link.xero_number, reason=link.last_error)
             link.move_id.message_post(body=_('Xero refused this document in %(org)s: %(error)s',
                                              org=link.organisation_id.name, error=link.last_error))

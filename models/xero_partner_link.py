@@ -1,8 +1,8 @@
 from odoo import _, api, fields, models
 
+from ..xero_client import XeroError
+from ..xero_client.governor import Wait
 from ..xero_mappers.contact import contact_payload, same_party
-
-NAME_TAKEN = 'contact name'  # "The contact name X is already assigned to another contact..."
 
 
 class XeroPartnerLink(models.Model):
@@ -70,13 +70,21 @@ class XeroPartnerLink(models.Model):
 
     def _xero_handle_refusal(self, element, payload):
         """A name another Xero contact has: the same party is linked, another one gets a name
-        of its own, and the partner's chatter says so."""
-        if not any(NAME_TAKEN in message for message in element.errors):
-            return self._xero_note_refused()
+        of its own, and the partner's chatter says so.
+
+        Xero's refusal carries no error number: whether the name is taken is read from Xero's
+        contacts of that name, not from the words of the message."""
         organisation = self.organisation_id
         name = payload['name']
-        found = organisation._call('find', 'contacts', where=f'Name=="{name.replace(chr(34), "")}"',
-                                   api='ops')
+        try:
+            found = organisation._call('find', 'contacts', where=f'Name=="{name.replace(chr(34), "")}"',
+                                       api='ops')
+        except (Wait, XeroError):
+            found = []  # unknown for now: the refusal stands until someone presses Retry
+        found = [el for el in found if el.xero_id != self.xero_id
+                 and (el.echo.get('name') or '').lower() == name.lower()]
+        if not found:
+            return self._xero_note_refused()
         ours = {'email': payload.get('email_address'), 'tax_number': payload.get('tax_number')}
         twin = next((el for el in found if same_party(ours, el.echo)), None)
         if twin and not self.search_count([('organisation_id', '=', organisation.id),

@@ -7,18 +7,17 @@ from ..xero_client import XeroError
 from ..xero_client.governor import Wait
 from ..xero_mappers.bank_transaction import (bank_transaction_payload, delete_payload,
                                              render_description)
-
-RECONCILED = 'reconciled'  # "This Bank Transaction cannot be edited as it has been reconciled..."
-GONE = 'has been deleted'  # "This bank transaction has been deleted and cannot be edited."
+from ..xero_mappers.keys import payload_hash
 
 
 class XeroStatementLineLink(models.Model):
     """A card or wallet statement line and its Xero BankTransaction in one organisation.
 
-    Xero does not let a reconciled transaction be edited. When a line that is in Xero changes
-    and Xero refuses the update for that reason, the link first deletes the transaction it sent
-    (``replacing_xero_id``: the exact payload last accepted, with Status DELETED), then sends
-    the corrected one as new; all within the engine's flow, one request each.
+    Xero does not let a reconciled transaction be edited, and the feed sends them reconciled
+    (``IsReconciled`` of the payload Xero accepted). A changed line is therefore not sent as an
+    update: it waits, with the reason, for a person to press Replace in Xero. Only then does
+    the link delete the transaction it sent (``replacing_xero_id``: the exact payload last
+    accepted, with Status DELETED) and send the corrected one as new; one request each.
     """
     _name = 'xero.statement.line.link'
     _inherit = ['xero.link.mixin']
@@ -135,6 +134,13 @@ class XeroStatementLineLink(models.Model):
                 payload = bank_transaction_payload(link._transaction_values(contacts))
             except (UserError, ValueError) as e:
                 link._record_refusal(str(e))
+                continue
+            if (link.xero_id and (link.pushed_payload or {}).get('is_reconciled')
+                    and payload_hash(payload) != link.pushed_hash):
+                link._record_refusal(_(
+                    'This line changed since it was sent, and Xero does not let a reconciled '
+                    'transaction be edited. Press Replace in Xero to delete it there and send '
+                    'the line as it is now.'))
                 continue
             link.line_digest = link.statement_line_id._xero_feed_digest()
             prepared.append((link, payload))
@@ -258,17 +264,20 @@ class XeroStatementLineLink(models.Model):
                         'corrected one is being sent.', org=self.organisation_id.name, id=old_id))
 
     def _xero_handle_refusal(self, element, payload):
-        messages = ' '.join(element.errors)
-        if self.replacing_xero_id and GONE in messages:
+        if self.replacing_xero_id and self._deleted_in_xero(payload):
             self._replaced(self.replacing_xero_id)  # deleted already (a lost answer)
-        elif (self.xero_id and not self.replacing_xero_id and RECONCILED in messages
-              and self.pushed_payload):
-            self.write({'replacing_xero_id': self.xero_id})
-            self._mark_pending()
-            self._chatter(_('Xero does not allow a reconciled transaction to be edited: the one '
-                            'sent earlier is deleted and the corrected one sent instead.'))
-        else:
-            self._xero_note_refused()
+            return
+        self._xero_note_refused()
+
+    def _deleted_in_xero(self, payload):
+        """Whether the transaction being replaced is DELETED in Xero: its Status says so,
+        whatever the words of the refusal."""
+        try:
+            elements = self.organisation_id._call('find', self._xero_kind(),
+                                                  numbers=[self._xero_match_key(payload)], api='ops')
+        except (Wait, XeroError):
+            return False  # unknown for now: the refusal stands until someone presses Retry
+        return any(el.xero_id == self.replacing_xero_id and el.status == 'DELETED' for el in elements)
 
     def _xero_note_sent(self, element):
         # Only a replacement is worth a message: a card feed sends thousands of lines, and the
@@ -282,5 +291,11 @@ class XeroStatementLineLink(models.Model):
 
     def _xero_note_refused(self):
         for link in self:
+            if link.replacing_xero_id:
+                # Xero keeps it (a reconciled transaction may not be deletable there): the line
+                # is as before the request, and the person who asked reads why.
+                link.write({'replacing_xero_id': False, 'last_error': _(
+                    'Xero did not delete the transaction it holds, so nothing was replaced: %s',
+                    link.last_error)})
             link._chatter(_('Xero refused this transaction in %(org)s: %(error)s',
                             org=link.organisation_id.name, error=link.last_error))

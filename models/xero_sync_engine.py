@@ -423,14 +423,12 @@ class XeroSyncEngine(models.AbstractModel):
             element = found.get(link.id)
             if link.maybe_sent and link._xero_looks_up(payload):
                 if element:
-                    digest = payload_hash(payload)
-                    held = link.sent_hash or digest
                     with self._record_guard(link, 'bind', element):
-                        link._record_bound(element, held)
+                        link._record_bound(element, link.sent_hash)
                         link._xero_bind_extra(element, payload)
                         link._xero_note_sent(element)
-                        if held != digest:
-                            link._mark_pending()  # Odoo changed since: the change goes as an update
+                        if link.sync_state == 'synced' and link.sent_hash != payload_hash(payload):
+                            link._mark_pending()
                     continue
                 link.write({'maybe_sent': False})
                 link._mark_pending()
@@ -445,6 +443,12 @@ class XeroSyncEngine(models.AbstractModel):
         # Persist that these requests may reach Xero before they leave: a crash after Xero took
         # them must lead to a replay or a look-up, never to a blind second create.
         before = {link.id: {name: link[name] for name in SENT_FIELDS} for link in links}
+        for link, _payload, digest in batch:
+            if link.maybe_sent and link.xero_id and link.sent_hash != digest:
+                # Changed since a request that may have landed: Xero refuses a key again with
+                # another body, and an update by Xero id cannot duplicate under a fresh one.
+                link.idempotency_key = link._xero_new_key()
+            link.sent_hash = digest
         for link in links.filtered(lambda l: not l.idempotency_key):
             link.idempotency_key = link._xero_new_key()
         key = batch_key(links.mapped('idempotency_key'))
@@ -452,10 +456,9 @@ class XeroSyncEngine(models.AbstractModel):
         digest = request_digest([(link.idempotency_key, d) for link, _p, d in batch])
         first_sends = links.filtered(lambda l: l.request_key != key)  # a resend keeps its date
         first_sends.write({'key_sent_date': now, 'request_key': key, 'request_digest': digest})
-        for link, _payload, payload_digest in batch:
-            if link in first_sends:
-                link.sent_hash = payload_digest
-        links.write({'sync_state': 'in_flight', 'maybe_sent': True,
+        # The payloads are built from the records as they are now: a change from here on sets
+        # need_sync again, and goes once this request is settled.
+        links.write({'sync_state': 'in_flight', 'maybe_sent': True, 'need_sync': False,
                      'next_attempt_date': now + IN_FLIGHT_GRACE})
         self._commit(0)
         payloads = [payload for _link, payload, _digest in batch]

@@ -26,4 +26,5 @@ from . import test_tours
 from . import test_security
 from . import test_push_isolation
 from . import test_pull_engine
+from . import test_synced_records
 from . import test_idempotency

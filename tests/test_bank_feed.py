@@ -14,8 +14,8 @@ BANK_TRANSACTIONS = '/api.xro/2.0/BankTransactions'
 ACCOUNTS = '/api.xro/2.0/Accounts'
 
 
-class TestBankFeed(SyncCase):
-    """Card and wallet lines, verified in Odoo, into "<Company> Balance - <CCY>" accounts."""
+class BankFeedCase(SyncCase):
+    """Two fed journals (EUR card, GBP wallet) and the helpers of the bank feed's tests."""
 
     @classmethod
     def setUpClass(cls):
@@ -70,6 +70,11 @@ class TestBankFeed(SyncCase):
 
     def sim_account(self, name):
         return next(a for a in self.sim.organisation(NZ_TENANT_ID).accounts.values() if a['Name'] == name)
+
+
+
+class TestBankFeed(BankFeedCase):
+    """Card and wallet lines, verified in Odoo, into "<Company> Balance - <CCY>" accounts."""
 
     # --- activation ---------------------------------------------------------------------------
 
@@ -234,7 +239,7 @@ class TestBankFeed(SyncCase):
     # --- verification -------------------------------------------------------------------------
 
     @mute_logger(ENGINE_LOGGER)
-    def test_verify_locks_unverify_and_reverify_deletes_and_resends(self):
+    def test_verify_locks_unverify_and_reverify_waits_for_replace(self):
         self.set_default_account()
         self.activate()
         clerk = new_test_user(self.env, login='clerk', groups='base.group_user,account.group_account_user,xero_integration.group_xero_user')
@@ -252,15 +257,25 @@ class TestBankFeed(SyncCase):
         self.assertEqual(line.xero_feed_state, 'pending_verification')
         line.amount = -45
         line.action_xero_verify()
+        sent = self.calls(BANK_TRANSACTIONS)
         self.push()
         org = self.sim.organisation(NZ_TENANT_ID)
+        # Never replaced behind anyone's back: the line waits, saying why and what to press.
+        self.assertEqual(org.bank_transactions[old_id.lower()]['Status'], 'AUTHORISED')
+        self.assertEqual(str(org.bank_transactions[old_id.lower()]['Total']), '40.00')
+        self.assertEqual(line.xero_feed_state, 'error')
+        self.assertIn('Replace in Xero', line.xero_feed_reason)
+        self.assertEqual(self.calls(BANK_TRANSACTIONS), sent, 'no update that Xero would refuse')
+        self.assertTrue(line.xero_replaceable)
+        line.action_xero_replace()
+        self.push()
         self.assertEqual(org.bank_transactions[old_id.lower()]['Status'], 'DELETED')
         link = self.feed_link(line)
         self.assertNotEqual(link.xero_id, old_id)
         self.assertEqual(str(self.sim_txn(line)['Total']), '45.00')
         self.assertEqual(line.xero_feed_state, 'synced')
         bodies = ' '.join(m.body or '' for m in line.move_id.message_ids)
-        self.assertIn('does not allow a reconciled transaction to be edited', bodies)
+        self.assertIn('as asked by', bodies)
         self.assertIn('deleted in Xero', bodies)
         self.assertIn('corrected transaction is in Xero', bodies)
         self.assertEqual(self.sim.duplicates(NZ_TENANT_ID, kinds=['BankTransactions'],
