@@ -21,6 +21,11 @@ SYNC_STATES = [
 ]
 
 
+# What ends when a change's key ends: a new change is a new request.
+KEY_CLEARED = {'idempotency_key': False, 'key_sent_date': False, 'request_key': False,
+               'request_digest': False}
+
+
 class XeroLinkMixin(models.AbstractModel):
     """The Xero side of one Odoo record in one organisation, and its place in the outbox.
 
@@ -36,8 +41,10 @@ class XeroLinkMixin(models.AbstractModel):
     The Idempotency-Key of the change being sent is made when the change is queued and kept
     until Xero has answered for it: retries of the same change reuse it. It is never derived
     from the content, since content can come back to an earlier state (A→B→A) and would then
-    replay an old answer. Xero keeps keys only about 6 minutes, so a link whose request may
-    have reached Xero (``maybe_sent``) is looked up in Xero before it is sent again.
+    replay an old answer. The first send records the request (its batch key, when it left, a
+    digest of its members): a resend inside ``KEY_WINDOW`` is that same request, which Xero
+    answers from its store. Xero keeps keys only about 6 minutes, so after the window a link
+    whose request may have reached Xero (``maybe_sent``) is looked up in Xero first.
     """
     _name = 'xero.link.mixin'
     _description = 'Xero link'
@@ -58,6 +65,12 @@ class XeroLinkMixin(models.AbstractModel):
     pushed_hash = fields.Char(copy=False, readonly=True, help='Hash of the payload last accepted by Xero.')
     idempotency_key = fields.Char(copy=False, readonly=True,
                                   help='Idempotency-Key of the change waiting to be sent.')
+    key_sent_date = fields.Datetime(copy=False, readonly=True,
+                                    help='When the request carrying this change first left for Xero.')
+    request_key = fields.Char(copy=False, readonly=True,
+                              help='Idempotency-Key of the request (the batch) this change went in.')
+    request_digest = fields.Char(copy=False, readonly=True,
+                                 help="Digest of that request's members: a resend must be the same request.")
     maybe_sent = fields.Boolean(copy=False, readonly=True,
                                 help='A request for this change may have reached Xero: look it up first.')
     waiting_dependency = fields.Boolean(copy=False, readonly=True,
@@ -81,6 +94,7 @@ class XeroLinkMixin(models.AbstractModel):
         links = self.filtered('organisation_id')
         for link in links:
             link.sudo().write({
+                **KEY_CLEARED,
                 'sync_state': 'pending', 'idempotency_key': new_idempotency_key(link._xero_kind()),
                 'attempt_count': 0, 'next_attempt_date': False, 'last_error': False,
                 'waiting_dependency': False,
@@ -152,8 +166,8 @@ class XeroLinkMixin(models.AbstractModel):
     def _record_refusal(self, message, state='error'):
         """Xero (or the addon, before sending) refused this change for a reason a person must
         fix: no retry until the record changes or someone presses Retry."""
-        self.write({'sync_state': state, 'last_error': message, 'maybe_sent': False, 'error_notified': False,
-                    'idempotency_key': False, 'next_attempt_date': False, 'requested': False})
+        self.write({**KEY_CLEARED, 'sync_state': state, 'last_error': message, 'maybe_sent': False,
+                    'error_notified': False, 'next_attempt_date': False, 'requested': False})
         for link in self:
             count(self.env, 'failed' if state == 'error' else 'skipped',
                   error=f'{link[link._xero_record_field].display_name}: {message}' if state == 'error' else None)
@@ -188,8 +202,9 @@ class XeroLinkMixin(models.AbstractModel):
             'xero_number': element.number or self.xero_number,
             'xero_status': element.status,
             'xero_updated_date': element.updated and element.updated.replace(tzinfo=None),
+            **KEY_CLEARED,
             'sync_state': 'synced', 'pushed_hash': digest, 'last_error': False,
-            'idempotency_key': False, 'maybe_sent': False, 'attempt_count': 0,
+            'maybe_sent': False, 'attempt_count': 0,
             'next_attempt_date': False, 'last_sync_date': fields.Datetime.now(),
             'waiting_dependency': False,
         })
@@ -241,6 +256,22 @@ class XeroLinkMixin(models.AbstractModel):
 
     def _xero_match_key_of_element(self, element):
         return element.number
+
+    def _xero_request_group(self, payload):
+        """Payloads that can share one request: a batch is one request to Xero, so that what
+        the engine records of a send (landed, lost, refused) holds for all its members."""
+        return None
+
+    def _xero_keyed(self, kind):
+        """Whether Xero takes an Idempotency-Key for this kind's request (not on a DELETE):
+        an unkeyed request whose answer was lost is looked up even inside the key window."""
+        return True
+
+    def _xero_looks_up(self, payload):
+        """Whether a lost answer for this payload is settled by ``_xero_find``: a create (no id
+        yet); kinds add their status changes (a deletion, a cancellation), which are found done
+        by the status Xero holds."""
+        return not self.xero_id
 
     def _xero_find(self, organisation, kind, chunk):
         """{link id: Element} for the (link, payload) pairs of ``chunk`` found in Xero."""

@@ -235,23 +235,34 @@ class XeroMoveLink(models.Model):
     def _xero_match_key(self, payload):
         return payload.get('invoice_number') or payload.get('credit_note_number')
 
+    def _xero_looks_up(self, payload):
+        return not self.xero_id or payload.get('status') in ('DELETED', 'VOIDED')
+
     def _xero_find(self, organisation, kind, chunk):
-        """Sales documents by their unique number; bills also by contact, date and total, since
-        Xero lets two bills share a number."""
+        """Sales documents by their unique number. Bills also by contact and Reference (Odoo's
+        own name, unique in Odoo), since Xero lets two bills share a number; never by total,
+        which two bills of one vendor often share. A cancellation is found done when Xero holds
+        the document with the status it was sent."""
         found = {}
         by_number = {}
         for link, payload in chunk:
             by_number.setdefault(self._xero_match_key(payload), []).append((link, payload))
         elements = organisation._call('find', kind, numbers=[n for n in by_number if n], api='ops')
         for element in elements:
-            if element.status in ('DELETED', 'VOIDED'):
-                continue
             for link, payload in by_number.get(element.number, []):
-                if link.id in found or element.echo.get('type') != payload['type']:
+                if link.id in found:
+                    continue
+                if link.xero_id:  # a cancellation: the very document, now in that status
+                    if (element.xero_id or '').lower() == link.xero_id.lower() \
+                            and element.status == payload['status']:
+                        found[link.id] = element
+                        break
+                    continue
+                if element.status in ('DELETED', 'VOIDED') or element.echo.get('type') != payload['type']:
                     continue
                 if payload['type'] in ('ACCPAY', 'ACCPAYCREDIT') and not (
                         element.echo.get('contact_id') == payload['contact'].get('contact_id')
-                        and float_compare(element.total or 0, link.move_id.amount_total, 2) == 0):
+                        and (element.echo.get('reference') or None) == (payload.get('reference') or None)):
                     continue
                 found[link.id] = element
                 break

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.tools import float_compare
 
 from ..xero_client import Element
 from .xero_move_link import XERO_TYPES
@@ -208,12 +209,60 @@ class XeroPaymentLink(models.Model):
             return element.xero_id
         return element.number
 
+    def _xero_request_group(self, payload):
+        # Allocations go per credit note, deletions one by one: one request each.
+        if self.to_delete:
+            return payload.get('payment_id') or payload['allocation_id']
+        return payload['credit_note_id'] if self.kind == 'allocations' else None
+
+    def _xero_keyed(self, kind):
+        # Xero deletes an allocation with a DELETE, which takes no Idempotency-Key.
+        return kind != 'allocation_deletes'
+
+    def _xero_looks_up(self, payload):
+        return not self.xero_id or self.to_delete
+
     def _xero_find(self, organisation, kind, chunk):
-        if kind != 'payments':
-            return {}
-        references = {payload['reference']: link for link, payload in chunk}
-        elements = organisation._call('find', 'payments', numbers=list(references), api='ops')
-        return {references[e.number].id: e for e in elements if e.number in references and e.status != 'DELETED'}
+        """Payments by the Reference Odoo gave them; a deletion is found done when Xero holds
+        the payment DELETED. Allocations, which have no number, by the credit note's own list:
+        one to the same invoice, of the same amount and date, that no other link holds; a
+        deletion is done when the allocation is gone or marked deleted."""
+        if kind == 'payments':
+            references = {payload['reference']: link for link, payload in chunk}
+            elements = organisation._call('find', 'payments', numbers=list(references), api='ops')
+            return {references[e.number].id: e for e in elements
+                    if e.number in references and e.status != 'DELETED'}
+        if kind == 'payment_deletes':
+            links = {payload['payment_id'].lower(): link for link, payload in chunk}
+            elements = organisation._call('find', 'payments', ids=list(links), api='ops')
+            return {links[e.xero_id.lower()].id: e for e in elements
+                    if e.xero_id and e.xero_id.lower() in links and e.status == 'DELETED'}
+        found = {}
+        by_note = {}
+        for link, payload in chunk:
+            by_note.setdefault(payload['credit_note_id'], []).append((link, payload))
+        held = {xero_id.lower() for xero_id in self.search([
+            ('organisation_id', '=', organisation.id), ('kind', '=', 'allocations'),
+            ('xero_id', '!=', False)]).mapped('xero_id')}
+        for note, members in by_note.items():
+            allocations = organisation._call('credit_note_allocations', note, api='ops')
+            if kind == 'allocation_deletes':
+                live = {a.xero_id.lower() for a in allocations if a.xero_id and a.status != 'DELETED'}
+                for link, payload in members:
+                    if payload['allocation_id'].lower() not in live:
+                        found[link.id] = Element(xero_id=payload['allocation_id'], number=payload['allocation_id'],
+                                                 status='DELETED')
+                continue
+            for link, payload in members:
+                element = next((a for a in allocations if a.xero_id and a.xero_id.lower() not in held
+                                and a.status != 'DELETED'
+                                and a.echo.get('invoice_id', '').lower() == payload['invoice']['invoice_id'].lower()
+                                and float_compare(a.total or 0.0, payload['amount'], 2) == 0
+                                and a.echo.get('date') == payload['date']), None)
+                if element:
+                    held.add(element.xero_id.lower())
+                    found[link.id] = element
+        return found
 
     def _xero_bind_extra(self, element, payload):
         if self.to_delete:

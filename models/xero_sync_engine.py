@@ -13,8 +13,8 @@ from odoo.tools import SQL
 from ..xero_client import (XeroAuthError, XeroError, XeroRateLimited, XeroRetryableError,
                            XeroValidationError)
 from ..xero_client.governor import Wait
-from ..xero_mappers.keys import batch_key, payload_hash, split_batches
-from .xero_link_mixin import IN_FLIGHT_GRACE
+from ..xero_mappers.keys import KEY_WINDOW, batch_key, payload_hash, request_digest, split_batches
+from .xero_link_mixin import IN_FLIGHT_GRACE, KEY_CLEARED
 from .sync_run import MODEL_KIND, count
 
 _logger = logging.getLogger(__name__)
@@ -29,6 +29,10 @@ DEPENDENCY_WAIT = timedelta(seconds=30)
 
 CONCURRENCY_ERRORS = (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected,
                       psycopg2.errors.LockNotAvailable)
+
+
+# What a send records, and what is put back when the request never reached Xero.
+SENT_FIELDS = ('maybe_sent', 'key_sent_date', 'request_key', 'request_digest', 'sent_hash')
 
 
 class Stop(Exception):
@@ -63,6 +67,10 @@ class XeroSyncEngine(models.AbstractModel):
     with an Idempotency-Key derived from the links' stored keys, lets the organisation's
     governor admit each call, and binds each element of Xero's answer to its link by what Xero
     echoes. Progress is committed per batch.
+
+    A request whose answer was lost is sent again, the same members with the same payloads and
+    so the same key, while Xero still keeps the key (``KEY_WINDOW``); after that it is looked
+    up by its natural key, and sent with a fresh key only when Xero does not have it.
 
     One record's trouble is that record's only: every hook runs in a savepoint, and an Odoo
     error in it marks that link in error, in words, while the rest goes on. Xero's answers
@@ -284,6 +292,9 @@ class XeroSyncEngine(models.AbstractModel):
             kind_links = links.filtered(lambda l: l._xero_kind() == kind)
             prepared = [pair for pairs in self._per_record(kind_links, lambda l: l._xero_payloads(), 'payload')
                         for pair in pairs]
+            replays, prepared = self._replays_in_window(kind, prepared)
+            for batch in replays:
+                self._send_batch(organisation, kind, batch)
             prepared = self._look_up_in_flight(organisation, kind, prepared)
             to_send = []
             for link, payload in prepared:
@@ -295,8 +306,12 @@ class XeroSyncEngine(models.AbstractModel):
                     continue
                 to_send.append((link, payload, digest))
             sizes = {id(entry): len(json.dumps(entry[1], default=str)) for entry in to_send}
-            for batch in split_batches(to_send, lambda entry: sizes[id(entry)]):
-                self._send_batch(organisation, kind, batch)
+            requests = {}
+            for entry in to_send:
+                requests.setdefault(entry[0]._xero_request_group(entry[1]), []).append(entry)
+            for entries in requests.values():
+                for batch in split_batches(entries, lambda entry: sizes[id(entry)]):
+                    self._send_batch(organisation, kind, batch)
 
     @api.model
     def _push_dependencies(self, organisation, links):
@@ -339,15 +354,52 @@ class XeroSyncEngine(models.AbstractModel):
         return links - held
 
     @api.model
-    def _look_up_in_flight(self, organisation, kind, prepared):
-        """Before creating again what may already be in Xero, find it there by its natural key.
+    def _replays_in_window(self, kind, prepared):
+        """(requests to send again as they were, the rest of ``prepared``).
 
-        Xero keeps an Idempotency-Key only about 6 minutes: after a timeout or a dropped answer,
-        the key alone cannot prevent a second document. A document found is bound with the hash
-        of what was sent, which is what Xero holds, and queued again if Odoo changed since (the
-        update then carries the Xero id); one not found is sent with a fresh key.
+        A request that may have reached Xero, first sent less than ``KEY_WINDOW`` ago, goes
+        again with its key: Xero answers it from its store, so nothing is done twice. It must
+        be the very same request (Xero answers 400 to a known key with another body): when a
+        member changed since, or is not due with the others, the request waits for the window
+        to pass and the look-up decides.
         """
-        unsure = [(link, payload) for link, payload in prepared if link.maybe_sent and not link.xero_id]
+        now = fields.Datetime.now()
+        requests, rest = {}, []
+        for link, payload in prepared:
+            if not (link.maybe_sent and link.request_key):
+                rest.append((link, payload))
+            elif link._xero_keyed(kind) and now - link.key_sent_date < KEY_WINDOW:
+                requests.setdefault(link.request_key, []).append((link, payload, payload_hash(payload)))
+            else:
+                # Past the window (Xero may keep the old key a little longer), or a request
+                # Xero keeps no key for: whatever is sent after the look-up gets a fresh key.
+                link.write({**KEY_CLEARED, 'idempotency_key': link._xero_new_key()})
+                rest.append((link, payload))
+        replays = []
+        for members in requests.values():
+            members.sort(key=lambda member: member[0].id)
+            if request_digest([(link.idempotency_key, digest) for link, _p, digest in members]) \
+                    == members[0][0].request_digest:
+                replays.append(members)
+                continue
+            for link, _payload, _digest in members:
+                link.write({'next_attempt_date': link.key_sent_date + KEY_WINDOW,
+                            'last_error': _('Its request to Xero went unanswered and cannot be sent again '
+                                            'unchanged: it is checked in Xero once Xero has forgotten '
+                                            'that request, within minutes.')})
+        return replays, rest
+
+    @api.model
+    def _look_up_in_flight(self, organisation, kind, prepared):
+        """Before sending again what may already be in Xero, find it there by its natural key.
+
+        Xero keeps an Idempotency-Key only about 6 minutes: after that, the key alone cannot
+        prevent a second document. A document found is bound with the digest of what was sent
+        (what Xero holds), and queued again when Odoo changed since; one not found is sent
+        with a fresh key.
+        """
+        unsure = [(link, payload) for link, payload in prepared
+                  if link.maybe_sent and link._xero_looks_up(payload)]
         if not unsure:
             return prepared
         Link = unsure[0][0]
@@ -369,7 +421,7 @@ class XeroSyncEngine(models.AbstractModel):
             if link in settled:
                 continue
             element = found.get(link.id)
-            if link.maybe_sent and not link.xero_id:
+            if link.maybe_sent and link._xero_looks_up(payload):
                 if element:
                     with self._record_guard(link, 'bind', element):
                         link._record_bound(element, link.sent_hash)
@@ -385,10 +437,12 @@ class XeroSyncEngine(models.AbstractModel):
 
     @api.model
     def _send_batch(self, organisation, kind, batch):
+        # Members in id order: a resend of the same members is the same request, same key.
+        batch = sorted(batch, key=lambda entry: entry[0].id)
         links = self.env[batch[0][0]._name].browse([link.id for link, _p, _d in batch])
         # Persist that these requests may reach Xero before they leave: a crash after Xero took
-        # them must lead to a look-up, never to a blind second create.
-        before = {link.id: link.maybe_sent for link in links}
+        # them must lead to a replay or a look-up, never to a blind second create.
+        before = {link.id: {name: link[name] for name in SENT_FIELDS} for link in links}
         for link, _payload, digest in batch:
             if link.maybe_sent and link.xero_id and link.sent_hash != digest:
                 # Changed since a request that may have landed: Xero refuses a key again with
@@ -397,12 +451,16 @@ class XeroSyncEngine(models.AbstractModel):
             link.sent_hash = digest
         for link in links.filtered(lambda l: not l.idempotency_key):
             link.idempotency_key = link._xero_new_key()
+        key = batch_key(links.mapped('idempotency_key'))
+        now = fields.Datetime.now()
+        digest = request_digest([(link.idempotency_key, d) for link, _p, d in batch])
+        first_sends = links.filtered(lambda l: l.request_key != key)  # a resend keeps its date
+        first_sends.write({'key_sent_date': now, 'request_key': key, 'request_digest': digest})
         # The payloads are built from the records as they are now: a change from here on sets
         # need_sync again, and goes once this request is settled.
         links.write({'sync_state': 'in_flight', 'maybe_sent': True, 'need_sync': False,
-                     'next_attempt_date': fields.Datetime.now() + IN_FLIGHT_GRACE})
+                     'next_attempt_date': now + IN_FLIGHT_GRACE})
         self._commit(0)
-        key = batch_key(links.mapped('idempotency_key'))
         payloads = [payload for _link, payload, _digest in batch]
         count(self.env, 'sent', len(batch))
         try:
@@ -443,8 +501,9 @@ class XeroSyncEngine(models.AbstractModel):
 
     @api.model
     def _restore(self, links, before):
+        """The request did not leave (or Xero refused it before reading it): as before it."""
         for link in links:
-            link.maybe_sent = before[link.id]
+            link.write(before[link.id])
 
     @api.model
     def _bind_results(self, links, batch, elements):

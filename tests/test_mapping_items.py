@@ -136,12 +136,32 @@ class TestMappingItems(MappingMixin, XeroTransactionCase):
         self.assertEqual(set(links.mapped('sync_state')), {'in_flight'}, 'outcome unknown')
         self.assertTrue(all(links.mapped('maybe_sent')))
         self.assertTrue(self._sim_item(nz, 'WIDGET'), 'it landed in Xero')
-        self.env['xero.product.link']._push_items(nz, self.widget | self.service)
+        # Past Xero's key window (both clocks): a look-up decides, not a replay of the key.
+        self.sim.clock.advance(400)
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=7)):
+            self.env['xero.product.link']._push_items(nz, self.widget | self.service)
         self.assertEqual(self._link(nz, self.widget).xero_id, self._sim_item(nz, 'WIDGET')['ItemID'])
         self.assertEqual(set(links.mapped('sync_state')), {'synced'})
         posts = [r for r in self.sim.requests if r.endpoint == ITEMS and r.method == 'POST']
         self.assertEqual(len(posts), 1, 'found by its code in Xero: not sent a second time')
         self.assertEqual(len(self.sim_org(nz.name).items), 4)
+
+    @mute_logger(PUSH_LOGGER, 'odoo.addons.xero_integration.models.xero_sync_engine')
+    def test_lost_answer_inside_the_key_window_is_replayed(self):
+        nz, _au = self.connect()
+        nz.sync_items = True
+        self.sim.faults.add('drop', method='POST', path=ITEMS)
+        self.env['xero.product.link']._push_items(nz, self.widget | self.service)
+        self.env['xero.product.link']._push_items(nz, self.widget | self.service)
+        links = self._link(nz, self.widget) | self._link(nz, self.service)
+        self.assertEqual(set(links.mapped('sync_state')), {'synced'})
+        keys = [r.headers.get('Idempotency-Key') for r in self.sim.requests
+                if r.endpoint == ITEMS and r.method == 'POST']
+        self.assertEqual(len(keys), 2)
+        self.assertEqual(keys[0], keys[1], 'the same request, with the same key')
+        self.assertEqual(self.sim.counters.idempotent_replays, 1, "Xero's stored answer")
+        self.assertEqual(self._link(nz, self.widget).xero_id, self._sim_item(nz, 'WIDGET')['ItemID'])
+        self.assertEqual(len(self.sim_org(nz.name).items), 4, 'nothing twice')
 
     @mute_logger(PUSH_LOGGER, 'odoo.addons.xero_integration.models.xero_sync_engine')
     def test_rate_limit_stops_the_run(self):

@@ -7,6 +7,7 @@ from odoo import Command, SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import DummyRLock, Registry
 
+from ..xero_mappers.keys import KEY_WINDOW
 from ..xero_sim.seed import AU_TENANT_ID, NZ_TENANT_ID
 from .common import XeroTransactionCase
 from .sync_common import INVOICES
@@ -61,6 +62,7 @@ class TestPushIsolation(XeroTransactionCase):
         # The back-off is over; the look-up of A now fails, while B has an invoice to send.
         move_b = self._post(org_b)
         self._back_off_over(move_a)
+        self._key_window_over(move_a)
         # Organisations whose last push is the oldest go first: with no push written down, A
         # (the first made) goes first, so that its trouble comes before B's turn.
         with self.cursor_env() as env:
@@ -233,6 +235,14 @@ class TestPushIsolation(XeroTransactionCase):
             # Xero's Retry-After has passed too.
             env.cr.execute("UPDATE xero_organisation_runtime SET retry_at = NULL WHERE key = %s",
                            [f'org:{move["org"]}'])
+
+    def _key_window_over(self, move):
+        """Xero's Idempotency-Key window has passed, on both clocks: the next attempt is a
+        look-up, not a replay of the key."""
+        self.sim.clock.advance(400)
+        with self.cursor_env() as env:
+            link = env['xero.move.link'].search([('move_id', '=', move['id'])])
+            link.write({'key_sent_date': link.key_sent_date - KEY_WINDOW - timedelta(minutes=1)})
 
     def _retry(self, move):
         """What Retry does on the record, once the cause is fixed."""

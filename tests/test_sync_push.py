@@ -79,6 +79,7 @@ class TestSyncPush(SyncCase):
         self.assertTrue(link.maybe_sent)
         with freeze_time(fields.Datetime.now() + timedelta(minutes=2)):
             self.push()
+        self.assertEqual(self.sim.counters.idempotent_replays, 1, 'the same key: Xero replays its answer')
         self.assertInXeroToTheCent(move2)
         self.assertInXeroToTheCent(move)
         self.assertEqual(self.sim.duplicates(NZ_TENANT_ID), 0)

@@ -205,6 +205,15 @@ class Operations:
                            to_sdk('Allocations', {'allocations': allocations}),
                            summarize_errors=False, idempotency_key=key)
         return [allocation_from_sdk(a) for a in result.data.allocations or []]
+
+    @reads_answer
+    def credit_note_allocations(self, credit_note_id):
+        """The allocations Xero holds on one credit note (GET /CreditNotes/{id}), deleted ones
+        with status DELETED: how a lost answer on an allocation or its deletion is settled."""
+        result = self.call('accounting', 'get_credit_note', credit_note_id, unitdp=4)
+        notes = result.data.credit_notes or []
+        return [allocation_from_sdk(a) for note in notes for a in note.allocations or []]
+
     def save_bank_transactions(self, payloads, key):
         return self.save('bank_transactions', payloads, key)
 
@@ -471,9 +480,13 @@ def payment_from_sdk(obj):
 
 def allocation_from_sdk(obj):
     errors = _messages(getattr(obj, 'validation_errors', None))
+    status = 'DELETED' if getattr(obj, 'is_deleted', None) else None if errors else 'AUTHORISED'
+    day = getattr(obj, 'date', None)
+    if isinstance(day, datetime.datetime):
+        day = day.date()
     return Element(
         xero_id=str(obj.allocation_id) if getattr(obj, 'allocation_id', None) else None,
-        status=None if errors else 'AUTHORISED',
-        total=_plain(obj.amount), errors=errors,
-        echo={'invoice_id': str(obj.invoice.invoice_id) if obj.invoice and obj.invoice.invoice_id else None},
+        status=status, total=_plain(obj.amount), errors=errors,
+        echo={'invoice_id': str(obj.invoice.invoice_id) if obj.invoice and obj.invoice.invoice_id else None,
+              'date': day},
     )

@@ -4,11 +4,14 @@ The hash tells whether a record needs pushing again; it leaves out the record's 
 so the first push (no id yet) and later ones hash alike when nothing else changed. The
 Idempotency-Key of a queued change is drawn once and stored with it, so a retry of the same
 change reuses it; a batch's key derives from its elements' keys, so re-sending the same batch
-gives the same key and a batch with one element more or less does not.
+gives the same key and a batch with one element more or less does not. Xero answers 400 to a
+key it knows with another body, so a resend is the same members with the same payloads: the
+request digest says whether it still is.
 """
 import hashlib
 import json
 import uuid
+from datetime import timedelta
 
 # Top-level only: a nested id (the invoice's contact, a payment's invoice) is content.
 ID_FIELDS = ('invoice_id', 'credit_note_id', 'contact_id', 'item_id', 'bank_transaction_id',
@@ -16,6 +19,10 @@ ID_FIELDS = ('invoice_id', 'credit_note_id', 'contact_id', 'item_id', 'bank_tran
 MAX_KEY_LENGTH = 128  # Xero's limit on Idempotency-Key
 # Room for the envelope around the elements, e.g. '{"Invoices": [' ... ']}'.
 ENVELOPE_BYTES = 64
+# Xero keeps an Idempotency-Key about 6 minutes from its first use (XERO_API.md §3, §9). A
+# resend inside this shorter window (a minute for clock skew and the request's own time) gets
+# Xero's stored answer; after it, only a look-up by natural key can tell whether it landed.
+KEY_WINDOW = timedelta(minutes=5)
 
 
 def payload_hash(payload):
@@ -36,6 +43,12 @@ def new_idempotency_key(kind):
 def batch_key(keys):
     """The Idempotency-Key of a batch, from its elements' stored keys in order (71 chars)."""
     return 'odoo-b-' + hashlib.sha256('|'.join(keys).encode('utf-8')).hexdigest()
+
+
+def request_digest(members):
+    """sha256 hex of a request's members, [(Idempotency-Key, payload hash)] in the order sent:
+    equal digests, equal request bodies."""
+    return hashlib.sha256('|'.join(f'{key}:{digest}' for key, digest in members).encode('utf-8')).hexdigest()
 
 
 def split_batches(items, size_of, max_count=50, max_bytes=3_500_000):

@@ -37,7 +37,13 @@ Where Xero's OpenAPI spec and Xero's observed behaviour disagree
   same key with a different request (method, path, query or body) answers
   400 ValidationException. After the window the request runs again, so a
   blind resend of a create duplicates it. The check runs after the rate
-  limits, so replays spend quota. Responses of 500 and above are not stored.
+  limits, so replays spend quota. An answer lost after the commit (a `drop`
+  fault, or a `status` fault with after=True) is stored like any other, so a
+  replay within the window gets it. Xero stores internal errors against the
+  key too: a `status` fault with stored=True does that (nothing performed,
+  replays get the error until the window passes); a plain `status` fault is
+  a failure in front of Xero, and the simulator's own 500s are its bugs:
+  neither is stored.
 * Payments are accepted into BANK accounts or accounts with
   EnablePaymentsToAccount=true (unverified rule, as the spec example suggests).
 * A line item with only a Description (no Quantity, UnitAmount, LineAmount,

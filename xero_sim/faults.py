@@ -5,7 +5,11 @@ Kinds:
               answering (the client sees a reset); opts: hang = seconds to
               wait before closing, so a client read timeout fires first
   status      answer `status` (500/503...) without performing the request;
-              opts: retry_after, body
+              opts: retry_after, body; after=True performs and commits the request
+              first (its answer is kept against its Idempotency-Key), then answers
+              `status`: an answer lost after the commit; stored=True keeps the
+              error against the request's Idempotency-Key without performing it
+              (Xero's internal error: replays get it until the window passes)
   rate_limit  answer 429 with X-Rate-Limit-Problem=`problem`
               (minute|day|concurrent) and Retry-After=`retry_after`
   slow        sleep `delay` seconds, then answer normally

@@ -202,6 +202,22 @@ def _replay(sim, req, org, key):
     return resp
 
 
+def _remember(sim, req, resp):
+    """Keep an internal error against the request's key, as Xero does (XERO_API.md section
+    9): replays within the window get the same error, and only a new key runs the request."""
+    org = sim.get_organisation(req.tenant_id or '')
+    key = req.headers.get('Idempotency-Key')
+    if org is None or key is None or req.method not in IDEMPOTENT_METHODS:
+        return
+    with sim.lock:
+        known = org.idempotency.get(key)
+        if known is None or sim.clock.time() - known[4] >= sim.idempotency_retention_seconds:
+            org.idempotency.pop(key, None)  # a re-use after the window starts a new window
+            _forget_old_keys(sim, org)
+            org.idempotency[key] = (resp.status, resp.body, dict(resp.headers),
+                                    _request_digest(req), sim.clock.time())
+
+
 def _with_idempotency(sim, req, org, handler, params):
     try:
         check_boolean_query(req)
@@ -297,9 +313,16 @@ class Handler(BaseHTTPRequestHandler):
             sim.counters.record_call(self.command, endpoint, tenant_id)
             fault = sim.faults.take(self.command, parts.path, endpoint, tenant_id)
         try:
-            if fault and fault.kind in ('status', 'rate_limit'):
+            if fault and fault.kind == 'status' and fault.opts.get('after'):
+                # The request is performed (and its answer kept against its key), then the
+                # answer is lost behind a server error.
+                dispatch(sim, req, area, 0)
+                resp = fault_status(fault)
+            elif fault and fault.kind in ('status', 'rate_limit'):
                 resp = fault_status(fault) if fault.kind == 'status' else rate_limited(
                     sim, fault.opts['problem'], fault.opts['retry_after'], tenant_id)
+                if fault.kind == 'status' and fault.opts.get('stored'):
+                    _remember(sim, req, resp)
                 if area == 'api':
                     resp.headers.update(sim.ratelimiter.headers(
                         tenant_id if sim.get_organisation(tenant_id or '') else None))

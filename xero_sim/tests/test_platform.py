@@ -11,7 +11,7 @@ import pytest
 import requests
 import urllib3
 from xero_python.accounting import (Account, Allocation, Allocations, BankTransactions, CreditNote,
-                                    CreditNotes, Invoice, Invoices, Item, Items, Payment)
+                                    CreditNotes, Invoice, Invoices, Item, Items, Payment, PaymentDelete)
 from xero_python.accounting import models as sdk_models
 from xero_python.api_client import ModelFinder
 from xero_python.api_client.deserializer import deserialize
@@ -460,6 +460,70 @@ def test_garbled_fault_is_refused_by_the_sdk_after_the_request_is_performed(sim,
         deserialize('Organisations', garbled.json(), ModelFinder(sdk_models))
     # Used up: the next answer decodes.
     assert client[0].get_organisations(nz).organisations
+
+
+def test_answer_lost_after_commit_is_replayed_inside_the_window_only(sim, api, nz):
+    """A 5xx after the commit or a dropped connection: the first answer never arrived, yet Xero
+    kept it against the key. Inside the window the same request gets it; after, it runs again."""
+    sim.faults.add('status', method='PUT', path='/Invoices', status=500, after=True)
+    with pytest.raises(HTTPStatusException):
+        api.create_invoices(nz, _bill('BILL-LOST-1'), idempotency_key='LOST-1')
+    assert len(api.get_invoices(nz).invoices) == 1, 'committed before the 500'
+    sim.clock.advance(300)
+    replay = api.create_invoices(nz, _bill('BILL-LOST-1'), idempotency_key='LOST-1').invoices[0]
+    assert [i.invoice_id for i in api.get_invoices(nz).invoices] == [replay.invoice_id]
+    assert sim.counters.idempotent_replays == 1
+    # Dropped connection, then past the window (from the first use): the key is forgotten.
+    sim.faults.add('drop', method='PUT', path='/Invoices')
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        api.create_invoices(nz, _bill('BILL-LOST-2'), idempotency_key='LOST-2')
+    sim.clock.advance(359)
+    api.create_invoices(nz, _bill('BILL-LOST-2'), idempotency_key='LOST-2')
+    assert sim.counters.idempotent_replays == 2 and len(api.get_invoices(nz).invoices) == 2
+    sim.clock.advance(1)
+    api.create_invoices(nz, _bill('BILL-LOST-2'), idempotency_key='LOST-2')
+    assert sim.counters.idempotent_expired == 1 and len(api.get_invoices(nz).invoices) == 3
+
+
+def test_allocation_and_payment_deletion_replayed_by_key(sim, api, nz):
+    """Allocations and payment deletions are keyed writes too: a replay inside the window
+    allocates (or deletes) once; the credit note's own GET shows what Xero holds."""
+    inv = create(api, nz, invoice([line(100)]))[0]
+    note = api.create_credit_notes(nz, CreditNotes(credit_notes=[credit_note([line(20)])])).credit_notes[0]
+    allocation = Allocations(allocations=[Allocation(invoice=Invoice(invoice_id=inv.invoice_id),
+                                                     amount=10, date=TODAY)])
+    sim.faults.add('drop', method='PUT', path='/CreditNotes')
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        api.create_credit_note_allocation(nz, note.credit_note_id, allocation, idempotency_key='A-1')
+    sim.clock.advance(200)
+    again = api.create_credit_note_allocation(nz, note.credit_note_id, allocation,
+                                              idempotency_key='A-1').allocations[0]
+    held = api.get_credit_note(nz, note.credit_note_id).credit_notes[0].allocations
+    assert [a.allocation_id for a in held] == [again.allocation_id]
+    assert api.get_invoice(nz, inv.invoice_id).invoices[0].amount_due == 105
+    payment = api.create_payment(nz, Payment(invoice=Invoice(invoice_id=inv.invoice_id),
+                                             account=Account(code='090'), amount=5, date=TODAY))
+    payment_id = payment.payments[0].payment_id
+    sim.faults.add('status', method='POST', path='/Payments', status=503, after=True)
+    with pytest.raises(HTTPStatusException):
+        api.delete_payment(nz, payment_id, PaymentDelete(status='DELETED'), idempotency_key='D-1')
+    assert api.get_payment(nz, payment_id).payments[0].status == 'DELETED'
+    replay = api.delete_payment(nz, payment_id, PaymentDelete(status='DELETED'), idempotency_key='D-1')
+    assert replay.payments[0].status == 'DELETED' and sim.counters.idempotent_replays == 2
+
+
+def test_internal_error_is_stored_against_the_key(sim, api, nz):
+    """Xero keeps an internal error against the key: a replay within the window gets the same
+    error (nothing is created); a new key, or the same one after the window, runs it."""
+    sim.faults.add('status', method='PUT', path='/Invoices', status=500, stored=True)
+    for _attempt in range(2):
+        with pytest.raises(HTTPStatusException) as err:
+            api.create_invoices(nz, _bill('BILL-500'), idempotency_key='ERR-1')
+        assert err.value.status == 500
+        sim.clock.advance(200)
+    assert api.get_invoices(nz).invoices == [] and sim.counters.idempotent_replays == 1
+    created = api.create_invoices(nz, _bill('BILL-500'), idempotency_key='ERR-1').invoices[0]
+    assert created.invoice_number == 'BILL-500' and sim.counters.idempotent_expired == 1
 
 
 def test_boolean_query_parameters_as_the_spec_writes_them(sim, token, nz):
