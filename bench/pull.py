@@ -28,7 +28,8 @@ import resource
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from push import SimProcess, install_minute_shim, log, set_up_organisation, start_odoo  # noqa: E402
+from _preload import install_minute_shim  # noqa: E402
+from push import SimProcess, log, set_up_organisation, start_odoo  # noqa: E402
 
 PAGE_SIZE = 1000
 

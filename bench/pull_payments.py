@@ -31,8 +31,8 @@ import time
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from push import (SimProcess, call_counts, create_documents, install_minute_shim, log, push,  # noqa: E402
-                  set_up_organisation, start_odoo)
+from _preload import install_minute_shim, push  # noqa: E402
+from push import SimProcess, call_counts, create_documents, log, set_up_organisation, start_odoo  # noqa: E402
 
 PAYMENTS_PER_REQUEST = 100
 MAX_RUNS = 500
