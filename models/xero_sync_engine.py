@@ -44,21 +44,6 @@ class Stop(Exception):
 NOT_ODOO_ERRORS = (Stop, Wait, XeroError)
 
 
-@contextmanager
-def xero_answer(operation):
-    """Xero's answer to ``operation`` as the engine's typed errors.
-
-    The SDK's deserializer raises a bare ValueError on an answer it cannot read (Xero's own spec
-    examples give some booleans as strings). Until the client types it itself, this is the one
-    place the engine does: the request may have been performed, so it is an unknown outcome,
-    retried later and looked up first.
-    """
-    try:
-        yield
-    except ValueError as e:
-        raise XeroRetryableError(f'Xero call {operation}: its answer could not be read ({e})') from None
-
-
 class XeroSyncEngine(models.AbstractModel):
     """The one engine every kind of record goes through on its way to Xero.
 
@@ -409,7 +394,7 @@ class XeroSyncEngine(models.AbstractModel):
             chunk = unsure[start:start + BATCH_SIZE]
             chunk_links = Link.browse([link.id for link, _payload in chunk])
             try:
-                with self._record_guard(chunk_links, 'look-up') as outcome, xero_answer('find'):
+                with self._record_guard(chunk_links, 'look-up') as outcome:
                     found.update(Link._xero_find(organisation, kind, chunk))
             except (Wait, XeroError) as error:
                 self._settle_call_error(organisation, chunk_links, error)
@@ -464,8 +449,7 @@ class XeroSyncEngine(models.AbstractModel):
         payloads = [payload for _link, payload, _digest in batch]
         count(self.env, 'sent', len(batch))
         try:
-            with xero_answer('send'):
-                elements = links._xero_send(organisation, kind, payloads, key)
+            elements = links._xero_send(organisation, kind, payloads, key)
         except Wait as wait:
             self._restore(links, before)
             links._record_postponed(wait.until, str(wait))
