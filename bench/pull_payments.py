@@ -87,18 +87,21 @@ def pay_in_xero(registry, org_id, sim, tenant_id, move_ids, count):
 
 
 def install_pull_timer(stats):
-    """Odoo CPU spent inside the payment pull (this process only; the addon is untouched)."""
-    from odoo.addons.xero_integration.models.xero_payment_pull import XeroPaymentPull
-    original = XeroPaymentPull._pull
+    """Odoo CPU spent inside the payment pull: the pull engine's runs of the payments kind, the
+    reading of Xero's pages included (this process only; the addon is untouched)."""
+    from odoo.addons.xero_integration.models.xero_pull_engine import XeroPullEngine
+    original = XeroPullEngine._pull
 
-    def _pull(self, organisation, page_size=None):
+    def _pull(self, organisation, kind, *args, **kwargs):
+        if kind != 'payments':
+            return original(self, organisation, kind, *args, **kwargs)
         cpu = time.process_time()
         try:
-            return original(self, organisation, page_size)
+            return original(self, organisation, kind, *args, **kwargs)
         finally:
             stats['pull_cpu'] += time.process_time() - cpu
 
-    XeroPaymentPull._pull = _pull
+    XeroPullEngine._pull = _pull
 
 
 def registered_count(registry, org_id, payment_ids):

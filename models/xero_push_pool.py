@@ -40,15 +40,16 @@ class XeroSyncEngine(models.AbstractModel):
     @api.model
     def _push_organisation(self, organisation, models_=LINK_MODELS):
         if self.env.context.get('xero_push_pool'):
-            if not self._pool_time_left():
-                # Odoo's cron runner calls a job again up to 10 times, even when its time is
-                # up; a round of batches per call would take the job past Odoo's time limit
-                # (limit_time_real, which kills it). Nothing more in this job: the next one
-                # starts at once, with time of its own.
-                self.env.ref('xero_integration.ir_cron_xero_push').sudo()._trigger()
-                return 0
             workers = self._push_workers(organisation)
             if workers > 1:
+                if not self._pool_time_left():
+                    # Odoo's cron runner calls a job again up to 10 times, even when its time
+                    # is up; a round of a pool's batches per call would take the job past
+                    # Odoo's time limit (limit_time_real, which kills it). Nothing more in
+                    # this job: the next one starts at once, with time of its own. (One
+                    # worker is bounded by the engine's own budget in _cron_push.)
+                    self.env.ref('xero_integration.ir_cron_xero_push').sudo()._trigger()
+                    return 0
                 return self._push_pool(organisation, workers, models_)
         return super()._push_organisation(organisation, models_)
 
