@@ -77,6 +77,19 @@ if [ -z "${XERO_SKIP_ODOO:-}" ]; then
         failed=$((failed + 1))
     fi
     [ "$rc" = 0 ] || status=1
+    # A healthy run logs no ERROR: concurrency the engine expects is a debug line, and a test that
+    # provokes an error captures its log. Only Odoo's own known ones are let through: Debian's
+    # odoo-19 strips mail's selfie_segmentation library, which the asset bundler reports; and a
+    # failing test's own FAIL/ERROR lines, already counted as failed above.
+    unexpected=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$odoo_log" \
+        | grep -v 'selfie_segmentation' \
+        | grep -vE ' (FAIL|ERROR): | odoo\.modules\.loading: (Module xero_integration: [0-9]+ failures|At least one test failed)' \
+        | grep -vE 'odoo\.tests\.result: [0-9]+ failed' || true)
+    if [ -n "$unexpected" ]; then
+        log "the Odoo log has ERROR lines that a green run must not have:"
+        printf '%s\n' "$unexpected" | cut -c1-400 | head -n 20 >&2
+        failed=$((failed + 1)); status=1
+    fi
 fi
 
 total=$((passed + failed))
