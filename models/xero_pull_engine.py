@@ -67,25 +67,30 @@ class XeroPullEngine(models.AbstractModel):
             # The cron's previous invocation stopped at its time with runs cut short: this one
             # goes on with those only. Everything else was read at the start of the cycle, and
             # reading it again on every invocation would spend the organisations' call budgets.
+            # A run stops at its kind, so the kinds after it were not reached in this cycle:
+            # they go on from the first kind cut short.
             cut_short = {}
             for state in busy:
                 cut_short.setdefault(state.organisation_id.id, set()).add(state.kind)
-            kinds_of = {org_id: tuple(kind for kind in kinds if kind in found) for org_id, found in cut_short.items()}
+            kinds_of = {org_id: kinds[min(kinds.index(kind) for kind in found):]
+                        for org_id, found in cut_short.items()}
         # An organisation whose backlog was cut short goes last: the others are not starved.
         organisations = organisations.filtered(lambda org: org.id in kinds_of).sorted(
             lambda org: (org in busy.organisation_id, org.id))
         cron._commit_progress(remaining=len(organisations))
+        cut = 0
         for index, organisation in enumerate(organisations):
             following = len(organisations) - index - 1
             finished = self._pull_organisation(organisation, kinds_of[organisation.id], cron_xmlid, following)
             if finished is None:
-                return  # the cron's time is up: it runs again, and this organisation resumes
-            if finished and after and kinds_of[organisation.id] == kinds:
+                # The cron's time is up: this organisation resumes in the next invocation. The
+                # next organisation still goes on to its first batch: every invocation makes
+                # progress on every backlog, and none waits for the next cycle.
+                cut += 1
+            elif finished and after:
                 after(organisation)
-            # Time up or not, each organisation goes on to its first batch: every run of the
-            # cron makes progress on every backlog.
-            self._commit(0, following)
-        self._commit(0, 0)
+            self._commit(0, following + cut)
+        self._commit(0, cut)
 
     @api.model
     def _continuing(self):

@@ -256,3 +256,19 @@ class TestPullPaging(PullEngineCase):
         self.assertTrue(state.watermark)
         for move in moves:
             self.assertBothBooks(move)
+
+    def test_a_cycle_cut_short_in_its_first_kind_goes_on_to_the_kinds_after_it(self):
+        move = self.invoice(self.org, amount=80.0)
+        self.pay_in_xero(move, 30.0)
+        Engine = type(self.env['xero.pull.engine'])
+        documents = self.env['xero.pull.state']._for(self.org, 'documents')
+        # The cycle's previous invocation stopped at its time in the documents' run, before the
+        # payments were reached: this one goes on with the documents, then the payments.
+        documents.write({'run_page': 1, 'run_offset': 0, 'run_since': documents.watermark,
+                         'run_stream': 'invoices', 'run_watermark': documents.watermark, 'requested': True})
+        with patch.object(Engine, '_continuing', lambda engine: True):
+            self.run_cron('ir_cron_xero_poll')
+        self.assertFalse(documents.run_page, "the documents' run is over")
+        self.assertEqual(self.env['xero.payment.link'].search_count(
+            [('move_id', '=', move.id), ('from_xero', '=', True)]), 1, 'the payments were read in the same cycle')
+        self.assertBothBooks(move)
