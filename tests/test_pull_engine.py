@@ -15,6 +15,7 @@ from .test_payments import PaymentCase
 
 PAYMENTS = '/api.xro/2.0/Payments'
 CONTACTS = '/api.xro/2.0/Contacts'
+ACCOUNTS = '/api.xro/2.0/Accounts'
 ENGINE_LOGGER = 'odoo.addons.xero_integration.models.xero_pull_engine'
 
 
@@ -256,3 +257,60 @@ class TestPullPaging(PullEngineCase):
         self.assertTrue(state.watermark)
         for move in moves:
             self.assertBothBooks(move)
+
+
+class TestWholeLists(PullEngineCase):
+    """Kinds Xero lists whole in one answer (its chart here), read by an administrator's button:
+    one record Odoo refuses, or one organisation's trouble with Xero, stops nothing else."""
+
+    NEW = (('481', 'Fine one'), ('482', 'Refused'), ('483', 'Fine two'))
+
+    def setUp(self):
+        super().setUp()
+        for tenant in (NZ_TENANT_ID, self.tenant_b):
+            self.sim.seed(tenant, accounts=[{'Code': code, 'Name': name, 'Type': 'EXPENSE'} for code, name in self.NEW])
+
+    def codes(self, organisation):
+        return sorted(self.env['xero.account'].search([('organisation_id', '=', organisation.id),
+                                                       ('code', 'in', [code for code, _name in self.NEW])]).mapped('code'))
+
+    def assertChartAsXero(self, organisation, tenant):
+        listed = {str(account['AccountID']).lower() for account in self.sim.organisation(tenant).accounts.values()}
+        imported = self.env['xero.account'].search([('organisation_id', '=', organisation.id)])
+        self.assertEqual(set(imported.mapped('xero_id')), listed, 'every account Xero lists, active, none twice')
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_an_odoo_error_on_one_imported_account_holds_it_and_imports_the_rest(self):
+        Account = type(self.env['xero.account'])
+        pull_one = Account._pull_one
+
+        def refuse_one(model, organisation, values, account):
+            # As a rule of this database on accounts would.
+            if organisation == self.org and values['code'] == '482':
+                raise ValidationError('Account 482 breaks a rule of this database.')
+            return pull_one(model, organisation, values, account)
+        with patch.object(Account, '_pull_one', refuse_one):
+            (self.org | self.org_b).action_import_chart()
+        self.assertEqual(self.codes(self.org), ['481', '483'], 'the rest of the chart')
+        self.assertEqual(self.codes(self.org_b), ['481', '482', '483'])
+        self.assertChartAsXero(self.org_b, self.tenant_b)
+        refused = next(a for a in self.sim.organisation(NZ_TENANT_ID).accounts.values() if a['Code'] == '482')
+        review = self.env['xero.review'].search([('xero_id', '=', str(refused['AccountID']).lower())])
+        self.assertEqual((review.kind, review.state, review.organisation_id), ('account', 'open', self.org))
+        self.assertIn('Account 482 breaks a rule of this database.', review.reason)
+        # Once the cause is fixed, it comes in from the review list.
+        review.action_retry()
+        self.assertEqual(review.state, 'done')
+        self.assertChartAsXero(self.org, NZ_TENANT_ID)
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_xero_error_on_one_organisation_leaves_the_others_chart_in(self):
+        self.sim.faults.add('status', method='GET', path=ACCOUNTS, tenant_id=NZ_TENANT_ID, count=1, status=503)
+        notification = (self.org | self.org_b).action_import_chart()
+        self.assertEqual(self.sim.faults.fired[-1][0], 'status')
+        self.assertEqual(notification['params']['type'], 'warning')
+        self.assertIn(self.org.name, notification['params']['message'])
+        self.assertEqual(self.codes(self.org), [])
+        self.assertChartAsXero(self.org_b, self.tenant_b)
+        self.org.action_import_chart()
+        self.assertChartAsXero(self.org, NZ_TENANT_ID)
