@@ -192,6 +192,7 @@ class XeroProductLink(models.Model):
 
     @api.model
     def _pull_fetch(self, organisation):
+        # 'item' is the SDK's object, which _product_values reads; the rest names it for review.
         return [{'xero_id': str(item.item_id), 'code': item.code, 'name': item.name or item.code, 'item': item}
                 for item in organisation._call('get_items', unitdp=4).data.items or []]
 

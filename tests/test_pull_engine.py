@@ -314,3 +314,27 @@ class TestWholeLists(PullEngineCase):
         self.assertChartAsXero(self.org_b, self.tenant_b)
         self.org.action_import_chart()
         self.assertChartAsXero(self.org, NZ_TENANT_ID)
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_an_odoo_error_on_one_pulled_item_holds_it_and_pulls_the_rest(self):
+        self.org.sync_items = True
+        Link = type(self.env['xero.product.link'])
+        pull_one = Link._pull_one
+
+        def refuse_one(model, organisation, record, link):
+            if record['code'] == 'DevD':
+                raise ValidationError('Products coded DevD need an approval in this database.')
+            return pull_one(model, organisation, record, link)
+        with patch.object(Link, '_pull_one', refuse_one):
+            self.org.action_pull_items()
+        items = {str(item['ItemID']).lower(): item['Code'] for item in self.sim.organisation(NZ_TENANT_ID).items.values()}
+        refused = next(xero_id for xero_id, code in items.items() if code == 'DevD')
+        linked = self.org.product_link_ids.filtered('xero_id')
+        self.assertEqual(set(linked.mapped('xero_id')), set(items) - {refused}, 'the other items, once each')
+        self.assertEqual(set(linked.mapped('product_id.default_code')), set(items.values()) - {'DevD'})
+        review = self.env['xero.review'].search([('xero_id', '=', refused)])
+        self.assertEqual((review.kind, review.state), ('item', 'open'))
+        self.assertIn('Products coded DevD need an approval in this database.', review.reason)
+        review.action_retry()
+        self.assertEqual(review.state, 'done')
+        self.assertEqual(set(self.org.product_link_ids.filtered('xero_id').mapped('xero_id')), set(items))
