@@ -64,7 +64,7 @@ class XeroAccount(models.Model):
     def _import_from_xero(self, organisation):
         """Create or update the organisation's accounts from GET /Accounts; archive the others.
         Returns the accounts Xero listed, those Odoo refused (held for review) excepted."""
-        return self.env['xero.pull.engine']._read_whole(organisation, 'accounts')[0]
+        return self.env['xero.pull.engine']._read_whole(organisation, 'accounts')
 
     # --- a kind of the pull engine, listed whole ----------------------------------------------
 

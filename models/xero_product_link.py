@@ -186,7 +186,7 @@ class XeroProductLink(models.Model):
         refuses is held for review; the others go in."""
         organisation.check_access('write')
         organisation._check_sync_items()
-        return self.env['xero.pull.engine']._read_whole(organisation, 'items')[0]
+        return self.env['xero.pull.engine']._read_whole(organisation, 'items')
 
     # --- a kind of the pull engine, listed whole ----------------------------------------------
 

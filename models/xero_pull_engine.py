@@ -24,7 +24,7 @@ _logger = logging.getLogger(__name__)
 # ``_read_whole``, which matches each record with what Odoo has, in ``_each``. Its model provides
 #   _pull_fetch(organisation) -> every record, as plain dicts with 'xero_id';
 #   _pull_existing(organisation) -> {xero_id: Odoo record} of what Odoo has of it;
-#   _pull_one(organisation, record, existing_record or None) -> (outcome, Odoo record);
+#   _pull_one(organisation, record, existing_record or None) -> (outcome, the Odoo record);
 #   _pull_hold as above.
 # ``whole: 'archive'``: Xero is the master, and what it no longer lists is archived in Odoo.
 PULL_KINDS = {
@@ -273,8 +273,8 @@ class XeroPullEngine(models.AbstractModel):
     @api.model
     def _read_whole(self, organisation, kind):
         """Read every record of ``kind`` from Xero and bring each into Odoo, on its own should
-        Odoo refuse it (held for review with the reason). Returns the Odoo records Xero listed
-        (those held excepted) and the counts. Xero's errors are raised: the caller says what
+        Odoo refuse it (held for review with the reason). Returns the Odoo records Xero listed,
+        those held excepted. Xero's errors are raised: the caller says what
         stops with them (an administrator's button, waiting for the answer)."""
         spec = PULL_KINDS[kind]
         handler = self.env[spec['model']]
@@ -287,10 +287,6 @@ class XeroPullEngine(models.AbstractModel):
             seen.append(odoo_record)
             return outcome
         outcomes = self._each(organisation, kind, records, handle, reset=seen.clear)
-        counts = dict.fromkeys(('created', 'matched', 'updated', 'held'), 0)
-        for outcome in outcomes:
-            if outcome:
-                counts[outcome] += 1
         if spec['whole'] == 'archive':
             # A record held for review is still listed by Xero: it is not archived.
             listed = {record['xero_id'] for record in records}
@@ -301,7 +297,7 @@ class XeroPullEngine(models.AbstractModel):
         self.env['xero.review'].sudo().search([
             ('organisation_id', '=', organisation.id), ('kind', '=', spec['review']),
             ('xero_id', 'in', went_in), ('state', '=', 'open')]).write({'state': 'done'})
-        return handler.browse([record.id for record in seen]), counts
+        return handler.browse([record.id for record in seen])
 
     # --- one record ---------------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ class XeroTaxRate(models.Model):
     def _import_from_xero(self, organisation):
         """Create or update the organisation's tax rates from GET /TaxRates; archive the others.
         Returns the rates Xero listed, those Odoo refused (held for review) excepted."""
-        return self.env['xero.pull.engine']._read_whole(organisation, 'tax_rates')[0]
+        return self.env['xero.pull.engine']._read_whole(organisation, 'tax_rates')
 
     # --- a kind of the pull engine, listed whole ----------------------------------------------
 

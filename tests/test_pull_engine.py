@@ -271,8 +271,9 @@ class TestWholeLists(PullEngineCase):
             self.sim.seed(tenant, accounts=[{'Code': code, 'Name': name, 'Type': 'EXPENSE'} for code, name in self.NEW])
 
     def codes(self, organisation):
-        return sorted(self.env['xero.account'].search([('organisation_id', '=', organisation.id),
-                                                       ('code', 'in', [code for code, _name in self.NEW])]).mapped('code'))
+        new = [code for code, _name in self.NEW]
+        return sorted(self.env['xero.account'].search(
+            [('organisation_id', '=', organisation.id), ('code', 'in', new)]).mapped('code'))
 
     def assertChartAsXero(self, organisation, tenant):
         listed = {str(account['AccountID']).lower() for account in self.sim.organisation(tenant).accounts.values()}
@@ -327,7 +328,8 @@ class TestWholeLists(PullEngineCase):
             return pull_one(model, organisation, record, link)
         with patch.object(Link, '_pull_one', refuse_one):
             self.org.action_pull_items()
-        items = {str(item['ItemID']).lower(): item['Code'] for item in self.sim.organisation(NZ_TENANT_ID).items.values()}
+        items = {str(item['ItemID']).lower(): item['Code']
+                 for item in self.sim.organisation(NZ_TENANT_ID).items.values()}
         refused = next(xero_id for xero_id, code in items.items() if code == 'DevD')
         linked = self.org.product_link_ids.filtered('xero_id')
         self.assertEqual(set(linked.mapped('xero_id')), set(items) - {refused}, 'the other items, once each')
