@@ -62,24 +62,34 @@ class XeroAccount(models.Model):
 
     @api.model
     def _import_from_xero(self, organisation):
-        """Create or update the organisation's accounts from GET /Accounts; archive the others."""
-        result = organisation._call('get_accounts')
-        existing = {a.xero_id: a for a in self.with_context(active_test=False).search(
+        """Create or update the organisation's accounts from GET /Accounts; archive the others.
+        Returns the accounts Xero listed, those Odoo refused (held for review) excepted."""
+        return self.env['xero.pull.engine']._read_whole(organisation, 'accounts')
+
+    # --- a kind of the pull engine, listed whole ----------------------------------------------
+
+    @api.model
+    def _pull_fetch(self, organisation):
+        return [self._values_from_xero(account) for account in organisation._call('get_accounts').data.accounts or []]
+
+    @api.model
+    def _pull_existing(self, organisation):
+        return {account.xero_id: account for account in self.with_context(active_test=False).search(
             [('organisation_id', '=', organisation.id)])}
-        seen = self.browse()
-        to_create = []
-        for xero_account in result.data.accounts or []:
-            values = self._values_from_xero(xero_account)
-            account = existing.get(values['xero_id'])
-            if account:
-                if changed := account._changed_values(values):
-                    account.write(changed)
-                seen |= account
-            else:
-                to_create.append(dict(values, organisation_id=organisation.id))
-        seen |= self.create(to_create)
-        (self.browse([a.id for a in existing.values()]) - seen).filtered('active').write({'active': False})
-        return seen
+
+    @api.model
+    def _pull_one(self, organisation, values, account):
+        if not account:
+            return 'created', self.create(dict(values, organisation_id=organisation.id))
+        if changed := account._changed_values(values):
+            account.write(changed)
+            return 'updated', account
+        return None, account
+
+    @api.model
+    def _pull_hold(self, organisation, values, reason):
+        name = f"{values['code']} {values['name']}" if values['code'] else values['name']
+        self.env['xero.review']._hold(organisation, 'account', values['xero_id'], name, reason, values)
 
     @api.model
     def _values_from_xero(self, xero_account):

@@ -91,15 +91,24 @@ class XeroOrganisation(models.Model):
     def action_import_chart(self):
         """Import accounts and tax rates again, then suggest what is still unmapped."""
         self.check_access('write')
+        imported, failed = self.browse(), []
         for org in self:
+            # Xero's answer for one organisation leaves the others' imports in.
             try:
-                org._import_chart()
+                with self.env.cr.savepoint():
+                    org._import_chart()
+                imported |= org
             except XeroError as e:
-                raise UserError(_('Could not import the chart of %(org)s from Xero: %(error)s',
-                                  org=org.name, error=e.message)) from None
-        return self._notify(_('Imported %(accounts)s accounts and %(rates)s tax rates.',
-                              accounts=sum(self.mapped('xero_account_count')),
-                              rates=sum(self.mapped('xero_tax_rate_count'))))
+                failed.append(_('Could not import the chart of %(org)s from Xero: %(error)s',
+                                org=org.name, error=e.message))
+        if failed and not imported:
+            raise UserError('\n'.join(failed))
+        message = _('Imported %(accounts)s accounts and %(rates)s tax rates.',
+                    accounts=sum(imported.mapped('xero_account_count')),
+                    rates=sum(imported.mapped('xero_tax_rate_count')))
+        if failed:
+            return self._notify('\n'.join([message, *failed]), kind='warning')
+        return self._notify(message)
 
     def action_suggest_mappings(self):
         self.check_access('write')

@@ -182,40 +182,58 @@ class XeroProductLink(models.Model):
     @api.model
     def _pull_items(self, organisation):
         """Bring Xero's items into Odoo: link products with the same internal reference, create
-        the missing ones, and update linked products' names and prices from Xero."""
+        the missing ones, and update linked products' names and prices from Xero. An item Odoo
+        refuses is held for review; the others go in."""
         organisation.check_access('write')
         organisation._check_sync_items()
+        return self.env['xero.pull.engine']._read_whole(organisation, 'items')
+
+    # --- a kind of the pull engine, listed whole ----------------------------------------------
+
+    @api.model
+    def _pull_fetch(self, organisation):
+        # 'item' is the SDK's object, which _product_values reads; the rest names it for review.
+        return [{'xero_id': str(item.item_id), 'code': item.code, 'name': item.name or item.code, 'item': item}
+                for item in organisation._call('get_items', unitdp=4).data.items or []]
+
+    @api.model
+    def _pull_existing(self, organisation):
+        # Links are read-only for Xero users: only the addon writes them.
+        return {link.xero_id: link for link in self.sudo().search(
+            [('organisation_id', '=', organisation.id), ('xero_id', '!=', False)])}
+
+    @api.model
+    def _pull_one(self, organisation, record, link):
+        # Products are created and updated with the caller's own rights.
         company = organisation.company_id
-        result = organisation._call('get_items', unitdp=4)
-        # Links are read-only for Xero users: only the addon writes them. Products are created
-        # and updated with the caller's own rights.
-        Link = self.sudo()
-        links = Link.search([('organisation_id', '=', organisation.id)])
-        by_xero_id = {link.xero_id: link for link in links if link.xero_id}
         Product = self.env['product.product'].with_company(company)
-        pulled = Link.browse()
-        now = fields.Datetime.now()
-        for item in result.data.items or []:
-            link = by_xero_id.get(str(item.item_id))
-            product = Product.browse(link.product_id.id) if link else Product.search([
-                *Product._check_company_domain(company), ('default_code', '=', item.code)], limit=1)
-            if product:
-                product.write(self._product_values(item, product))
-            else:
-                product = Product.create(dict(self._product_values(item, product),
-                                              default_code=item.code, company_id=company.id))
-            if not link:
-                link = links.filtered(lambda known: known.product_id == product) or Link.create(
-                    {'organisation_id': organisation.id, 'product_id': product.id})
-            link.sudo().write({'xero_id': str(item.item_id), 'code': item.code, 'sync_state': 'synced',
-                               'last_error': False, 'last_sync_date': now, 'idempotency_key': False})
-            # What Odoo would push now is what Xero has: no need to send it back.
-            try:
-                link.pushed_hash = payload_hash(link._item_payload(organisation))
-            except UserError:
-                link.pushed_hash = False
-            pulled |= link
-        return pulled
+        item = record['item']
+        product = Product.browse(link.product_id.id) if link else Product.search([
+            *Product._check_company_domain(company), ('default_code', '=', item.code)], limit=1)
+        if product:
+            product.write(self._product_values(item, product))
+            outcome = 'matched' if not link else 'updated'
+        else:
+            product = Product.create(dict(self._product_values(item, product),
+                                          default_code=item.code, company_id=company.id))
+            outcome = 'created'
+        if not link:
+            Link = self.sudo()
+            link = Link.search([('organisation_id', '=', organisation.id), ('product_id', '=', product.id)]) \
+                or Link.create({'organisation_id': organisation.id, 'product_id': product.id})
+        link.write({'xero_id': record['xero_id'], 'code': item.code, 'sync_state': 'synced',
+                    'last_error': False, 'last_sync_date': fields.Datetime.now(), 'idempotency_key': False})
+        # What Odoo would push now is what Xero has: no need to send it back.
+        try:
+            link.pushed_hash = payload_hash(link._item_payload(organisation))
+        except UserError:
+            link.pushed_hash = False
+        return outcome, link
+
+    @api.model
+    def _pull_hold(self, organisation, record, reason):
+        self.env['xero.review']._hold(organisation, 'item', record['xero_id'], record['name'], reason,
+                                      {'code': record['code'], 'name': record['name']})
 
     @api.model
     def _product_values(self, item, product):

@@ -19,11 +19,22 @@ _logger = logging.getLogger(__name__)
 #       a dict the kind may keep things in for the length of one pass;
 #   _pull_hold(organisation, record, reason) puts a record Odoo refused on the review list.
 # ``streams`` are read one after the other under one watermark (None: the kind has one).
+# A kind with ``whole`` is one Xero lists in full in one answer, with no paging and no
+# If-Modified-Since (Accounts, TaxRates, Items): it has no watermark, and is read by
+# ``_read_whole``, which matches each record with what Odoo has, in ``_each``. Its model provides
+#   _pull_fetch(organisation) -> every record, as plain dicts with 'xero_id';
+#   _pull_existing(organisation) -> {xero_id: Odoo record} of what Odoo has of it;
+#   _pull_one(organisation, record, existing_record or None) -> (outcome, the Odoo record);
+#   _pull_hold as above.
+# ``whole: 'archive'``: Xero is the master, and what it no longer lists is archived in Odoo.
 PULL_KINDS = {
     'contacts': {'model': 'xero.contact.pull', 'streams': (None,), 'log': 'contacts'},
     # Invoices and credit notes: those made in Xero, and the status of Odoo's own.
     'documents': {'model': 'xero.document.pull', 'streams': ('invoices', 'credit_notes'), 'log': None},
     'payments': {'model': 'xero.payment.pull', 'streams': (None,), 'log': None},
+    'accounts': {'model': 'xero.account', 'whole': 'archive', 'review': 'account'},
+    'tax_rates': {'model': 'xero.tax.rate', 'whole': 'archive', 'review': 'tax_rate'},
+    'items': {'model': 'xero.product.link', 'whole': 'keep', 'review': 'item'},
 }
 PAGE_SIZE = MAX_PAGE_SIZE
 # Each batch is committed. Batches start at FIRST_BATCH records, then take as many as fit in
@@ -261,6 +272,37 @@ class XeroPullEngine(models.AbstractModel):
         self.env.invalidate_all()
         if not state.try_lock_for_update():
             raise LockLost()
+
+    # --- kinds Xero lists whole ---------------------------------------------------------------
+
+    @api.model
+    def _read_whole(self, organisation, kind):
+        """Read every record of ``kind`` from Xero and bring each into Odoo, on its own should
+        Odoo refuse it (held for review with the reason). Returns the Odoo records Xero listed,
+        those held excepted. Xero's errors are raised: the caller says what
+        stops with them (an administrator's button, waiting for the answer)."""
+        spec = PULL_KINDS[kind]
+        handler = self.env[spec['model']]
+        records = handler._pull_fetch(organisation)
+        existing = handler._pull_existing(organisation)
+        seen = []
+
+        def handle(record):
+            outcome, odoo_record = handler._pull_one(organisation, record, existing.get(record['xero_id']))
+            seen.append(odoo_record)
+            return outcome
+        outcomes = self._each(organisation, kind, records, handle, reset=seen.clear)
+        if spec['whole'] == 'archive':
+            # A record held for review is still listed by Xero: it is not archived.
+            listed = {record['xero_id'] for record in records}
+            stale = handler.browse([found.id for key, found in existing.items() if key not in listed])
+            stale.filtered('active').write({'active': False})
+        # What went in this time is no longer to review.
+        went_in = [record['xero_id'] for record, outcome in zip(records, outcomes) if outcome != 'held']
+        self.env['xero.review'].sudo().search([
+            ('organisation_id', '=', organisation.id), ('kind', '=', spec['review']),
+            ('xero_id', 'in', went_in), ('state', '=', 'open')]).write({'state': 'done'})
+        return handler.browse([record.id for record in seen])
 
     # --- one record ---------------------------------------------------------------------------
 

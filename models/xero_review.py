@@ -13,7 +13,8 @@ class XeroReview(models.Model):
     _description = 'Xero record to review'
     _order = 'state, id desc'
 
-    kind = fields.Selection([('contact', 'Contact'), ('document', 'Invoice or bill'), ('payment', 'Payment')],
+    kind = fields.Selection([('contact', 'Contact'), ('document', 'Invoice or bill'), ('payment', 'Payment'),
+                             ('account', 'Account'), ('tax_rate', 'Tax rate'), ('item', 'Item')],
                             required=True, readonly=True)
     xero_id = fields.Char(string='Xero ID', required=True, readonly=True, index=True)
     name = fields.Char(readonly=True)
@@ -58,7 +59,12 @@ class XeroReview(models.Model):
 
     def action_retry(self):
         """Read the document or payment from Xero again and bring it in, now that its mapping
-        may exist or its cause is fixed."""
+        may exist or its cause is fixed. Accounts, tax rates and items come as Xero's whole
+        list: it is read again (what goes in is marked done)."""
+        for organisation in self.filtered(lambda r: r.kind in ('account', 'tax_rate')).organisation_id:
+            organisation._import_chart()
+        for organisation in self.filtered(lambda r: r.kind == 'item').organisation_id:
+            self.env['xero.product.link']._pull_items(organisation)
         for review in self.filtered(lambda r: r.kind == 'payment' or (r.data or {}).get('kind') == 'payments'):
             payments, _more = review.organisation_id._call(
                 'pull_payments', where=f'PaymentID==Guid("{review.xero_id}")', api='ops')

@@ -78,27 +78,42 @@ class XeroTaxRate(models.Model):
 
     @api.model
     def _import_from_xero(self, organisation):
-        """Create or update the organisation's tax rates from GET /TaxRates; archive the others."""
-        result = organisation._call('get_tax_rates')
-        existing = {r.tax_type: r for r in self.with_context(active_test=False).search(
+        """Create or update the organisation's tax rates from GET /TaxRates; archive the others.
+        Returns the rates Xero listed, those Odoo refused (held for review) excepted."""
+        return self.env['xero.pull.engine']._read_whole(organisation, 'tax_rates')
+
+    # --- a kind of the pull engine, listed whole ----------------------------------------------
+
+    @api.model
+    def _pull_fetch(self, organisation):
+        # A rate is known by its TaxType code: Xero gives it no other id.
+        return [dict(values, xero_id=values['tax_type']) for values in map(
+            self._values_from_xero, organisation._call('get_tax_rates').data.tax_rates or [])]
+
+    @api.model
+    def _pull_existing(self, organisation):
+        return {rate.tax_type: rate for rate in self.with_context(active_test=False).search(
             [('organisation_id', '=', organisation.id)])}
-        seen = self.browse()
-        for xero_rate in result.data.tax_rates or []:
-            values = self._values_from_xero(xero_rate)
-            rate = existing.get(values['tax_type'])
-            if rate:
-                # Components have no id in Xero: replace them as a whole, when they changed.
-                components = values.pop('component_ids')
-                changed = rate._changed_values(values)
-                if rate._component_key() != [self._component_key_of(c[2]) for c in components]:
-                    changed['component_ids'] = [fields.Command.clear()] + components
-                if changed:
-                    rate.write(changed)
-            else:
-                rate = self.create(dict(values, organisation_id=organisation.id))
-            seen |= rate
-        (self.browse([r.id for r in existing.values()]) - seen).filtered('active').write({'active': False})
-        return seen
+
+    @api.model
+    def _pull_one(self, organisation, record, rate):
+        values = {key: value for key, value in record.items() if key != 'xero_id'}
+        if not rate:
+            return 'created', self.create(dict(values, organisation_id=organisation.id))
+        # Components have no id in Xero: replace them as a whole, when they changed.
+        components = values.pop('component_ids')
+        changed = rate._changed_values(values)
+        if rate._component_key() != [self._component_key_of(c[2]) for c in components]:
+            changed['component_ids'] = [fields.Command.clear()] + components
+        if changed:
+            rate.write(changed)
+            return 'updated', rate
+        return None, rate
+
+    @api.model
+    def _pull_hold(self, organisation, record, reason):
+        self.env['xero.review']._hold(organisation, 'tax_rate', record['xero_id'],
+                                      f"{record['name']} ({record['tax_type']})", reason, record)
 
     def _component_key(self):
         return [self._component_key_of(c) for c in self.component_ids]

@@ -15,6 +15,7 @@ from .test_payments import PaymentCase
 
 PAYMENTS = '/api.xro/2.0/Payments'
 CONTACTS = '/api.xro/2.0/Contacts'
+ACCOUNTS = '/api.xro/2.0/Accounts'
 ENGINE_LOGGER = 'odoo.addons.xero_integration.models.xero_pull_engine'
 
 
@@ -272,3 +273,86 @@ class TestPullPaging(PullEngineCase):
         self.assertEqual(self.env['xero.payment.link'].search_count(
             [('move_id', '=', move.id), ('from_xero', '=', True)]), 1, 'the payments were read in the same cycle')
         self.assertBothBooks(move)
+
+
+class TestWholeLists(PullEngineCase):
+    """Kinds Xero lists whole in one answer (its chart here), read by an administrator's button:
+    one record Odoo refuses, or one organisation's trouble with Xero, stops nothing else."""
+
+    NEW = (('481', 'Fine one'), ('482', 'Refused'), ('483', 'Fine two'))
+
+    def setUp(self):
+        super().setUp()
+        for tenant in (NZ_TENANT_ID, self.tenant_b):
+            self.sim.seed(tenant, accounts=[{'Code': code, 'Name': name, 'Type': 'EXPENSE'} for code, name in self.NEW])
+
+    def codes(self, organisation):
+        new = [code for code, _name in self.NEW]
+        return sorted(self.env['xero.account'].search(
+            [('organisation_id', '=', organisation.id), ('code', 'in', new)]).mapped('code'))
+
+    def assertChartAsXero(self, organisation, tenant):
+        listed = {str(account['AccountID']).lower() for account in self.sim.organisation(tenant).accounts.values()}
+        imported = self.env['xero.account'].search([('organisation_id', '=', organisation.id)])
+        self.assertEqual(set(imported.mapped('xero_id')), listed, 'every account Xero lists, active, none twice')
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_an_odoo_error_on_one_imported_account_holds_it_and_imports_the_rest(self):
+        Account = type(self.env['xero.account'])
+        pull_one = Account._pull_one
+
+        def refuse_one(model, organisation, values, account):
+            # As a rule of this database on accounts would.
+            if organisation == self.org and values['code'] == '482':
+                raise ValidationError('Account 482 breaks a rule of this database.')
+            return pull_one(model, organisation, values, account)
+        with patch.object(Account, '_pull_one', refuse_one):
+            (self.org | self.org_b).action_import_chart()
+        self.assertEqual(self.codes(self.org), ['481', '483'], 'the rest of the chart')
+        self.assertEqual(self.codes(self.org_b), ['481', '482', '483'])
+        self.assertChartAsXero(self.org_b, self.tenant_b)
+        refused = next(a for a in self.sim.organisation(NZ_TENANT_ID).accounts.values() if a['Code'] == '482')
+        review = self.env['xero.review'].search([('xero_id', '=', str(refused['AccountID']).lower())])
+        self.assertEqual((review.kind, review.state, review.organisation_id), ('account', 'open', self.org))
+        self.assertIn('Account 482 breaks a rule of this database.', review.reason)
+        # Once the cause is fixed, it comes in from the review list.
+        review.action_retry()
+        self.assertEqual(review.state, 'done')
+        self.assertChartAsXero(self.org, NZ_TENANT_ID)
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_xero_error_on_one_organisation_leaves_the_others_chart_in(self):
+        self.sim.faults.add('status', method='GET', path=ACCOUNTS, tenant_id=NZ_TENANT_ID, count=1, status=503)
+        notification = (self.org | self.org_b).action_import_chart()
+        self.assertEqual(self.sim.faults.fired[-1][0], 'status')
+        self.assertEqual(notification['params']['type'], 'warning')
+        self.assertIn(self.org.name, notification['params']['message'])
+        self.assertEqual(self.codes(self.org), [])
+        self.assertChartAsXero(self.org_b, self.tenant_b)
+        self.org.action_import_chart()
+        self.assertChartAsXero(self.org, NZ_TENANT_ID)
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_an_odoo_error_on_one_pulled_item_holds_it_and_pulls_the_rest(self):
+        self.org.sync_items = True
+        Link = type(self.env['xero.product.link'])
+        pull_one = Link._pull_one
+
+        def refuse_one(model, organisation, record, link):
+            if record['code'] == 'DevD':
+                raise ValidationError('Products coded DevD need an approval in this database.')
+            return pull_one(model, organisation, record, link)
+        with patch.object(Link, '_pull_one', refuse_one):
+            self.org.action_pull_items()
+        items = {str(item['ItemID']).lower(): item['Code']
+                 for item in self.sim.organisation(NZ_TENANT_ID).items.values()}
+        refused = next(xero_id for xero_id, code in items.items() if code == 'DevD')
+        linked = self.org.product_link_ids.filtered('xero_id')
+        self.assertEqual(set(linked.mapped('xero_id')), set(items) - {refused}, 'the other items, once each')
+        self.assertEqual(set(linked.mapped('product_id.default_code')), set(items.values()) - {'DevD'})
+        review = self.env['xero.review'].search([('xero_id', '=', refused)])
+        self.assertEqual((review.kind, review.state), ('item', 'open'))
+        self.assertIn('Products coded DevD need an approval in this database.', review.reason)
+        review.action_retry()
+        self.assertEqual(review.state, 'done')
+        self.assertEqual(set(self.org.product_link_ids.filtered('xero_id').mapped('xero_id')), set(items))
