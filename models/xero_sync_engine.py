@@ -543,14 +543,11 @@ class XeroSyncEngine(models.AbstractModel):
             raise Stop(error.message) from None
 
     @contextmanager
-    def _record_guard(self, links, stage, element=None):
-        """Run the block in a savepoint; an Odoo error in it (a record's data, or a bug of a kind)
-        rolls back what it did and marks ``links`` in error with the reason, and the caller goes
-        on with the next record. Yields a list that holds the error once it happened.
-
-        The engine's stops and Xero's errors go up untouched, with what they recorded before
-        leaving; a concurrency error goes up too, for the batch to be claimed again.
-        """
+    def _odoo_savepoint(self):
+        """Run the block in a savepoint; an Odoo error in it rolls back what it did and is put in
+        the yielded list instead of going up. The engine's stops and Xero's errors go up
+        untouched, with what they recorded before leaving; a concurrency error goes up too,
+        rolled back, for the batch to be claimed again."""
         failed = []
         savepoint = self.env.cr.savepoint()
         try:
@@ -562,33 +559,32 @@ class XeroSyncEngine(models.AbstractModel):
         except CONCURRENCY_ERRORS:
             savepoint.close(rollback=True)
             raise
-        except Exception as error:  # noqa: BLE001 - whatever Odoo raised, it is this record's
+        except Exception as error:  # noqa: BLE001 - whatever Odoo raised, the caller settles it
             savepoint.close(rollback=True)
             failed.append(error)
-            self._record_odoo_error(links, error, stage, element)
         else:
             savepoint.close(rollback=False)
+
+    @contextmanager
+    def _record_guard(self, links, stage, element=None):
+        """Run the block in a savepoint; an Odoo error in it (a record's data, or a bug of a kind)
+        rolls back what it did and marks ``links`` in error with the reason, and the caller goes
+        on with the next record. Yields a list that holds the error once it happened."""
+        with self._odoo_savepoint() as failed:
+            yield failed
+        if failed:
+            self._record_odoo_error(links, failed[0], stage, element)
 
     @api.model
     def _per_record(self, links, hook, stage):
         """[``hook(links)``]; when Odoo fails on it, [``hook(link)``] for each link alone, so that
         only the records at fault are marked in error and the others go on."""
         if len(links) > 1:
-            savepoint = self.env.cr.savepoint()
-            try:
-                result = hook(links)
-                self.env.flush_all()
-            except NOT_ODOO_ERRORS:
-                savepoint.close(rollback=False)
-                raise
-            except CONCURRENCY_ERRORS:
-                savepoint.close(rollback=True)
-                raise
-            except Exception:  # noqa: BLE001 - found again below, record by record
-                savepoint.close(rollback=True)
-            else:
-                savepoint.close(rollback=False)
-                return [result]
+            result = []
+            with self._odoo_savepoint() as failed:
+                result.append(hook(links))
+            if not failed:
+                return result
         results = []
         for link in links:
             with self._record_guard(link, stage):
