@@ -1,7 +1,7 @@
 import logging
 from collections import defaultdict
 
-from odoo import Command, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare
 

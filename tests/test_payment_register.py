@@ -1,6 +1,5 @@
 import signal
 from contextlib import contextmanager
-from datetime import timedelta
 
 import requests
 
