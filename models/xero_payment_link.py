@@ -27,6 +27,10 @@ class XeroPaymentLink(models.Model):
     partial_id = fields.Many2one('account.partial.reconcile', index=True, ondelete='set null', readonly=True)
     kind = fields.Selection(KINDS, required=True, readonly=True)
     payment_id = fields.Many2one('account.payment', index=True, ondelete='set null', readonly=True)
+    statement_line_id = fields.Many2one('account.bank.statement.line', string='Bank statement line', index=True,
+                                        ondelete='set null', readonly=True,
+                                        help='The bank line that settles the document, when it was reconciled '
+                                             'with it directly (no Odoo payment).')
     move_id = fields.Many2one('account.move', string='Document', index=True, ondelete='cascade', readonly=True)
     credit_note_id = fields.Many2one('account.move', string='Credit note', ondelete='cascade', readonly=True)
     amount = fields.Monetary(currency_field='currency_id', readonly=True)
@@ -52,6 +56,13 @@ class XeroPaymentLink(models.Model):
             f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_id}'
 
     # --- what is queued -----------------------------------------------------------------------
+
+    @api.model
+    def _money_source(self, move):
+        """What brings the money of a journal entry reconciled with a document: its Odoo payment,
+        or its bank statement line (reconciled directly, with no payment); empty records otherwise
+        (a credit note, a write-off, an entry)."""
+        return move.origin_payment_id, move.statement_line_id
 
     @api.model
     def _queue_partials(self, partials):
