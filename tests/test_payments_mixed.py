@@ -22,6 +22,7 @@ from odoo import fields
 from odoo.tests import freeze_time
 from odoo.tools import mute_logger
 
+from ..models.xero_pull_engine import PULL_KINDS
 from ..xero_mappers.keys import KEY_WINDOW
 from ..xero_sim.duplicates import ALL_KINDS
 from ..xero_sim.faults import Fault, Faults
@@ -32,7 +33,7 @@ from .test_payments import PaymentCase
 WRITES = ('POST', 'PUT', 'DELETE')
 _logger = logging.getLogger(__name__)
 BLOCK = 10  # one write in ten loses its answer
-SEED = 16
+SEED = 82
 PULL_LOGGERS = ('odoo.addons.xero_integration.models.xero_pull_engine',
                 'odoo.addons.xero_integration.models.xero_payment_register')
 # Each pass of the crons lets this much time pass on both clocks: past Xero's key window (so
@@ -40,6 +41,9 @@ PULL_LOGGERS = ('odoo.addons.xero_integration.models.xero_pull_engine',
 PASS_MINUTES = int(KEY_WINDOW.total_seconds() // 60) + 2
 MAX_PASSES = 60
 SETTLED = ('synced', 'error', 'skipped')
+# What the poll cron reads (xero.payment.pull._cron_poll), in its order; 'credits' (overpayments
+# and prepayments made in Xero) where that kind exists.
+POLL_KINDS = ('documents', 'payments', 'credits')
 GROUP = 1  # documents posted (and paid) between two passes of the crons
 
 
@@ -101,6 +105,8 @@ class TestPaymentsMixed(PaymentCase):
         ('out_invoice', None, ['xero_full', 'undo_delete_in_xero']),
         ('out_invoice', None, ['odoo_partial', 'xero_rest']),
         ('out_invoice', None, []),                       # left unpaid
+        ('out_invoice', None, ['odoo_one_payment_two_documents']),  # + the other document
+        ('out_refund', None, ['odoo_cash_refund']),
     ]
 
     @classmethod
@@ -129,11 +135,20 @@ class TestPaymentsMixed(PaymentCase):
         """An Odoo payment of part of the document."""
         self.pay(move, amount=round(move.amount_total * 0.4, 2), **self.in_its_currency(move))
 
+    def way_odoo_one_payment_two_documents(self, move):
+        """One Odoo payment over this document and another of the same partner (one deposit)."""
+        other = self.make_move(move.move_type, lines=[(60.0, 1, self.tax_of(move), 0.0)])
+        self.pay(move | other, group_payment=True)
+        return other
+
+    def way_odoo_cash_refund(self, move):
+        """A credit note paid out in money (a cash refund) from Odoo."""
+        self.pay(move)
+
     def way_credit_note(self, move):
         """A credit note of the same partner, reconciled with the document: a Xero allocation."""
         refund_type = 'out_refund' if move.move_type == 'out_invoice' else 'in_refund'
-        tax = self.sale15 if refund_type == 'out_refund' else self.purchase15
-        refund = self.make_move(refund_type, lines=[(30.0, 1, tax, 0.0)], currency_id=move.currency_id.id)
+        refund = self.make_move(refund_type, lines=[(30.0, 1, self.tax_of(move), 0.0)], currency_id=move.currency_id.id)
         self.settled_lines(move | refund).reconcile()
         return refund
 
@@ -166,6 +181,8 @@ class TestPaymentsMixed(PaymentCase):
     WAYS = {
         'odoo_full': ('odoo', way_odoo_full),
         'odoo_partial': ('odoo', way_odoo_partial),
+        'odoo_one_payment_two_documents': ('odoo', way_odoo_one_payment_two_documents),
+        'odoo_cash_refund': ('odoo', way_odoo_cash_refund),
         'credit_note': ('odoo', way_credit_note),
         'xero_full': ('xero', way_xero_full),
         'xero_partial': ('xero', way_xero_partial),
@@ -177,6 +194,9 @@ class TestPaymentsMixed(PaymentCase):
     PHASES = ('odoo', 'xero', 'undo')
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def tax_of(self, move):
+        return self.sale15 if move.move_type in ('out_invoice', 'out_refund') else self.purchase15
 
     def in_its_currency(self, move):
         return {'currency_id': move.currency_id.id} if move.currency_id != self.env.company.currency_id else {}
@@ -204,6 +224,13 @@ class TestPaymentsMixed(PaymentCase):
 
     def xero_doc(self, move):
         return self.sim_doc(self.link(move))
+
+    def poll(self):
+        """The poll cron's kinds, through the pull engine, as the cron reads them."""
+        Engine = self.env['xero.pull.engine'].with_context(xero_no_commit=True)
+        for kind in POLL_KINDS:
+            if kind in PULL_KINDS:
+                Engine._pull(self.org, kind)
 
     def links(self):
         return [self.env[model].search([('organisation_id', '=', self.org.id)])
@@ -263,7 +290,7 @@ class TestPaymentsMixed(PaymentCase):
             self.apply(documents, list(documents), phase)
             self.run_crons()
         moves = self.env['account.move'].union(*(move for move, _ways in documents))
-        self.assertEqual(len(moves), 20, 'the scenario is about 20 documents')
+        self.assertGreaterEqual(len(moves), 20, 'the scenario is about 20 documents')
         self.assertBooksAgreeOnAll(moves)
 
     def apply(self, documents, which, phase):
@@ -323,6 +350,7 @@ class TestPaymentsMixed(PaymentCase):
         # The faults did happen, at about the rate asked, on documents and on payments.
         lost = '%s of %s writes lost their answer: %s' % (len(self.drops.lost), self.drops.writes, self.drops.lost)
         _logger.info('Mixed payments: %s', lost)
+
         self.assertGreaterEqual(len(self.drops.lost), 3, lost)
         self.assertLessEqual(len(self.drops.lost), self.drops.writes * 0.2, lost)
         self.assertTrue([p for _k, _m, p in self.drops.lost if '/payments' in p.lower()], lost)
