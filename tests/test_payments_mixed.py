@@ -45,6 +45,10 @@ SETTLED = ('synced', 'error', 'skipped')
 # What the poll cron reads (xero.payment.pull._cron_poll), in its order; 'credits' (overpayments
 # and prepayments made in Xero) where that kind exists.
 POLL_KINDS = ('documents', 'payments', 'credits')
+# Link kinds that are no Xero payment: allocations of a credit note or of an overpayment, and the
+# overpayments and prepayments themselves (the kinds of issue 16 where their code is present).
+ALLOCATION_KINDS = ('allocations', 'credit_allocations')
+CREDIT_KINDS = ('credits',)
 GROUP = 1  # documents posted (and paid) between two passes of the crons
 
 
@@ -423,19 +427,29 @@ class TestPaymentsMixed(PaymentCase):
                 disagree.append(f'{move.name} ({move.move_type}, {move.currency_id.name}): Odoo '
                                 f'{move.payment_state}, residual {move.amount_residual:.2f}; Xero '
                                 f'{doc["Status"]}, due {due:.2f}')
-        # Nothing twice: no duplicate of any kind, and the payments and allocations Xero holds
-        # are exactly those Odoo's links hold, each once.
+        # Nothing twice: no duplicate of any kind, and the payments (single or members of a
+        # batch), allocations and overpayments Xero holds are exactly those Odoo's links hold,
+        # each once.
         duplicates = self.sim.duplicate_groups(NZ_TENANT_ID, kinds=list(ALL_KINDS))
         org = self.sim.organisation(NZ_TENANT_ID)
         live = {p['PaymentID'].lower() for p in org.payments.values() if p['Status'] != 'DELETED'}
         links = self.env['xero.payment.link'].search([('organisation_id', '=', self.org.id)])
-        linked = [l.xero_id.lower() for l in links
-                  if l.kind == 'payments' and l.xero_id and l.xero_status != 'DELETED']
+        held = links.filtered(lambda l: l.xero_id and l.xero_status not in ('DELETED', 'VOIDED'))
+        linked = [l.xero_id.lower() for l in held if l.kind not in ALLOCATION_KINDS + CREDIT_KINDS]
         allocations = [a['AllocationID'].lower() for note in org.credit_notes.values()
                        for a in note.get('Allocations') or [] if a.get('Status') != 'DELETED']
-        allocated = [l.xero_id.lower() for l in links
-                     if l.kind == 'allocations' and l.xero_id and l.xero_status != 'DELETED']
-        problems = errors + disagree + [f'duplicate in Xero: {group}' for group in duplicates]
+        allocated = [l.xero_id.lower() for l in held if l.kind == 'allocations']
+        credit_problems = []
+        for link in held.filtered(lambda l: l.kind in CREDIT_KINDS):
+            credit = (getattr(org, 'overpayments', {}).get(link.xero_id.lower())
+                      or getattr(org, 'prepayments', {}).get(link.xero_id.lower()))
+            open_credit = abs(sum(link.payment_id.move_id.line_ids.filtered(
+                lambda l: l.account_id.account_type in ('asset_receivable', 'liability_payable')
+                and not l.reconciled).mapped('amount_residual')))
+            if not credit or link.payment_id.currency_id.compare_amounts(float(credit['RemainingCredit']), open_credit):
+                credit_problems.append(f'{link.payment_id.name}: open credit in Odoo {open_credit:.2f}; Xero '
+                                       f'{credit and credit["RemainingCredit"]}')
+        problems = errors + disagree + credit_problems + [f'duplicate in Xero: {group}' for group in duplicates]
         if sorted(linked) != sorted(live):
             problems.append(f'payments in Xero {sorted(live)} != payments Odoo links {sorted(linked)}')
         if sorted(allocations) != sorted(allocated):
