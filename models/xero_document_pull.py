@@ -24,7 +24,9 @@ class XeroDocumentPull(models.AbstractModel):
     """Invoices, bills and credit notes from Xero: the status of Odoo's own (always), and those
     made in Xero, into Odoo (per organisation, optional).
 
-    Documents Odoo pushed are known by their link and never come back. A document is matched
+    Documents Odoo pushed are known by their link and never come back; one voided or deleted in
+    Xero is cancelled in Odoo or put on the review list, as the organisation chose
+    (``gone_policy``), never left open without a word. A document is matched
     to its contact's link first; taxes and accounts go through the mappings in reverse, and a
     document that needs a mapping is held for review with what to map. Nothing is guessed.
     """

@@ -28,6 +28,12 @@ class XeroPaymentRegister(models.AbstractModel):
     reconciliation plan and one ``create`` of the links. When that fails, each payment is
     registered again alone in a savepoint, so the one that fails goes to the review list with
     its reason and the rest are registered.
+
+    A payment in another currency than the company's is booked at Xero's ``CurrencyRate``, so
+    that the exchange difference is the one Xero books. One dated in a period Odoo has locked is
+    registered where Odoo's lock dates allow, with a note of both dates on the payment and its
+    document. Where the organisation's payments go from Odoo to Xero only, payments made in Xero
+    are not registered: each one is put on the review list.
     """
     _name = 'xero.payment.register'
     _description = 'Xero payment registration'

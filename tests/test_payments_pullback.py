@@ -75,7 +75,8 @@ class PullbackCase(RegisterCase):
         amount due."""
         for move in moves:
             doc = self.sim_doc(self.link(move))
-            self.assertEqual((move.state, doc['Status']), ('cancel', 'VOIDED'))
+            self.assertEqual(move.state, 'cancel')
+            self.assertIn(doc['Status'], ('VOIDED', 'DELETED'))
             self.assertAlmostEqual(move.amount_residual, float(doc['AmountDue']), places=2, msg=move.name)
             self.assertNotIn(move.payment_state, ('paid', 'in_payment'))
 
@@ -252,6 +253,22 @@ class TestPullbackVoided(PullbackCase):
         self.assertBooksAgree(untouched)
         self.assertXeroHoldsEachPaymentOnce(move | untouched)
 
+    def test_cancel_a_document_deleted_in_xero(self):
+        self.org.write({'gone_policy': 'cancel', 'invoice_status': 'DRAFT'})
+        move = self.make_move('in_invoice')
+        self.push()
+        link = self.link(move)
+        self.assertEqual(link.xero_status, 'DRAFT')
+        self.org._call('save', 'invoices', [{'invoice_id': link.xero_id, 'status': 'DELETED'}],
+                       f'test-delete-{move.id}', api='ops')
+        writes = self.writes()
+        self.poll()
+        self.assertEqual(self.writes(), writes, 'nothing sent back to Xero')
+        self.assertEqual((link.xero_status, move.state), ('DELETED', 'cancel'))
+        self.assertTrue(move.message_ids.filtered(lambda m: 'DELETED in Xero' in (m.body or '')))
+        self.assertGoneAgree(move)
+        self.assertXeroHoldsEachPaymentOnce(move)
+
     @mute_logger(ENGINE_LOGGER)
     def test_cancel_refused_by_odoo_goes_to_the_review_list(self):
         self.org.gone_policy = 'cancel'
@@ -272,6 +289,12 @@ class TestPullbackVoided(PullbackCase):
 
 
 class TestPullbackDirection(PullbackCase):
+
+    def test_choices_on_the_organisation_form(self):
+        arch = self.env['xero.organisation'].get_views([(False, 'form')])['views']['form']['arch']
+        self.assertIn('name="payment_direction"', arch)
+        self.assertIn('name="gone_policy"', arch)
+        self.assertEqual((self.org.payment_direction, self.org.gone_policy), ('both', 'review'), 'the defaults')
 
     def test_xero_to_odoo_only(self):
         self.org.payment_direction = 'xero_to_odoo'
