@@ -3,9 +3,9 @@ from odoo import _, api, models
 
 class XeroPaymentLink(models.Model):
     """The organisation's payment direction on the way out: where payments go from Xero to Odoo
-    only, a reconciliation made in Odoo (or undone there) is not sent, when it is queued nor when
-    it is retried. Its link is kept, marked
-    "Not sent" with the reason, so the document's Xero tab says why Xero does not show it.
+    only, a reconciliation made in Odoo (or undone there) is not sent, neither when it is queued
+    nor when it is retried. Its link is kept, marked "Not sent" with the reason, so the
+    document's Xero tab says why Xero does not show it.
 
     Payments made in Xero, when the direction is Odoo to Xero only, are held by the registration
     (``xero.payment.register._plan``)."""
