@@ -228,6 +228,23 @@ class TestPullbackVoided(PullbackCase):
         self.assertEqual(self.sim_payments(), [], 'Xero holds no payment of it')
         self.assertEqual(self.sim.duplicates(NZ_TENANT_ID, kinds=['Payments']), 0)
 
+    def test_review_then_cancelled_by_hand_in_odoo(self):
+        move = self.make_move()
+        self.push()
+        self.void_in_xero(move)
+        self.poll()
+        review = self.env['xero.review'].search([('xero_id', '=', self.link(move).xero_id)])
+        self.assertEqual(review.state, 'open')
+        writes = self.writes()
+        move.button_cancel()  # the accountant agrees with Xero
+        self.push()
+        self.assertEqual(self.writes(), writes, 'void in Xero already: nothing to send')
+        self.assertEqual((self.link(move).sync_state, self.link(move).xero_status), ('synced', 'VOIDED'))
+        review.action_retry()
+        self.assertEqual(review.state, 'done')
+        self.assertGoneAgree(move)
+        self.assertXeroHoldsEachPaymentOnce(move)
+
     def test_cancel_with_a_payment_made_in_xero(self):
         self.org.gone_policy = 'cancel'
         move, untouched = self.make_move(), self.make_move()
