@@ -10,6 +10,9 @@ document what an accountant (in Odoo) or Xero's own screens do. The scenario is 
 - ``xero``: once the document is in Xero (Xero's screens work on what Xero holds);
 - ``undo``: once the payments above are on both sides, undone on the side named by the step.
 
+Ways whose code may be absent (bank lines, batch payments, overpayments: their models files)
+are skipped where it is, and the log says so; the documents they were for stay in the comparison.
+
 Which write requests lose their answer (one in each ten, the place in the ten and the way it is
 lost drawn by a seeded random generator: ``DropWrites``) is the same on every run, and every write
 of the engine may be hit, whatever its kind. Payments made in Xero's own screens are not the engine's writes and are never dropped.
@@ -109,6 +112,7 @@ class TestPaymentsMixed(PaymentCase):
         ('in_invoice', None, ['xero_partial']),
         ('out_invoice', None, ['xero_full', 'undo_delete_in_xero']),
         ('out_invoice', None, ['odoo_partial', 'xero_rest']),
+        ('out_invoice', 'EUR', ['xero_full_at_rate']),
         ('out_invoice', None, []),                       # left unpaid
         ('out_invoice', None, ['odoo_one_payment_two_documents']),  # + the other document
         ('out_refund', None, ['odoo_cash_refund']),
@@ -173,6 +177,11 @@ class TestPaymentsMixed(PaymentCase):
     def way_xero_partial(self, move):
         """A payment of part of the document, made in Xero's screens."""
         self.pay_in_xero(move, round(move.amount_total * 0.5, 2))
+
+    def way_xero_full_at_rate(self, move):
+        """A payment of a document in another currency, made in Xero at Xero's CurrencyRate
+        (document currency per base currency), into the base-currency bank account."""
+        self.pay_in_xero(move, float(self.xero_doc(move)['AmountDue']), currency_rate=0.6)
 
     way_xero_rest = way_xero_full  # after an Odoo payment of part: Xero pays what it shows due
 
@@ -257,6 +266,7 @@ class TestPaymentsMixed(PaymentCase):
         'xero_full': ('xero', way_xero_full),
         'xero_partial': ('xero', way_xero_partial),
         'xero_rest': ('xero', way_xero_rest),
+        'xero_full_at_rate': ('xero', way_xero_full_at_rate),
         'undo_cancel_payment': ('undo', way_undo_cancel_payment),
         'undo_unreconcile': ('undo', way_undo_unreconcile),
         'undo_delete_in_xero': ('undo', way_undo_delete_in_xero),
@@ -310,9 +320,13 @@ class TestPaymentsMixed(PaymentCase):
                 drops.enabled = True
         return Screens()
 
-    def pay_in_xero(self, move, amount):
+    def pay_in_xero(self, move, amount, **values):
+        """A payment entered in Xero (through the API, as Xero's own screens would)."""
+        payload = dict({'invoice': {'invoice_id': self.link(move).xero_id}, 'account': {'code': '090'},
+                        'date': fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}, **values)
         with self.as_xero():
-            element = self.xero_pay(move, amount)
+            element, = self.org._call('save', 'payments', [payload], f'test-pay-{move.id}-{amount}', api='ops')
+        self.assertTrue(element.ok, element.errors)
         self.xero_payments.setdefault(move.id, []).append(element.xero_id)
 
     def xero_doc(self, move):
