@@ -1,6 +1,7 @@
-"""The mixed scenario of issue 16's acceptance: documents (25 here, 29 with every optional way) paid in the ways accountants pay,
-some undone, some paid in Xero, with one write in ten losing its answer after Xero committed it; the crons run until nothing is left to send, and both books must then agree on
-every document, with nothing in Xero twice.
+"""The mixed scenario of issue 16's acceptance: documents (25 here, 29 with every optional way)
+paid in the ways accountants pay, some undone, some paid in Xero, with one write in ten losing its
+answer after Xero committed it; the crons run until nothing is left to send, and both books must
+then agree on every document, with nothing in Xero twice.
 
 Each way of paying is one step of the table ``WAYS``: a small function that does to one
 document what an accountant (in Odoo) or Xero's own screens do. The scenario is the table
