@@ -16,7 +16,8 @@ are skipped where it is, and the log says so; the documents they were for stay i
 
 Which write requests lose their answer (one in each ten, the place in the ten and the way it is
 lost drawn by a seeded random generator: ``DropWrites``) is the same on every run, and every write
-of the engine may be hit, whatever its kind. Payments made in Xero's own screens are not the engine's writes and are never dropped.
+of the engine may be hit, whatever its kind. Payments made in Xero's own screens are not the
+engine's writes and are never dropped.
 """
 import importlib.util
 import logging
