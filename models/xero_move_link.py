@@ -13,10 +13,6 @@ XERO_TYPES = {
 # Xero's statuses from which a cancelled document is deleted; it is voided from the others.
 DELETABLE_STATUSES = ('DRAFT', 'SUBMITTED')
 SYNCED_LINE_TYPES = ('product', 'line_section', 'line_subsection', 'line_note')
-# A company that rounds globally rounds the sum of its lines' exact untaxed amounts, where Xero
-# adds up the lines rounded one by one: each line moves the difference by at most half a cent,
-# the final rounding by half a cent more. That is what a rounding line may carry (plus what
-# Odoo's own cash rounding added), never more: a larger gap is not rounding, and is held.
 # Xero's ReportTaxType of the rates that land in no box of the tax return: "No GST" / "No VAT"
 # (NONE) and Australia's "BAS Excluded" (BASEXCLUDED). A rounding line carries no tax and is
 # no supply: a zero-rated or exempt rate would put its cents in a box of the return.
@@ -187,9 +183,13 @@ class XeroMoveLink(models.Model):
 
     @api.model
     def _rounding_line_cap(self, line_count, cash_rounding=0.0):
-        """The most a rounding line may carry for a document of ``line_count`` lines: half a
-        cent per line and half a cent for the final rounding, in whole cents, plus the cash
-        rounding Odoo added (which Xero, that knows no cash rounding, gets on the same line)."""
+        """The most a rounding line may carry for a document of ``line_count`` lines.
+
+        A company that rounds globally rounds the sum of its lines' exact untaxed amounts, where
+        Xero adds up the lines rounded one by one: each line moves the difference by at most
+        half a cent, the final rounding by half a cent more. So half a cent per line and half a
+        cent, in whole cents, plus the cash rounding Odoo added (Xero knows none: it goes on the
+        same line). A larger gap is not rounding, and is held."""
         cents = (line_count + 1) // 2
         return float_round(cents / 100 + abs(cash_rounding), precision_digits=2)
 
