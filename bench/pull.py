@@ -139,7 +139,7 @@ def main():
     sim = SimProcess(sys.executable)
     try:
         registry = start_odoo(args.db, args.odoo)
-        org_id, _tax, _income, tenant_id = set_up_organisation(registry, sim.url)
+        org_id, _taxes, _accounts, tenant_id = set_up_organisation(registry, sim.url)
         import odoo
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})

@@ -221,11 +221,11 @@ def main():
     sim = SimProcess(sys.executable)
     try:
         registry = start_odoo(args.db, args.odoo)
-        org_id, tax_id, income_id, tenant_id = set_up_organisation(registry, sim.url)
+        org_id, taxes, accounts, tenant_id = set_up_organisation(registry, sim.url)
         map_bank_journal(registry, org_id)
         n_invoices = math.ceil(args.payments * 4 / 5)
-        move_ids, _seconds = create_documents(registry, n_invoices, max(n_invoices // 10, 1), tax_id,
-                                              income_id, 250, 19)
+        move_ids, _seconds = create_documents(registry, n_invoices, max(n_invoices // 10, 1), taxes,
+                                              accounts, 250, 19)
         stats = {'virtual_minutes': 0, 'pull_cpu': 0.0}
         install_minute_shim(sim, stats)
         sim.advance(60)

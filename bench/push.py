@@ -14,8 +14,8 @@ is reset: the minutes are measured. The script
    at the simulator and connects the NZ organisation the way the tests do (``tests/common.py``),
    confirms the tax mappings and maps the income account to Xero's 200 (``tests/sync_common.py``),
    sets ``xero_integration.push_workers`` to ``--workers``;
-3. creates M customers and N invoices (1-3 lines, 15 % tax, varied prices and quantities) in
-   batches, posts them (posting queues them) and commits per batch;
+3. creates M customers and N invoices (1-3 lines, 15 % tax, varied prices and quantities; or
+   the hard documents below) in batches, posts them (posting queues them) and commits per batch;
 4. waits for the set-up's minute window to end, sets the simulator's latency to ``--latency``
    seconds per call (its ``slow`` fault, on every call), starts a real ``odoo`` server process
    (threaded, ``--max-cron-threads=--cron-threads``, Odoo's default 2) and triggers the push
@@ -40,9 +40,16 @@ Measures
 - ``duplicates``: extra copies among the tenant's invoices and contacts (``/_sim/duplicates``).
 - ``drift_cents``: sum over the N invoices of |Xero Total - Odoo amount_total|, in cents, read
   back page by page from ``GET /api.xro/2.0/Invoices`` after the push (outside its counts).
-- ``not_in_xero``: invoices that did not reach Xero (held or refused; the reasons are logged).
+- ``not_in_xero``: documents that did not reach Xero (held or refused; the reasons are logged).
+- ``held``: documents Odoo never sent (held before any request, e.g. by a rounding difference it
+  could not carry, or a mapping missing): in error with no request made.
 - ``cron_failures``: runs of a cron that failed, from the server's log (Odoo logs each).
-Either of the last two makes the exit code 1. The line before it gives details: the server's
+Any of the last three, or a drift, makes the exit code 1.
+
+Hard documents (``--hard --lines-max 60 --round-globally``): 1 to 60 lines, unit prices to 4
+decimals, odd quantities, discounts, four rates mixed on a document (15 % excluded and included,
+a compound GST + levy group, zero rated), one document in four a bill, in a company that
+rounds taxes globally: what rounds differently line by line (Xero) and globally (Odoo). The line before it gives details: the server's
 CPU time during the push (all its threads), and the machine's load average.
 """
 import argparse
@@ -147,8 +154,13 @@ def start_odoo(db, odoo_args):
     return Registry(db)
 
 
-def set_up_organisation(registry, sim_url):
-    """Hosts, connection, tax and account mappings: as tests/common.py and tests/sync_common.py."""
+def set_up_organisation(registry, sim_url, hard=False, round_globally=False):
+    """Hosts, connection, tax and account mappings: as tests/common.py and tests/sync_common.py.
+
+    Returns (organisation id, taxes, accounts, tenant id): ``taxes`` maps 'sale' (and, for hard
+    documents, 'sale_included', 'sale_levy', 'sale_zero', 'purchase') to tax ids, ``accounts``
+    maps 'income' (and 'expense') to account ids.
+    """
     import odoo
     from odoo.addons.xero_integration.tests import common
     from odoo.addons.xero_integration.tests.mapping_common import MappingMixin
@@ -169,10 +181,26 @@ def set_up_organisation(registry, sim_url):
         helper.sim = SimpleNamespace(url=sim_url)
         common.XeroSimMixin._configure_hosts(env, sim_url)
         company = env.company
-        tax = Helper.make_tax('GST 15% Sales (bench)', 15)
+        if round_globally:
+            company.tax_calculation_rounding_method = 'round_globally'
+        taxes = {'sale': Helper.make_tax('GST 15% Sales (bench)', 15).id}
         Account = env['account.account']
         income = Account.search([*Account._check_company_domain(company),
                                  ('account_type', '=', 'income')], limit=1)
+        accounts = {'income': income.id}
+        if hard:
+            # Unit prices to 4 decimals, as many companies keep them; Xero takes 4 (unitdp=4).
+            env.ref('product.decimal_price').digits = 4
+            taxes.update({
+                'sale_included': Helper.make_tax('GST 15% incl. (bench)', 15,
+                                                 price_include_override='tax_included').id,
+                'sale_levy': Helper.make_group('GST + Levy (bench)', Helper.make_children(
+                    ('GST 15% (bench levy group)', 15, True), ('Levy 2% (bench)', 2, False))).id,
+                'sale_zero': Helper.make_tax('Zero rated (bench)', 0).id,
+                'purchase': Helper.make_tax('GST 15% Purchases (bench)', 15, type_tax_use='purchase').id,
+            })
+            accounts['expense'] = Account.search([*Account._check_company_domain(company),
+                                                  ('account_type', '=', 'expense')], limit=1).id
         cr.commit()
         org = helper.connect_organisations(tenants=[NZ_TENANT_ID])
         org.ensure_one()
@@ -182,21 +210,68 @@ def set_up_organisation(registry, sim_url):
         if switches:
             org.write(switches)
         org.tax_mapping_ids.action_confirm()
-        mapping = org.account_mapping_ids.filtered(lambda m: m.account_id == income)
-        values = {'xero_account_id': Helper.xero_account(org, '200').id}
-        if mapping:
-            mapping.write(values)
-        else:
-            env['xero.account.mapping'].create(dict(values, organisation_id=org.id, account_id=income.id))
+        unmapped = [tax.name for tax in env['account.tax'].browse(list(taxes.values()))
+                    if tax not in org.tax_mapping_ids.filtered(lambda m: m.state == 'confirmed').tax_id]
+        if unmapped:
+            raise RuntimeError(f'no Xero tax type suggested for {unmapped}')
+        for key, code in (('income', '200'), ('expense', '300')):
+            if key not in accounts:
+                continue
+            mapping = org.account_mapping_ids.filtered(lambda m: m.account_id.id == accounts[key])
+            values = {'xero_account_id': Helper.xero_account(org, code).id}
+            if mapping:
+                mapping.write(values)
+            else:
+                env['xero.account.mapping'].create(dict(values, organisation_id=org.id,
+                                                        account_id=accounts[key]))
         cr.commit()
-        return org.id, tax.id, income.id, NZ_TENANT_ID
+        return org.id, taxes, accounts, NZ_TENANT_ID
 
 
-def create_documents(registry, n_invoices, n_partners, tax_id, income_id, batch_size, seed):
+def plain_lines(rng, i, n_lines, taxes, accounts):
+    """1 to 3 service lines at 15 %: the first sync of a plain invoicing company."""
+    from odoo import Command
+    return 'out_invoice', [Command.create({
+        'name': f'Service {i}-{n}',
+        'price_unit': rng.choice((rng.randint(1, 99) + rng.randint(0, 99) / 100,
+                                  rng.randint(100, 4999) + rng.randint(0, 99) / 100,
+                                  round(rng.uniform(0.5, 20), 2))),
+        'quantity': rng.choice((1, 1, 1, 2, 3, 5, 0.5, 1.25, 12)),
+        'account_id': accounts['income'],
+        'tax_ids': [Command.set([taxes['sale']])],
+    }) for n in range(n_lines)]
+
+
+def hard_lines(rng, i, n_lines, taxes, accounts):
+    """What rounds differently line by line and globally: unit prices to 4 decimals, odd
+    quantities, discounts, several rates on one document (15 % excluded and included, a
+    compound GST + levy group, zero rated), and one document in four a bill."""
+    from odoo import Command
+    bill = i % 4 == 3
+    sale_taxes = [taxes['sale'], taxes['sale_included'], taxes['sale_levy'], taxes['sale_zero']]
+    lines = []
+    for n in range(n_lines):
+        tax = taxes['purchase'] if bill else rng.choice(sale_taxes)
+        lines.append(Command.create({
+            'name': f'Item {i}-{n}',
+            'price_unit': rng.choice((round(rng.uniform(0.01, 9.99), 4),
+                                      round(rng.uniform(10, 999), 3),
+                                      rng.randint(1, 4999) + rng.choice((0.995, 0.005, 0.3333, 0.6667)))),
+            'quantity': rng.choice((1, 1, 2, 3, 7, 0.5, 0.333, 1.25, 12, 24)),
+            'discount': rng.choice((0, 0, 0, 5, 7.77, 12.5, 33.33)),
+            'account_id': accounts['expense' if bill else 'income'],
+            'tax_ids': [Command.set([tax])],
+        }))
+    return ('in_invoice' if bill else 'out_invoice'), lines
+
+
+def create_documents(registry, n_invoices, n_partners, taxes, accounts, batch_size, seed,
+                     lines_min=1, lines_max=3, hard=False):
     import odoo
-    from odoo import Command, fields
+    from odoo import fields
 
     rng = random.Random(seed)
+    make_lines = hard_lines if hard else plain_lines
     ctx = {'tracking_disable': True, 'mail_create_nolog': True, 'mail_notrack': True}
     start = time.perf_counter()
     with registry.cursor() as cr:
@@ -214,26 +289,17 @@ def create_documents(registry, n_invoices, n_partners, tax_id, income_id, batch_
         for first in range(0, n_invoices, batch_size):
             values = []
             for i in range(first, min(first + batch_size, n_invoices)):
-                lines = []
-                for n in range(rng.randint(1, 3)):
-                    lines.append(Command.create({
-                        'name': f'Service {i}-{n}',
-                        'price_unit': rng.choice((rng.randint(1, 99) + rng.randint(0, 99) / 100,
-                                                  rng.randint(100, 4999) + rng.randint(0, 99) / 100,
-                                                  round(rng.uniform(0.5, 20), 2))),
-                        'quantity': rng.choice((1, 1, 1, 2, 3, 5, 0.5, 1.25, 12)),
-                        'account_id': income_id,
-                        'tax_ids': [Command.set([tax_id])],
-                    }))
-                values.append({'move_type': 'out_invoice', 'invoice_date': today,
+                move_type, lines = make_lines(rng, i, rng.randint(lines_min, lines_max), taxes, accounts)
+                values.append({'move_type': move_type, 'invoice_date': today,
                                'partner_id': partner_ids[i % len(partner_ids)],
+                               'ref': f'VB-{i:05d}' if move_type == 'in_invoice' else False,
                                'invoice_line_ids': lines})
             moves = env['account.move'].create(values)
             moves.action_post()
             move_ids += moves.ids
             cr.commit()
             env.invalidate_all()
-            log(f'created and posted {len(move_ids)}/{n_invoices} invoices '
+            log(f'created and posted {len(move_ids)}/{n_invoices} documents '
                 f'({time.perf_counter() - start:.0f} s)')
     return move_ids, time.perf_counter() - start
 
@@ -256,7 +322,8 @@ def prepare_crons(registry, workers):
         # Odoo's own crons have never run on this fresh database: they would all run at the
         # server's start, on the cron threads the push needs. They run a day later instead.
         env['ir.cron'].search([('id', 'not in', crons.ids)]).write({'nextcall': later})
-        env['ir.cron.trigger'].search([('cron_id', 'in', crons.ids)]).unlink()
+        # Nor do they run on a trigger the set-up left (the auto-vacuum's, after the documents).
+        env['ir.cron.trigger'].search([]).unlink()
         env['ir.config_parameter'].set_param('xero_integration.push_workers', workers)
         cr.commit()
         return push.id
@@ -364,7 +431,9 @@ def push_through_cron(registry, org_id, cron_id, server, timeout):
 
 
 def drift_cents(registry, org_id, move_ids, sim, tenant_id):
-    """Sum of |Xero Total - Odoo amount_total| in cents; also the invoices missing in Xero."""
+    """Sum of |Xero Total - Odoo amount_total| in cents; the documents missing in Xero; those
+    held by Odoo (never sent: a rounding or other hold, in error with no request made); and the
+    links' states."""
     import odoo
 
     with registry.cursor() as cr:
@@ -373,7 +442,7 @@ def drift_cents(registry, org_id, move_ids, sim, tenant_id):
         token = org.token_id._get_access_token()
         links = env['xero.move.link'].search_read(
             [('organisation_id', '=', org_id), ('move_id', 'in', move_ids)],
-            ['move_id', 'xero_id', 'sync_state', 'last_error'])
+            ['move_id', 'xero_id', 'sync_state', 'last_error', 'sent_hash'])
         totals = {m['id']: m['amount_total'] for m in
                   env['account.move'].search_read([('id', 'in', move_ids)], ['amount_total'])}
         cr.commit()
@@ -384,7 +453,8 @@ def drift_cents(registry, org_id, move_ids, sim, tenant_id):
         if page % 50 == 1:
             sim.advance(60)  # a fresh minute for the read-back
         response = requests.get(sim.url + '/api.xro/2.0/Invoices', headers=headers, timeout=120,
-                                params={'page': page, 'pageSize': 1000, 'where': 'Type=="ACCREC"'})
+                                params={'page': page, 'pageSize': 1000,
+                                        'where': 'Type=="ACCREC" OR Type=="ACCPAY"'})
         response.raise_for_status()
         invoices = response.json()['Invoices']
         for invoice in invoices:
@@ -393,13 +463,15 @@ def drift_cents(registry, org_id, move_ids, sim, tenant_id):
             break
         page += 1
     drift = Decimal(0)
-    missing = 0
+    missing = held = 0
     states = {}
     errors = {}
     for link in links:
         states[link['sync_state']] = states.get(link['sync_state'], 0) + 1
         if link['sync_state'] != 'synced':
             errors.setdefault(link['last_error'], []).append(link['move_id'][1])
+            if link['sync_state'] in ('error', 'skipped') and not link['sent_hash']:
+                held += 1
         total = in_xero.get((link['xero_id'] or '').lower())
         if total is None:
             missing += 1
@@ -408,7 +480,7 @@ def drift_cents(registry, org_id, move_ids, sim, tenant_id):
     missing += len(move_ids) - len(links)
     for error, names in list(errors.items())[:5]:
         log(f'not synced ({len(names)}, e.g. {names[0]}): {error}')
-    return int(drift * 100), missing, states
+    return int(drift * 100), missing, held, states
 
 
 def main():
@@ -429,19 +501,29 @@ def main():
     parser.add_argument('--timeout', type=float, default=30, help='minutes to wait for the push at most')
     parser.add_argument('--batch', type=int, default=250, help='invoices created and posted per transaction')
     parser.add_argument('--seed', type=int, default=19)
+    parser.add_argument('--lines-min', type=int, default=1, help='fewest lines a document has')
+    parser.add_argument('--lines-max', type=int, default=3, help='most lines a document has')
+    parser.add_argument('--hard', action='store_true',
+                        help='hard documents: 4-decimal prices, discounts, mixed rates, bills')
+    parser.add_argument('--round-globally', action='store_true',
+                        help="the company rounds taxes globally (tax_calculation_rounding_method)")
     args = parser.parse_args()
     if args.invoices < 1 or args.partners < 1 or args.workers < 1 or args.cron_threads < 1:
         parser.error('--invoices, --partners, --workers and --cron-threads must be at least 1')
+    if not 1 <= args.lines_min <= args.lines_max:
+        parser.error('--lines-min must be at least 1 and at most --lines-max')
 
     sim = SimProcess(sys.executable)
     server = None
     try:
         log(f'simulator at {sim.url}')
         registry = start_odoo(args.db, args.odoo)
-        org_id, tax_id, income_id, tenant_id = set_up_organisation(registry, sim.url)
+        org_id, taxes, accounts, tenant_id = set_up_organisation(
+            registry, sim.url, hard=args.hard, round_globally=args.round_globally)
         cron_id = prepare_crons(registry, args.workers)
         move_ids, create_seconds = create_documents(
-            registry, args.invoices, args.partners, tax_id, income_id, args.batch, args.seed)
+            registry, args.invoices, args.partners, taxes, accounts, args.batch, args.seed,
+            lines_min=args.lines_min, lines_max=args.lines_max, hard=args.hard)
         prepare_crons(registry, args.workers)  # the posts triggered the push: not yet
         wait_for_a_fresh_minute(registry, org_id)
 
@@ -450,7 +532,7 @@ def main():
         sim.post('/_sim/faults', {'kind': 'slow', 'delay': args.latency, 'count': None})
         before = sim.get('/_sim/counters')
         cpu = server.cpu_seconds()
-        log(f'pushing {args.invoices} invoices of {args.partners} customers through the push cron '
+        log(f'pushing {args.invoices} documents of {args.partners} customers through the push cron '
             f'({args.workers} worker(s), {args.latency:g} s per call; server log: {server.log})')
         load = os.getloadavg()[0]
         start, end = push_through_cron(registry, org_id, cron_id, server, args.timeout * 60)
@@ -472,7 +554,7 @@ def main():
         contacts_created = (created_count(after, tenant_id, 'Contacts')
                             - created_count(before, tenant_id, 'Contacts'))
         duplicates = sum(d['count'] for d in sim.get('/_sim/duplicates') if d['tenant_id'] == tenant_id)
-        drift, missing, states = drift_cents(registry, org_id, move_ids, sim, tenant_id)
+        drift, missing, held, states = drift_cents(registry, org_id, move_ids, sim, tenant_id)
 
         n = args.invoices
         minutes = (end - start) / 60
@@ -485,11 +567,15 @@ def main():
               f'CPUs; push cron jobs '
               f'{len([line for line in server.grep(PUSH_JOB) if line.rstrip().endswith(" starting")])} '
               f'(log: {server.log})', flush=True)
-        print(f'BENCH push invoices={n} partners={args.partners} workers={args.workers} '
+        documents = (f'lines={args.lines_min}-{args.lines_max} hard={int(args.hard)} '
+                     f'rounding={"global" if args.round_globally else "per_line"} '
+                     if args.hard or args.round_globally or (args.lines_min, args.lines_max) != (1, 3) else '')
+        print(f'BENCH push invoices={n} partners={args.partners} {documents}workers={args.workers} '
               f'latency_s={args.latency:g} calls={calls} calls_per_invoice={calls / n:.4f} '
               f'measured_minutes={minutes:.2f} rate_limited={rate_limited} duplicates={duplicates} '
-              f'drift_cents={drift} not_in_xero={missing} cron_failures={cron_failures}', flush=True)
-        return 1 if missing or cron_failures else 0
+              f'drift_cents={drift} not_in_xero={missing} held={held} cron_failures={cron_failures}',
+              flush=True)
+        return 1 if missing or held or drift or cron_failures else 0
     finally:
         if server:
             server.stop()

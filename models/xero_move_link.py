@@ -1,6 +1,6 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_compare, float_is_zero, float_round
 
 from ..xero_mappers.invoice import document_payload
 
@@ -13,8 +13,16 @@ XERO_TYPES = {
 # Xero's statuses from which a cancelled document is deleted; it is voided from the others.
 DELETABLE_STATUSES = ('DRAFT', 'SUBMITTED')
 SYNCED_LINE_TYPES = ('product', 'line_section', 'line_subsection', 'line_note')
-# The most a rounding line may carry: Odoo's global rounding moves a cent or two, no more.
-ROUNDING_LINE_MAX = 0.05
+# Xero's ReportTaxType of the rates that land in no box of the tax return: "No GST" / "No VAT"
+# (NONE) and Australia's "BAS Excluded" (BASEXCLUDED). A rounding line carries no tax and is
+# no supply: a zero-rated or exempt rate would put its cents in a box of the return.
+NO_RETURN_REPORT_TAX_TYPES = ('NONE', 'BASEXCLUDED')
+# Which CanApplyTo flag of a Xero rate allows it on an account of each Xero class.
+CAN_APPLY_FIELDS = {
+    'ASSET': 'can_apply_to_assets', 'EQUITY': 'can_apply_to_equity',
+    'EXPENSE': 'can_apply_to_expenses', 'LIABILITY': 'can_apply_to_liabilities',
+    'REVENUE': 'can_apply_to_revenue',
+}
 
 
 class XeroMoveLink(models.Model):
@@ -114,42 +122,103 @@ class XeroMoveLink(models.Model):
             try:
                 values = link._document_values()
                 payload, predicted = document_payload(values)
-                if predicted['drift'] and not predicted.get('tax_drift') and link._rounding_line(values, predicted):
-                    payload, predicted = document_payload(values)
+                unfixable = None
+                if predicted['drift'] and not predicted['tax_drift']:
+                    unfixable = link._rounding_line(values, predicted)
+                    if not unfixable:
+                        payload, predicted = document_payload(values)
             except (UserError, ValueError) as e:
                 link._record_refusal(str(e))
                 link._xero_note_refused()
                 continue
-            if predicted['drift'] or predicted.get('tax_drift'):
-                link._record_refusal(_(
-                    "Xero would total this document %(xero)s (tax %(xero_tax)s) where Odoo has "
-                    "%(odoo)s (tax %(odoo_tax)s); it is held so that the books do not drift.",
-                    xero=predicted['total'], xero_tax=predicted['total_tax'],
-                    odoo=move.amount_total, odoo_tax=move.amount_tax))
+            if predicted['drift'] or predicted['tax_drift']:
+                link._record_refusal(unfixable or link._drift_reason(values, predicted))
+                link._xero_note_refused()
                 continue
             prepared.append((link, payload))
         return prepared
 
     def _rounding_line(self, values, predicted):
-        """Add a rounding line when Odoo's untaxed amount is not the sum of its rounded lines.
+        """Add a rounding line when Odoo's untaxed amount is not the sum of its rounded lines;
+        return None when added, else why the document cannot be sent as it is.
 
-        A company that rounds globally can have an untaxed total a cent away from the sum of its
-        lines' rounded subtotals, while Xero's subtotal is always that sum. The tax is already
-        made to agree line by line (``TaxAmount``); the last cent goes on a line of its own, to
-        the organisation's rounding account and untaxed, so that Xero's subtotal, tax and total
-        are all Odoo's. Only for a few cents: more is a mapping problem, held for a person.
+        A company that rounds globally has an untaxed total up to half a cent per line away
+        from the sum of its lines' rounded subtotals, while Xero's subtotal is always that sum.
+        The tax is already made to agree line by line (``TaxAmount``); the difference goes on a
+        line of its own, to the organisation's rounding account, with a rate that lands in no
+        box of the tax return, so that Xero's subtotal, tax and total are all Odoo's and its
+        return is not touched. Only as much as rounding can explain: more is held for a person.
         """
         org = self.organisation_id
         drift = predicted['drift']
-        if abs(drift) > ROUNDING_LINE_MAX or not org.xero_rounding_account_id or not org.xero_default_tax_rate_id:
-            return False
+        products = [line for line in values['lines'] if line.get('display_type', 'product') == 'product']
+        cap = self._rounding_line_cap(len(products), values.get('cash_rounding') or 0.0)
+        currency = self.move_id.currency_id
+        if float_compare(abs(drift), cap, precision_digits=2) > 0:
+            return _("Xero adds up this document's lines to %(xero)s where Odoo's total is %(odoo)s: "
+                     "%(gap)s apart, more than the rounding of its %(count)s lines can explain (at "
+                     "most %(cap)s). Check the lines' amounts and taxes, then post it again.",
+                     xero=predicted['total'], odoo=values['amount_total'], gap=abs(drift),
+                     count=len(products), cap=cap)
+        if not org.xero_rounding_account_id:
+            return _("Odoo's total differs from the sum of its rounded lines by %(gap)s %(currency)s "
+                     "(rounding), which Xero needs on its rounding account, and %(org)s has none: "
+                     "set its Rounding account (Xero > Organisations > %(org)s, Mapping tab), then "
+                     "press Retry.", gap=abs(drift), currency=currency.name, org=org.name)
+        rate = self._rounding_tax_rate()
+        if not rate:
+            return _("Odoo's total differs from the sum of its rounded lines by %(gap)s %(currency)s "
+                     "(rounding), which goes to Xero as a rounding line with a tax rate outside the "
+                     "tax return, and %(org)s has no such active 0%% rate in Xero (such as 'No GST' or "
+                     "'BAS Excluded'): add one in Xero, import the chart & taxes again (Xero > "
+                     "Organisations > %(org)s), then press Retry.",
+                     gap=abs(drift), currency=currency.name, org=org.name)
         values['lines'].append({
             'display_type': 'product', 'description': _('Rounding'), 'quantity': 1.0,
             'price_unit': -drift, 'discount': 0.0, 'account_code': org.xero_rounding_account_id.code,
-            'tax_type': org.xero_default_tax_rate_id.tax_type, 'tax_rate': 0.0, 'price_include': False,
+            'tax_type': rate.tax_type, 'tax_rate': 0.0, 'price_include': False,
             'price_subtotal': -drift, 'price_total': -drift,
         })
-        return True
+        return None
+
+    @api.model
+    def _rounding_line_cap(self, line_count, cash_rounding=0.0):
+        """The most a rounding line may carry for a document of ``line_count`` lines.
+
+        A company that rounds globally rounds the sum of its lines' exact untaxed amounts, where
+        Xero adds up the lines rounded one by one: each line moves the difference by at most
+        half a cent, the final rounding by half a cent more. So half a cent per line and half a
+        cent, in whole cents, plus the cash rounding Odoo added (Xero knows none: it goes on the
+        same line). A larger gap is not rounding, and is held."""
+        cents = (line_count + 1) // 2
+        return float_round(cents / 100 + abs(cash_rounding), precision_digits=2)
+
+    def _rounding_tax_rate(self):
+        """The organisation's Xero rate for rounding lines: active, 0 %, outside the tax return
+        (ReportTaxType NONE or BASEXCLUDED) and allowed on the rounding account's class;
+        Xero's own NONE first. The rate for untaxed lines is not used: it is often zero-rated
+        or exempt, which the return reports."""
+        org = self.organisation_id
+        flag = CAN_APPLY_FIELDS.get((org.xero_rounding_account_id.account_class or '').upper())
+        rates = org.xero_tax_rate_ids.filtered(
+            lambda r: r.active and r.status == 'ACTIVE' and float_is_zero(r.effective_rate, precision_digits=4)
+            and (r.report_tax_type or '').upper() in NO_RETURN_REPORT_TAX_TYPES
+            and (not flag or r[flag]))
+        return rates.sorted(lambda r: (r.tax_type != 'NONE', (r.report_tax_type or '').upper() != 'NONE',
+                                       r.id))[:1]
+
+    def _drift_reason(self, values, predicted):
+        """Why Xero would not hold this document's totals, said for the accountant."""
+        if predicted['tax_drift']:
+            return _("Xero would compute the tax of this document as %(xero_tax)s where Odoo has "
+                     "%(odoo_tax)s: more than rounding explains, so it is held rather than sent with "
+                     "another tax. Check that each tax of its lines maps to a Xero rate of the same "
+                     "percentage (Xero > Configuration > Tax Mappings), then post it again.",
+                     xero_tax=predicted['total_tax'], odoo_tax=values['amount_tax'])
+        return _("Xero would total this document %(xero)s (tax %(xero_tax)s) where Odoo has "
+                 "%(odoo)s (tax %(odoo_tax)s); it is held so that the books do not drift.",
+                 xero=predicted['total'], xero_tax=predicted['total_tax'],
+                 odoo=values['amount_total'], odoo_tax=values['amount_tax'])
 
     def _cancel_payload(self):
         kind = self._xero_kind()
@@ -194,6 +263,10 @@ class XeroMoveLink(models.Model):
             'amount_untaxed': move.amount_untaxed,
             'amount_tax': move.amount_tax,
             'amount_total': move.amount_total,
+            # Odoo's cash rounding line, in the document's terms: Xero has none, so its amount
+            # is part of what the rounding line carries.
+            'cash_rounding': sum(move.line_ids.filtered(lambda l: l.display_type == 'rounding')
+                                 .mapped('amount_currency')) * move.direction_sign,
             'lines': [self._line_values(line) for line in move.invoice_line_ids.sorted('sequence')
                       if line.display_type in SYNCED_LINE_TYPES],
         }
@@ -239,10 +312,13 @@ class XeroMoveLink(models.Model):
         return not self.xero_id or payload.get('status') in ('DELETED', 'VOIDED')
 
     def _xero_find(self, organisation, kind, chunk):
-        """Sales documents by their unique number. Bills also by contact and Reference (Odoo's
-        own name, unique in Odoo), since Xero lets two bills share a number; never by total,
-        which two bills of one vendor often share. A cancellation is found done when Xero holds
-        the document with the status it was sent."""
+        """Sales documents by their unique number. Bills by contact, number and Reference
+        (Odoo's own name, unique in Odoo), since Xero lets two bills share a number. Never by
+        total: two bills of one vendor often share one, and the bill Xero holds may have
+        another (Xero's rounding, or a correction made in Odoo while the answer was lost).
+        Nor by date: what is compared is the payload built now, and a date corrected in Odoo
+        meanwhile would send the bill a second time. A cancellation is found done when Xero
+        holds the document with the status it was sent."""
         found = {}
         by_number = {}
         for link, payload in chunk:

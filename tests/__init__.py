@@ -32,3 +32,4 @@ from . import test_payment_register
 from . import test_idempotency
 from . import test_payments_mixed
 from . import test_payments_pullback
+from . import test_rounding_global
