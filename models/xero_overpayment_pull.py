@@ -53,9 +53,9 @@ class XeroOverpaymentPull(models.AbstractModel):
               what=self._label(record).lower(), reason=reason),
             dict(_jsonable({k: v for k, v in record.items() if k != 'allocations'}), kind='credits'))
 
-    @staticmethod
-    def _label(record):
-        return _('Overpayment') if record['kind'] == 'overpayments' else _('Prepayment')
+    @api.model
+    def _label(self, record):
+        return self.env._('Overpayment') if record['kind'] == 'overpayments' else self.env._('Prepayment')
 
     # --- one overpayment or prepayment ----------------------------------------------------------
 
@@ -71,7 +71,7 @@ class XeroOverpaymentPull(models.AbstractModel):
             prefix = self.env['xero.partner.link']._contact_number_prefix()
             if record['status'] == 'VOIDED' or (record['reference'] or '').startswith(prefix):
                 return None  # never in Odoo, or Odoo's own whose answer was lost (the push binds it)
-            link = self._register(organisation, record)
+            link = self._register_credit(organisation, record)
             if not link:
                 return 'held'
             outcome = 'created'
@@ -85,7 +85,7 @@ class XeroOverpaymentPull(models.AbstractModel):
         return 'held' if held else outcome
 
     @api.model
-    def _register(self, organisation, record):
+    def _register_credit(self, organisation, record):
         """The Odoo payment of an overpayment or prepayment made in Xero, and its link; an empty
         link once the record is held for review."""
         Link = self.env['xero.payment.link'].sudo()

@@ -224,8 +224,9 @@ class TestCreditLostAnswers(CreditCase):
         invoice, payment, link = self._overpayment_in_flight()
         with self.later(AFTER):
             self.push()
-            self.push()
         self.assertLookedUp('POST', BANK_TRANSACTIONS, OVERPAYMENTS)
+        with self.later(1):
+            self.push()  # the allocation, held while its overpayment was unsure
         self.assertEqual(link.xero_bank_transaction_id.lower(), self.credits()[0]['OverpaymentID'])
         self.assertBooksAgree(invoice)
         self.assertCreditAgrees(payment)
@@ -278,11 +279,12 @@ class TestCreditsFromXero(CreditCase):
         self.push()
         element, allocation = self.xero_overpayment(200.0, invoice, invoice.amount_total)
         counts = self.pull_credits()
-        self.assertEqual(counts['created'], 1)
+        self.assertEqual(counts['created'], 1, (counts, self.env['xero.review'].search([]).mapped('reason')))
         link = self.env['xero.payment.link'].search([('kind', '=', 'credits'), ('xero_id', '=', element.xero_id)])
         payment = link.payment_id
         self.assertTrue(link.from_xero)
-        self.assertEqual((payment.amount, payment.journal_id, payment.state), (200.0, self.bank, 'in_process'))
+        self.assertEqual((payment.amount, payment.journal_id, payment.partner_id), (200.0, self.bank, self.customer))
+        self.assertIn(payment.state, ('in_process', 'paid'))
         self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
         self.assertEqual(self.allocation_links(invoice).xero_id, allocation.xero_id)
         # Read again (and pushed): nothing twice, nothing sent back.
