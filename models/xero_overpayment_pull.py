@@ -69,7 +69,8 @@ class XeroOverpaymentPull(models.AbstractModel):
             return None  # read again (the watermark's second): nothing new
         if not link:
             prefix = self.env['xero.partner.link']._contact_number_prefix()
-            if record['status'] == 'VOIDED' or (record['reference'] or '').startswith(prefix):
+            if record['status'] == 'VOIDED' or (record['reference'] or '').startswith(prefix) \
+                    or self._unsure_credit(organisation, record):
                 return None  # never in Odoo, or Odoo's own whose answer was lost (the push binds it)
             link = self._register_credit(organisation, record)
             if not link:
@@ -83,6 +84,20 @@ class XeroOverpaymentPull(models.AbstractModel):
         # One held is read again by Retry on the review list, or at its next change in Xero.
         link.write({'xero_status': record['status'], 'xero_updated_date': False if held else record['updated']})
         return 'held' if held else outcome
+
+    @api.model
+    def _unsure_credit(self, organisation, record):
+        """An overpayment Odoo sent whose answer was lost, that this record may be (Xero may keep
+        no Reference on it): same type, contact, date and amount. The push's look-up binds it."""
+        Link = self.env['xero.payment.link'].sudo()
+        wanted = Link._credit_key(record['type'], record['contact_id'], record['date'], record['total'])
+        for link in Link.search([('organisation_id', '=', organisation.id), ('kind', '=', 'credits'),
+                                 ('xero_id', '=', False), ('maybe_sent', '=', True)]):
+            contact = self.env['xero.partner.link'].sudo().search(
+                [('organisation_id', '=', organisation.id), ('partner_id', '=', link._credit_partner().id)], limit=1)
+            if Link._credit_key(link.credit_type, contact.xero_id, link.date, link.amount) == wanted:
+                return True
+        return False
 
     @api.model
     def _register_credit(self, organisation, record):
@@ -135,6 +150,16 @@ class XeroOverpaymentPull(models.AbstractModel):
         held = False
         for allocation_link in known.filtered(lambda l: l.xero_id and l.xero_status != 'DELETED'
                                               and l.xero_id.lower() not in live and not l.to_delete):
+            if not allocation_link.from_xero:
+                # Sent from Odoo and removed in Xero: Odoo keeps its reconciliation until someone looks.
+                allocation_link.write({'xero_status': 'DELETED'})
+                reason = _('An allocation of %(amount)s Odoo sent to Xero was removed there; %(doc)s is still '
+                           'reconciled with the payment in Odoo: check it and unreconcile it by hand.',
+                           amount=allocation_link.amount, doc=allocation_link.move_id.display_name)
+                self._pull_hold(organisation, record, reason)
+                allocation_link.move_id.message_post(body=reason)
+                held = True
+                continue
             if allocation_link.partial_id:
                 allocation_link.partial_id.with_context(**PULLED_CONTEXT).unlink()
             allocation_link.write({'xero_status': 'DELETED'})
@@ -143,8 +168,13 @@ class XeroOverpaymentPull(models.AbstractModel):
                 'unreconciled in Odoo.', amount=allocation_link.amount, what=self._label(record).lower(),
                 org=organisation.name))
         mine = {x.lower() for x in known.mapped('xero_id') if x}
+        # Odoo's own whose answer was lost: the push's look-up binds them.
+        unsure = known.filtered(lambda l: not l.xero_id and l.maybe_sent)
         for xero_id, allocation in live.items():
-            if xero_id in mine:
+            if xero_id in mine or any(
+                    float_compare(l.amount, allocation.total or 0.0, precision_rounding=l.currency_id.rounding) == 0
+                    and (l._document_link().xero_id or '').lower() == (allocation.echo.get('invoice_id') or '').lower()
+                    for l in unsure):
                 continue
             held |= not self._reconcile_allocation(organisation, link, record, allocation)
         return held

@@ -1,8 +1,12 @@
+import logging
+
 from odoo import _, api, fields, models
 from odoo.tools import float_compare
 
 from ..xero_client import Element
 from ..xero_client.credit import credit_kind
+
+_logger = logging.getLogger(__name__)
 
 # The link of the money itself (one per Odoo payment or bank line), and one per document it is
 # applied to.
@@ -450,6 +454,8 @@ class XeroPaymentLinkCredit(models.Model):
             body = _('%(what)s voided in Xero (%(org)s).', what=self._credit_label(), org=self.organisation_id.name)
         elif self.kind == 'credits':
             self.write({'xero_bank_transaction_id': element.echo.get('bank_transaction_id') or self.xero_bank_transaction_id})
+            # Its allocations held because Xero had refused it can go now.
+            self._credit_allocations().filtered('waiting_dependency')._mark_pending()
             body = _('%(what)s of %(amount)s sent to Xero (%(org)s).', what=self._credit_label(), amount=self.amount,
                      org=self.organisation_id.name)
         elif self.to_delete:
@@ -494,8 +500,19 @@ class AccountPayment(models.Model):
 
     def _xero_queue_prepayments(self):
         ids = self.env.cr.precommit.data.pop('xero_prepayments', set())
-        if ids:
-            self.env['xero.payment.link']._queue_prepayments(self.browse(ids).sudo())
+        if not ids:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self.env['xero.payment.link']._queue_prepayments(self.browse(ids).sudo())
+        except Exception:  # noqa: BLE001 - the user's payment is saved whatever the queue does
+            _logger.warning('Xero: the prepayment check of payments %s failed; Send to Xero on the payment '
+                            'queues it again', sorted(ids), exc_info=True)
+
+    def action_xero_sync(self):
+        result = super().action_xero_sync()
+        self.env['xero.payment.link']._queue_prepayments(self)._request()
+        return result
 
     def action_draft(self):
         credits = self.env['xero.payment.link'].sudo().search([('payment_id', 'in', self.ids), ('kind', '=', 'credits')])
@@ -503,3 +520,15 @@ class AccountPayment(models.Model):
         if credits and not self.env.context.get('xero_pulled'):
             credits._void_credits()
         return result
+
+
+class XeroPartnerLink(models.Model):
+    _inherit = 'xero.partner.link'
+
+    def _xero_bind_extra(self, element, payload):
+        """Overpayments and prepayments held for this contact can go now."""
+        super()._xero_bind_extra(element, payload)
+        self.env['xero.payment.link'].sudo().search([
+            ('organisation_id', '=', self.organisation_id.id), ('kind', '=', 'credits'),
+            ('waiting_dependency', '=', True)]).filtered(
+                lambda link: link._credit_partner() == self.partner_id)._mark_pending()

@@ -179,6 +179,31 @@ class TestOverpayments(CreditCase):
         self.assertBooksAgree(invoice)
         self.assertEqual(self.sim.duplicates(NZ_TENANT_ID, kinds=['BankTransactions', 'Payments']), 0)
 
+    @mute_logger(ENGINE_LOGGER)
+    def test_money_not_in_its_xero_bank_account_currency_is_held_in_words_then_goes(self):
+        nzd_bank = self.xero_account(self.org, '090')
+        mapping = self.org.journal_mapping_ids.filtered(lambda m: m.journal_id == self.bank)
+        mapping.xero_account_id = nzd_bank
+        invoice = self.make_move()
+        self.push()
+        payment = self.pay(invoice, amount=200.0)
+        self.push()
+        credit, allocation = self.credit_links(payment), self.allocation_links(invoice)
+        self.assertEqual(credit.sync_state, 'error')
+        self.assertIn("bank account's currency", credit.last_error)
+        self.assertIn('NZD', credit.last_error)
+        self.assertEqual((allocation.sync_state, allocation.waiting_dependency), ('error', True))
+        self.assertFalse(self.credits(), 'nothing sent')
+        # The accountant maps the journal to the Xero bank account in its currency, and retries.
+        mapping.xero_account_id = self.bank_account
+        credit.action_retry()
+        self.push()
+        with self.later(1):
+            self.push()
+        self.assertEqual(allocation.sync_state, 'synced', allocation.last_error)
+        self.assertBooksAgree(invoice)
+        self.assertCreditAgrees(payment)
+
     def test_unreconciled_allocation_is_removed_and_the_credit_stays(self):
         invoice = self.make_move()
         self.push()
