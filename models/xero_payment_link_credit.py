@@ -219,6 +219,16 @@ class XeroPaymentLinkCredit(models.Model):
         return dict(deps, **{'xero.payment.link': payment_links, 'xero.partner.link': partner_links,
                              'xero.move.link': move_links})
 
+    def _credit_feed_transaction(self):
+        """The bank feed's transaction of this credit's bank line in Xero, when it holds one (or
+        may: a request on its way)."""
+        if not self.statement_line_id:
+            return self.env['xero.statement.line.link']
+        return self.env['xero.statement.line.link'].sudo().search([
+            ('organisation_id', '=', self.organisation_id.id), ('statement_line_id', '=', self.statement_line_id.id),
+            '|', ('xero_id', '!=', False), ('sync_state', '=', 'in_flight')]).filtered(
+            lambda l: l.xero_status not in ('DELETED', 'VOIDED'))[:1]
+
     def _credit_allocations(self):
         return self.search([('credit_link_id', '=', self.id), ('kind', '=', 'credit_allocations')])
 
@@ -229,6 +239,14 @@ class XeroPaymentLinkCredit(models.Model):
             if self._credit_allocations().filtered(lambda a: a.to_delete and a.sync_state in ('pending', 'in_flight')):
                 return _('Waiting for its allocations to be removed in Xero.'), False
             return None, False
+        if self.kind == 'credits' and self._credit_feed_transaction():
+            # The money is in Xero already, as the bank feed's transaction of this bank line:
+            # an overpayment too would count it twice.
+            return _("The bank line '%(line)s' is already in Xero (%(org)s) as a bank transaction of the bank "
+                     "feed, so an overpayment or prepayment would put the money in Xero twice. On the bank line, "
+                     "press Unverify, then Replace in Xero: that transaction is deleted in Xero and this goes in "
+                     "its place.", line=self.statement_line_id.payment_ref or self.statement_line_id.display_name,
+                     org=self.organisation_id.name), True
         if self.kind == 'credits':
             partner = self._credit_partner()
             partner_link = self.env['xero.partner.link'].sudo().search(

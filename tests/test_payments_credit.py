@@ -120,6 +120,30 @@ class TestOverpayments(CreditCase):
             self.assertBooksAgree(move)
         self.assertCreditAgrees(payment)
 
+    def test_bank_line_larger_than_the_invoice_is_an_overpayment(self):
+        """A bank statement line reconciled directly with an invoice, for more than it: no Odoo
+        payment, the rest open on the customer; in Xero an overpayment of the whole line."""
+        invoice = self.make_move()
+        self.push()
+        line = self.env['account.bank.statement.line'].create({
+            'journal_id': self.bank.id, 'date': fields.Date.today(), 'payment_ref': 'DEPOSIT AZURE',
+            'amount': 150.0, 'partner_id': self.customer.id})
+        _liquidity, suspense, _other = line.with_context(skip_account_move_synchronization=True)._seek_for_lines()
+        target = self.open_lines(invoice)
+        suspense.account_id = target.account_id
+        (suspense | target).reconcile()
+        credit = self.env['xero.payment.link'].search([('statement_line_id', '=', line.id), ('kind', '=', 'credits')])
+        self.assertEqual((credit.credit_type, credit.amount), ('RECEIVE-OVERPAYMENT', 150.0))
+        self.push()
+        allocation = self.allocation_links(invoice)
+        self.assertEqual(allocation.sync_state, 'synced', allocation.last_error)
+        overpayment, = self.credits()
+        self.assertEqual(float(overpayment['RemainingCredit']), 35.0)
+        self.assertEqual(-sum(self.open_lines(line.move_id).mapped('amount_residual')), 35.0)
+        self.assertEqual(len(self.sim_org().bank_transactions), 1, 'the overpayment only')
+        self.assertBooksAgree(invoice)
+        self.assertEqual(self.sim.duplicates(NZ_TENANT_ID, kinds=['BankTransactions', 'Payments']), 0)
+
     def test_prepayment_then_allocation(self):
         paid_by_wizard = self.make_move()
         self.push()
