@@ -74,7 +74,9 @@ class XeroPaymentLinkCredit(models.Model):
                 continue
             document, doc_link, source_line, payment, statement_line = found
             credit = self._credit_link(doc_link.organisation_id, payment, statement_line)
-            if not credit:
+            if credit._credit_gone():
+                credit._revive('OVERPAYMENT')
+            elif not credit:
                 if self._leaves_credit(source_line):
                     credit = self._create_credit(doc_link.organisation_id, payment, statement_line, 'OVERPAYMENT')
                 else:
@@ -135,19 +137,39 @@ class XeroPaymentLinkCredit(models.Model):
     @api.model
     def _create_credit(self, organisation, payment, statement_line, form):
         """The overpayment or prepayment link of a money source, queued; its contact too."""
+        credit = self.sudo().create(dict(self._credit_values(payment, statement_line, form),
+                                         organisation_id=organisation.id, kind='credits', payment_id=payment.id,
+                                         statement_line_id=statement_line.id))
+        credit._ensure_contact()
+        return credit._mark_pending()
+
+    def _ensure_contact(self):
+        # The contact goes in the outbox with it, in the user's transaction (as documents' do).
+        partner = self._credit_partner()
+        if partner:
+            self.env['xero.partner.link'].sudo()._ensure_links(self.organisation_id, partner)
+
+    @api.model
+    def _credit_values(self, payment, statement_line, form):
         move = payment.move_id or statement_line.move_id
         open_lines = move.line_ids.filtered(lambda l: l.account_id.account_type in OPEN_TYPES)
-        currency = open_lines[:1].currency_id or move.currency_id
-        partner = (payment.partner_id or statement_line.partner_id).commercial_partner_id
-        if partner:
-            self.env['xero.partner.link'].sudo()._ensure_links(organisation, partner)
-        credit = self.sudo().create({
-            'organisation_id': organisation.id, 'kind': 'credits', 'payment_id': payment.id,
-            'statement_line_id': statement_line.id, 'currency_id': currency.id,
-            'amount': abs(sum(open_lines.mapped('amount_currency'))),
-            'date': payment.date or statement_line.date,
-            'credit_type': f'{self._direction(payment, statement_line)}-{form}'})
-        return credit._mark_pending()
+        return {'currency_id': (open_lines[:1].currency_id or move.currency_id).id,
+                'amount': abs(sum(open_lines.mapped('amount_currency'))),
+                'date': payment.date or statement_line.date,
+                'credit_type': f'{self._direction(payment, statement_line)}-{form}'}
+
+    def _credit_gone(self):
+        """Voided in Xero, or cancelled before it went: the money, posted again, is new."""
+        return bool(self) and not self.to_delete and (self.xero_status == 'VOIDED' or self.sync_state == 'skipped')
+
+    def _revive(self, form):
+        """The money of a voided (or never sent) overpayment is posted again: a new one."""
+        self.ensure_one()
+        self.sudo().write(dict(self._credit_values(self.payment_id, self.statement_line_id, form),
+                               xero_id=False, xero_status=False, xero_bank_transaction_id=False,
+                               pushed_hash=False, maybe_sent=False, sent_hash=False))
+        self._ensure_contact()
+        return self._mark_pending()
 
     @api.model
     def _queue_prepayments(self, payments):
@@ -160,7 +182,12 @@ class XeroPaymentLinkCredit(models.Model):
             open_lines = payment.move_id.line_ids.filtered(lambda l: l.account_id.account_type in OPEN_TYPES)
             if not open_lines or open_lines.matched_debit_ids or open_lines.matched_credit_ids:
                 continue  # reconciled with its documents: ordinary payments (or an overpayment)
-            if self.sudo().search_count([('payment_id', '=', payment.id)]):
+            existing = self.sudo().search([('payment_id', '=', payment.id)])
+            credit = existing.filtered(lambda l: l.kind == 'credits')[:1]
+            if credit._credit_gone():
+                links |= credit._revive('PREPAYMENT')
+                continue
+            if existing:
                 continue
             organisation, _reason = self.env['xero.organisation']._route(payment.company_id, payment.journal_id)
             if organisation:

@@ -228,6 +228,31 @@ class TestOverpayments(CreditCase):
         self.assertBooksAgree(invoice)
         self.assertCreditAgrees(payment)
 
+    def test_cancelled_then_posted_again_is_a_new_prepayment(self):
+        invoice = self.make_move()
+        self.push()
+        payment = self.pay(invoice, amount=200.0)
+        self.push()
+        payment.action_draft()
+        payment.action_cancel()
+        self.push()
+        credit = self.credit_links(payment)
+        self.assertEqual(credit.xero_status, 'VOIDED')
+        payment.action_draft()
+        payment.action_post()
+        self.commit_hooks()
+        self.assertEqual((credit.credit_type, credit.sync_state, credit.xero_id),
+                         ('RECEIVE-PREPAYMENT', 'pending', False), 'the money is new: reconciled with nothing')
+        self.push()
+        (self.open_lines(payment) | self.open_lines(invoice)).reconcile()
+        self.push()
+        allocation = self.allocation_links(invoice).filtered(lambda l: l.xero_status != 'DELETED')
+        self.assertEqual(allocation.sync_state, 'synced', allocation.last_error)
+        self.assertEqual([c['Status'] for c in self.credits()], ['VOIDED'])
+        self.assertEqual([c['Status'] for c in self.credits('prepayments')], ['AUTHORISED'])
+        self.assertBooksAgree(invoice)
+        self.assertCreditAgrees(payment, 'prepayments')
+
     def test_unreconciled_allocation_is_removed_and_the_credit_stays(self):
         invoice = self.make_move()
         self.push()
