@@ -56,3 +56,4 @@ from . import xero_push_pool
 from . import xero_payment_register
 from . import xero_payment_link_credit
 from . import xero_overpayment_pull
+from . import xero_payment_link_direction

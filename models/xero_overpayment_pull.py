@@ -72,6 +72,12 @@ class XeroOverpaymentPull(models.AbstractModel):
             if record['status'] == 'VOIDED' or (record['reference'] or '').startswith(prefix) \
                     or self._unsure_credit(organisation, record):
                 return None  # never in Odoo, or Odoo's own whose answer was lost (the push binds it)
+            if organisation.payment_direction == 'odoo_to_xero':
+                self._pull_hold(organisation, record, _(
+                    'Payments made in Xero are not brought into Odoo for %(org)s (its payments go from Odoo to '
+                    'Xero only). Delete it in Xero and record the payment in Odoo (it then goes to Xero), or let '
+                    'payments go both ways and press Retry.', org=organisation.name))
+                return 'held'
             link = self._register_credit(organisation, record)
             if not link:
                 return 'held'
