@@ -25,7 +25,7 @@ class XeroPaymentPull(models.AbstractModel):
         organisation, through the pull engine; an organisation read to the end has handled its
         webhook events."""
         self.env['xero.pull.engine']._cron(
-            ('documents', 'payments'), 'xero_integration.ir_cron_xero_poll',
+            ('documents', 'payments', 'credits'), 'xero_integration.ir_cron_xero_poll',
             after=lambda organisation: self.env['xero.webhook.event'].sudo()._mark_processed(organisation))
 
     @api.model

@@ -32,6 +32,8 @@ PULL_KINDS = {
     # Invoices and credit notes: those made in Xero, and the status of Odoo's own.
     'documents': {'model': 'xero.document.pull', 'streams': ('invoices', 'credit_notes'), 'log': None},
     'payments': {'model': 'xero.payment.pull', 'streams': (None,), 'log': None},
+    # Overpayments and prepayments made in Xero, and allocations of them (xero.overpayment.pull).
+    'credits': {'model': 'xero.overpayment.pull', 'streams': ('overpayments', 'prepayments'), 'log': None},
     'accounts': {'model': 'xero.account', 'whole': 'archive', 'review': 'account'},
     'tax_rates': {'model': 'xero.tax.rate', 'whole': 'archive', 'review': 'tax_rate'},
     'items': {'model': 'xero.product.link', 'whole': 'keep', 'review': 'item'},

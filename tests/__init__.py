@@ -31,5 +31,6 @@ from . import test_push_pool
 from . import test_payment_register
 from . import test_idempotency
 from . import test_payments_mixed
+from . import test_payments_credit
 from . import test_payments_pullback
 from . import test_rounding_global

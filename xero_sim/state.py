@@ -47,6 +47,8 @@ class Organisation:
         self.credit_notes = {}
         self.payments = {}
         self.bank_transactions = {}
+        self.overpayments = {}     # OverpaymentID (its bank transaction's id) -> Overpayment
+        self.prepayments = {}
         self.idempotency = {}      # key -> (status, body, headers, digest, first use), by first use
         self.sequences = {'INV': 0, 'CN': 0, 'TAX': 0}
         self.fingerprints = {}     # fingerprint -> object id

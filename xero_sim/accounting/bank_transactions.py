@@ -7,7 +7,7 @@ from decimal import Decimal
 from ..messages import json_response
 from ..state import public
 from ..util import iso_date_string, new_id, parse_date
-from . import docs, lines as line_rules
+from . import docs, lines as line_rules, overpayments as credit
 from .base import (Invalid, apply_order, envelope, filter_modified_since, filter_where,
                    not_found, paginate, read_body, run_batch, touch)
 
@@ -33,11 +33,13 @@ def build(sim, org, data, existing, unitdp4, created_contacts):
     if existing and existing['Status'] in ('DELETED', 'VOIDED'):
         raise Invalid('This bank transaction has been deleted and cannot be edited.')
     txn_type = existing['Type'] if existing else data.get('Type')
-    if txn_type in SPEC_ONLY_TYPES:
-        raise Invalid('%s transactions are created by Xero from overpayments, prepayments '
-                      'and transfers; they cannot be created here.' % txn_type)
-    if txn_type not in TYPES:
+    if txn_type in SPEC_ONLY_TYPES and txn_type not in credit.TYPES:
+        raise Invalid('%s transactions are created by Xero from transfers; they cannot be '
+                      'created here.' % txn_type)
+    if txn_type not in TYPES + credit.TYPES:
         raise Invalid('Type must be RECEIVE or SPEND.')
+    if existing and txn_type in credit.TYPES:
+        credit.check_edit(org, existing, data)
     status = str(data.get('Status') or txn['Status']).upper()
     if status not in ('AUTHORISED', 'DELETED', 'VOIDED'):
         errors.append('Status must be AUTHORISED or DELETED.')
@@ -67,9 +69,11 @@ def build(sim, org, data, existing, unitdp4, created_contacts):
     lat = {t.lower(): t for t in line_rules.LINE_AMOUNT_TYPES}.get(str(lat).lower(), lat)
     source = data['LineItems'] if 'LineItems' in data else [
         {k: v for k, v in l.items() if k != 'TaxAmount'} for l in txn.get('LineItems') or []]
+    if txn_type in credit.TYPES:
+        source = credit.lines(org, txn_type, source)
     new_lines, totals, line_errors = line_rules.compute(
         org, source, lat, unitdp4, allow_discount=False, strict_accounts=True,
-        purchase=txn_type == 'SPEND', doc_label='bank transaction')
+        purchase=txn_type.startswith('SPEND'), doc_label='bank transaction')
     errors.extend(line_errors)
     if not new_lines:
         errors.append('At least one line item is required.')
@@ -109,6 +113,8 @@ def present(org, txn, unitdp4):
     out['LineItems'] = line_rules.present_lines(txn['LineItems'], unitdp4)
     out['Contact'] = docs.contact_summary(org, txn['Contact']['ContactID'])
     out['DateString'] = iso_date_string(txn['Date'])
+    if txn['Type'] in credit.TYPES:
+        out[credit.kind_of(txn['Type']).id_field] = txn['BankTransactionID']
     return out
 
 
@@ -161,6 +167,8 @@ def _write(sim, req, org, path_id=None):
             else:
                 org.fingerprints[fp] = txn['BankTransactionID']
         org.bank_transactions[txn['BankTransactionID']] = txn
+        if txn['Type'] in credit.TYPES:
+            credit.record(sim, org, txn)
         return present(org, txn, udp), []
     return run_batch(sim, req, org, 'BankTransactions', elements, apply_one,
                      'BankTransactionID')
