@@ -11,8 +11,10 @@ class XeroPaymentLink(models.Model):
     """One application of money to a synced document, and its Xero payment or allocation.
 
     The Odoo record is the reconciliation (``account.partial.reconcile``) between the document
-    and what settles it: an ``account.payment`` becomes a Xero Payment on that document, for
-    the amount reconciled, so one Odoo payment across two invoices becomes one Xero payment per
+    and what settles it: an ``account.payment``, or a bank statement line reconciled with the
+    document directly, becomes a Xero Payment on that document, for the amount reconciled in the
+    document's currency, at the rate of the reconciliation, into the Xero bank account of the
+    money's journal; so one Odoo payment across two invoices becomes one Xero payment per
     invoice (Xero's batch payments cannot be changed or deleted one invoice at a time, which
     Odoo's un-reconciling needs); a credit note reconciled with an invoice becomes a Xero
     Allocation. The reconciliation may be undone in Odoo: the link stays, keeps its Xero id,
