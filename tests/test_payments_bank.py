@@ -7,6 +7,7 @@ residual in Odoo against its Status and AmountDue in Xero, and no payment twice 
 from datetime import timedelta
 
 from odoo import fields
+from odoo.tests import freeze_time
 from odoo.tools import mute_logger
 
 from ..xero_sim.seed import NZ_TENANT_ID
@@ -14,7 +15,7 @@ from .sync_common import ENGINE_LOGGER
 from .test_bank_feed import BankFeedCase
 from .test_payments import PaymentCase
 
-BANK_TRANSACTIONS = '/api.xro/2.0/BankTransactions'
+PAYMENTS = '/api.xro/2.0/Payments'
 
 
 class BankPaymentMixin:
@@ -129,6 +130,23 @@ class TestBankReconciliationToXero(BankPaymentMixin, PaymentCase):
         self.assertEqual(link.sync_state, 'synced', link.last_error)
         self.assertEqual(self.sim_payment(link)['Account']['Code'], '091')
         self.assertBothBooks(refused | other)
+
+
+    @mute_logger(ENGINE_LOGGER)
+    def test_dropped_answer_on_a_bank_line_payment_lands_once(self):
+        invoice = self.make_move()
+        self.push()
+        self.reconcile_with_bank_line(invoice, invoice.amount_total)
+        self.sim.faults.add('drop', method='PUT', path=PAYMENTS, count=1)
+        self.push()
+        link = self.payment_links(invoice)
+        self.assertEqual(link.sync_state, 'in_flight')
+        self.sim.clock.advance(400)
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=7)):
+            self.push()
+        self.assertEqual(link.sync_state, 'synced', link.last_error)
+        self.assertEqual(len(self.sim_payments()), 1, 'found by its Reference, not sent again')
+        self.assertBothBooks(invoice)
 
 
 class TestBankFeedLineReconciled(BankPaymentMixin, BankFeedCase, PaymentCase):
