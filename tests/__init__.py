@@ -31,3 +31,5 @@ from . import test_push_pool
 from . import test_payment_register
 from . import test_idempotency
 from . import test_payments_bank
+from . import test_payments_mixed
+from . import test_payments_pullback
