@@ -11,8 +11,10 @@ class XeroPaymentLink(models.Model):
     """One application of money to a synced document, and its Xero payment or allocation.
 
     The Odoo record is the reconciliation (``account.partial.reconcile``) between the document
-    and what settles it: an ``account.payment`` becomes a Xero Payment on that document, for
-    the amount reconciled, so one Odoo payment across two invoices becomes one Xero payment per
+    and what settles it: an ``account.payment``, or a bank statement line reconciled with the
+    document directly, becomes a Xero Payment on that document, for the amount reconciled in the
+    document's currency, at the rate of the reconciliation, into the Xero bank account of the
+    money's journal; so one Odoo payment across two invoices becomes one Xero payment per
     invoice (Xero's batch payments cannot be changed or deleted one invoice at a time, which
     Odoo's un-reconciling needs); a credit note reconciled with an invoice becomes a Xero
     Allocation. The reconciliation may be undone in Odoo: the link stays, keeps its Xero id,
@@ -82,13 +84,18 @@ class XeroPaymentLink(models.Model):
                 values = {'organisation_id': doc_link.organisation_id.id, 'partial_id': partial.id,
                           'move_id': document.id, 'currency_id': line.currency_id.id,
                           'amount': abs(amount), 'date': partial.max_date}
-                if other.origin_payment_id:
-                    values.update(kind='payments', payment_id=other.origin_payment_id.id,
-                                  date=other.origin_payment_id.date)
+                payment, st_line = self._money_source(other) if len(other) == 1 else (None, None)
+                if payment or st_line:
+                    # An Odoo payment, or a bank statement line reconciled with the document
+                    # directly (Odoo's bank reconciliation, OCA's, or journal items matched by
+                    # hand): a Xero payment on the money's date.
+                    values.update(kind='payments', payment_id=payment.id if payment else False,
+                                  statement_line_id=st_line.id if st_line and not payment else False,
+                                  date=(payment or st_line).date)
                 elif other.move_type in ('out_refund', 'in_refund') and document.move_type in ('out_invoice', 'in_invoice'):
                     values.update(kind='allocations', credit_note_id=other.id)
                 else:
-                    continue  # a bank line, a write-off, an entry: not a Xero payment
+                    continue  # a write-off, an exchange difference, an entry: not a Xero payment
                 link = self.sudo().create(values)
                 links |= link._mark_pending()
                 break
@@ -130,7 +137,29 @@ class XeroPaymentLink(models.Model):
                 refused = doc.sync_state == 'error'
                 return _('Waiting for %(doc)s to reach Xero%(why)s.', doc=move.display_name,
                          why=(': ' + doc.last_error) if refused and doc.last_error else ''), refused
+        feed = self._feed_transaction()
+        if feed.xero_id:
+            # The money is in Xero already, as the bank feed's transaction of this line: a
+            # payment too would count it twice. A person removes that one; then this goes.
+            return _("The bank line '%(line)s' is already in Xero (%(org)s) as a bank transaction of the "
+                     "bank feed, so a payment on %(doc)s would put the money in Xero twice. On the bank "
+                     "line, press Unverify, then Replace in Xero: that transaction is deleted in Xero and "
+                     "this payment goes in its place.",
+                     line=self.statement_line_id.payment_ref or self.statement_line_id.display_name,
+                     org=self.organisation_id.name, doc=self.move_id.display_name), True
+        if feed.sync_state == 'in_flight':
+            return _('The bank feed is sending this bank line to Xero right now: waiting for its answer.'), False
         return None, False
+
+    def _feed_transaction(self):
+        """The bank feed's transaction of this link's statement line in Xero, when it holds one
+        (or may: a request on its way)."""
+        if not self.statement_line_id:
+            return self.env['xero.statement.line.link']
+        return self.env['xero.statement.line.link'].sudo().search([
+            ('organisation_id', '=', self.organisation_id.id), ('statement_line_id', '=', self.statement_line_id.id),
+            '|', ('xero_id', '!=', False), ('sync_state', '=', 'in_flight')]).filtered(
+            lambda l: l.xero_status not in ('DELETED', 'VOIDED'))[:1]
 
     def _reference(self):
         prefix = self.env['xero.partner.link']._contact_number_prefix()
@@ -153,15 +182,19 @@ class XeroPaymentLink(models.Model):
                     'invoice': {'invoice_id': doc.xero_id},
                     'amount': link.amount, 'date': link.date}))
                 continue
-            journal = link.payment_id.journal_id
+            journal = (link.payment_id or link.statement_line_id).journal_id
             mapping = link.organisation_id.journal_mapping_ids.filtered(lambda m: m.journal_id == journal)
-            if not mapping:
-                link._record_refusal(_("Journal '%s' has no Xero payment account: map it in Xero > Mapping.",
-                                       journal.display_name))
+            account = mapping.xero_account_id or link._feed_account(journal)
+            if not account:
+                link._record_refusal(_(
+                    "Journal '%(journal)s' has no Xero bank account in %(org)s, so this payment cannot "
+                    "go to Xero: choose one on the Payment accounts tab of the organisation (Xero > "
+                    "Organisations, or Xero > Configuration > Payment Accounts), then press Retry.",
+                    journal=journal.display_name, org=link.organisation_id.name))
                 continue
             target = ({'credit_note': {'credit_note_id': doc.xero_id}} if doc._xero_kind() == 'credit_notes'
                       else {'invoice': {'invoice_id': doc.xero_id}})
-            payload = dict(target, account={'account_id': mapping.xero_account_id.xero_id},
+            payload = dict(target, account={'account_id': account.xero_id},
                            date=link.date, amount=link.amount, reference=link._reference())
             rate = link._currency_rate()
             if rate:
@@ -169,17 +202,38 @@ class XeroPaymentLink(models.Model):
             prepared.append((link, payload))
         return prepared
 
+    def _feed_account(self, journal):
+        """A journal that feeds this organisation has its Xero bank account per currency (Bank
+        feed tab): the payment of one of its lines goes there."""
+        if not self.statement_line_id or journal.xero_feed_organisation_id != self.organisation_id:
+            return self.env['xero.account']
+        return self.organisation_id.bank_feed_currency_ids.filtered(
+            lambda c: c.currency_id == self.statement_line_id.currency_id).xero_account_id[:1]
+
     def _currency_rate(self):
-        """The payment's own rate, in Xero's direction (document currency per base currency),
-        when the document is not in the organisation's base currency."""
-        payment = self.payment_id
-        company_currency = payment.company_id.currency_id
-        if self.currency_id == company_currency or company_currency.name != self.organisation_id.base_currency:
+        """The rate of the reconciliation that settles the document, in Xero's direction
+        (document currency units per 1 base currency), when the document is not in the
+        organisation's base currency; None (Xero then takes its own) when it cannot be known,
+        never 1 as a guess.
+
+        The base-currency value is what the money brought to this reconciliation in Odoo: the
+        partial's company amount (the smaller of the two sides' values) plus the exchange
+        difference Odoo booked on the money's side of it. So Xero's exchange gain or loss
+        (amount / this rate - amount / the document's rate) is Odoo's exchange difference."""
+        company_currency = self.move_id.company_id.currency_id
+        partial = self.partial_id
+        if (not partial or self.currency_id == company_currency
+                or company_currency.name != self.organisation_id.base_currency):
             return None
-        line = payment.move_id.line_ids.filtered(lambda l: l.account_id == payment.outstanding_account_id)[:1]
-        if not line or not line.balance:
+        on_debit = partial.debit_move_id.move_id == self.move_id
+        money_line = partial.credit_move_id if on_debit else partial.debit_move_id
+        exchange = partial.exchange_move_id.line_ids.filtered(
+            lambda l: money_line in (l.matched_debit_ids.debit_move_id | l.matched_credit_ids.credit_move_id))
+        base = partial.amount + abs(sum(exchange.mapped('balance')))
+        amount = abs(partial.debit_amount_currency if on_debit else partial.credit_amount_currency)
+        if company_currency.is_zero(base) or self.currency_id.is_zero(amount):
             return None
-        return round(abs(line.amount_currency / line.balance), 6)
+        return round(amount / base, 6)
 
     def _xero_send(self, organisation, kind, payloads, key):
         if kind == 'payments':
@@ -279,6 +333,11 @@ class XeroPaymentLink(models.Model):
         if self.to_delete:
             self.write({'xero_status': 'DELETED', 'to_delete': False})
         document = self.move_id
+        status = element.echo.get('document_status')
+        if status and self.kind == 'payments':
+            # Xero's answer says what the payment made of the document: its tab shows it at once.
+            self._document_link().write({'xero_status': status,
+                                         'xero_amount_due': element.echo.get('document_amount_due') or 0.0})
         if element.status == 'DELETED':
             body = _('Payment of %(amount)s deleted in Xero (%(org)s).', amount=self.amount, org=self.organisation_id.name)
         elif self.kind == 'allocations':

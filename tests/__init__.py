@@ -30,6 +30,7 @@ from . import test_synced_records
 from . import test_push_pool
 from . import test_payment_register
 from . import test_idempotency
+from . import test_payments_bank
 from . import test_payments_mixed
 from . import test_payments_credit
 from . import test_payments_pullback

@@ -86,6 +86,9 @@ def element_from_sdk(kind, obj):
     contact = getattr(obj, 'contact', None)
     xero_id = getattr(obj, k.id_attr, None)
     status = getattr(obj, 'contact_status' if kind == 'contacts' else 'status', None)
+    # A payment's answer carries its document as the payment left it (Status, AmountDue).
+    invoice = getattr(obj, 'invoice', None) if kind == 'payments' else None
+    document = invoice or (getattr(obj, 'credit_note', None) if kind == 'payments' else None)
     echo = {
         'number': _plain(getattr(obj, k.number_attr, None)),
         'type': _plain(getattr(obj, 'type', None)),
@@ -95,6 +98,9 @@ def element_from_sdk(kind, obj):
         'tax_number': getattr(obj, 'tax_number', None),
         'contact_id': str(contact.contact_id) if contact is not None and contact.contact_id else None,
         'date': getattr(obj, 'date', None),
+        'document_status': _plain(getattr(document, 'status', None)),
+        'document_amount_due': _plain(getattr(document, 'amount_due' if invoice is not None else 'remaining_credit',
+                                              None)),
     }
     return Element(
         xero_id=str(xero_id) if xero_id else None,

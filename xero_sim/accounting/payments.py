@@ -104,7 +104,14 @@ def present(org, payment):
     doc = kind.store(org)[doc_id]
     summary = {kind.id_field: doc_id, kind.number_field: doc.get(kind.number_field, ''),
                'Type': doc['Type'], 'CurrencyCode': doc['CurrencyCode'],
-               'Contact': docs.contact_summary(org, doc['Contact']['ContactID'])}
+               'Contact': docs.contact_summary(org, doc['Contact']['ContactID']),
+               # The document as it is now, so a write's answer shows it as the payment left it
+               # (spec: Payment.Invoice / Payment.CreditNote).
+               'Status': doc['Status']}
+    if kind is INVOICE_KIND:
+        summary['AmountDue'] = doc['AmountDue']
+    else:
+        summary['RemainingCredit'] = doc['RemainingCredit']
     out['Invoice' if kind is INVOICE_KIND else 'CreditNote'] = summary
     if kind is INVOICE_KIND:
         out['InvoiceNumber'] = doc.get('InvoiceNumber', '')
