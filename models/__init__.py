@@ -54,3 +54,4 @@ from . import xero_organisation_demo
 from . import xero_pull_engine
 from . import xero_push_pool
 from . import xero_payment_register
+from . import xero_payment_link_batch

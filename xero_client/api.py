@@ -23,6 +23,7 @@ from .exceptions import (XeroAuthError, XeroDecodeError, XeroError, XeroFatalErr
                          XeroRateLimited, XeroRetryableError, XeroTokenExpired,
                          XeroValidationError)
 from .operations import Operations, Reads, reads_answer
+from .batch_payments import BatchPaymentOperations
 
 _logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def _admit_always():
     return nullcontext()
 
 
-class XeroApi(Operations, Reads):
+class XeroApi(Operations, Reads, BatchPaymentOperations):
     """The SDK bound to one access token and, for accounting calls, one tenant.
 
     Not thread-safe (neither is the SDK): build one per job, and reuse it for every call of
