@@ -12,9 +12,8 @@ class XeroPaymentLink(models.Model):
 
     The Odoo record is the reconciliation (``account.partial.reconcile``) between the document
     and what settles it: an ``account.payment`` becomes a Xero Payment on that document, for
-    the amount reconciled, so one Odoo payment across two invoices becomes one Xero payment per
-    invoice (Xero's batch payments cannot be changed or deleted one invoice at a time, which
-    Odoo's un-reconciling needs); a credit note reconciled with an invoice becomes a Xero
+    the amount reconciled (one Odoo payment across several synced invoices goes as one Xero
+    batch payment instead: see ``xero_payment_link_batch.py``); a credit note reconciled with an invoice becomes a Xero
     Allocation. The reconciliation may be undone in Odoo: the link stays, keeps its Xero id,
     and the Xero payment is deleted.
     """

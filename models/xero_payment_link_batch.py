@@ -101,8 +101,8 @@ class XeroPaymentLinkBatch(models.Model):
                 continue  # the bank line is in Xero already (bank feed): not a payment of its own
             waiting = self._waiting_singles(organisation, payment, line)
             documents = {doc for _partial, doc in members} | set(waiting.move_id)
-            if len(documents) < 2 or len({doc.move_type for doc in documents}) > 1:
-                continue
+            if len(documents) < 2 or len({(doc.move_type, doc.currency_id) for doc in documents}) > 1:
+                continue  # one document, or invoices with bills, or several currencies: one by one
             result[(organisation, payment, line)] = members
         return result
 
