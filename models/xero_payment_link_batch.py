@@ -139,7 +139,11 @@ class XeroPaymentLinkBatch(models.Model):
 
     def _undo(self):
         """A reconciliation of a batch is gone: the batch is deleted as one, every member with
-        it (those that still hold are sent again once Xero confirms, see _xero_bind_extra)."""
+        it (those that still hold are sent again once Xero confirms, see _xero_bind_extra).
+
+        A member whose batch may be in Xero already (its answer was lost) stays as it is: once
+        the batch is found or answered, it is deleted because of it (see _xero_bind_extra)."""
+        in_flight = self.sudo().filtered(lambda l: l.kind == BATCH and not l.xero_id and l.maybe_sent)
         batch = self.sudo().filtered(lambda l: l.kind == BATCH and l.xero_id and l.xero_status != 'DELETED')
         for batch_id in set(batch.mapped('xero_batch_id')):
             members = self.sudo().search([('organisation_id', 'in', batch.organisation_id.ids),
@@ -150,7 +154,7 @@ class XeroPaymentLinkBatch(models.Model):
             members._mark_pending()
         if batch:
             self._trigger_push()
-        return super(XeroPaymentLinkBatch, self - batch)._undo()
+        return super(XeroPaymentLinkBatch, self - batch - in_flight)._undo()
 
     # --- the engine's hooks -------------------------------------------------------------------
 
@@ -305,6 +309,14 @@ class XeroPaymentLinkBatch(models.Model):
             self.write({'xero_batch_id': element.echo['batch_payment_id']})
             document._message_log(body=_('Payment of %(amount)s sent to Xero in batch payment %(batch)s (%(org)s).',
                                          amount=self.amount, batch=self.batch_reference, org=self.organisation_id.name))
+            members = self.sudo().search([('organisation_id', '=', self.organisation_id.id), ('kind', '=', BATCH),
+                                          ('batch_reference', '=', self.batch_reference),
+                                          ('sync_state', '!=', 'skipped')])
+            if not all(member.partial_id for member in members):
+                # A member was undone in Odoo while this batch was on its way: the batch goes,
+                # each member marking itself as it is bound, and what holds is sent again.
+                self.write({'to_delete': True})
+                self._mark_pending()
             return
         self.write({'xero_status': 'DELETED', 'to_delete': False})
         document._message_log(body=_('Batch payment %(batch)s deleted in Xero (%(org)s): its payment of %(amount)s '

@@ -191,6 +191,20 @@ class TestBatchPaymentLostAnswer(BatchCase):
         self.assertBothBooks(moves)
 
     @mute_logger(ENGINE_LOGGER)
+    def test_undone_while_its_answer_is_lost_the_batch_found_is_deleted_and_the_rest_goes_again(self):
+        moves, links = self._batch_in_flight()
+        moves[0].line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').remove_move_reconcile()
+        self.assertEqual(set(links.mapped('sync_state')), {'in_flight'}, 'still to be found in Xero')
+        with self.later(AFTER):
+            self.push()
+        self.assertEqual(len(self.keys_sent('PUT', BATCH_PAYMENTS)), 2, 'the lost one, then the new deposit')
+        self.assertEqual(len(self.sim_batches('DELETED')), 1, 'the batch that landed, deleted as one')
+        again, = self.sim_batches('AUTHORISED')
+        self.assertEqual(len(self.members(again)), 2)
+        self.assertEqual(self.sim_doc(self.link(moves[0]))['Status'], 'AUTHORISED')
+        self.assertBothBooks(moves)
+
+    @mute_logger(ENGINE_LOGGER)
     def test_lost_deletion_is_found_done(self):
         moves = self.three_invoices()
         payment = self.pay(moves, group_payment=True)
