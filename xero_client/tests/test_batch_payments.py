@@ -11,8 +11,8 @@ from .test_find import UNKNOWN, api  # noqa: F401 - the fixture
 TODAY = dt.date(2026, 1, 15)
 
 
-def _invoice(api, contact_id, n, amount):
-    return api.save('invoices', [{
+def _invoice(client, contact_id, n, amount):
+    return client.save('invoices', [{
         'type': 'ACCREC', 'contact': {'contact_id': contact_id}, 'status': 'AUTHORISED', 'date': TODAY,
         'due_date': TODAY, 'invoice_number': f'INV-BATCH-{n}', 'line_amount_types': 'NoTax',
         'line_items': [{'description': 'x', 'quantity': 1, 'unit_amount': amount, 'account_code': '200'}],
