@@ -1,7 +1,7 @@
 import logging
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.tools import float_compare
 
 from ..xero_client import Element
@@ -343,10 +343,12 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
     """A batch payment made in Xero comes back as ONE Odoo payment, so that Odoo's bank line
     matches the deposit: its member payments (in /Payments with their BatchPaymentID) are taken
     out of the page, the batch is read whole (``GET /BatchPayments/{id}``, its members may be on
-    other pages), and one payment reconciled with each document is registered, with one link per
-    member. When that cannot be (a member on a document Odoo does not hold or that it has paid
-    already, one that pays part of its document, several currencies, no journal for its
-    account), its members are registered one by one, as single payments are."""
+    other pages), and one payment is registered, its entry holding one receivable (payable) line
+    per document, for the member's amount and with the document's partner, each reconciled with
+    its document, and one link per member. When that cannot be (a member on a document Odoo
+    does not hold, or with less left to pay in Odoo than the member pays, several currencies or
+    accounts, no journal for its Xero account, or Odoo refusing the payment), its members are
+    registered one by one, as single payments are."""
     _inherit = 'xero.payment.register'
 
     @api.model
@@ -408,8 +410,8 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
             lines = move.line_ids.filtered(lambda l: l.account_type in SETTLED_TYPES and not l.reconciled)
             residual = sum(lines.mapped('amount_residual_currency'))
             if not lines or float_compare(abs(residual), member['amount'] or 0.0,
-                                          precision_rounding=move.currency_id.rounding):
-                return None  # paid in part, or already settled in Odoo
+                                          precision_rounding=move.currency_id.rounding) < 0:
+                return None  # Odoo has less left to pay than Xero's member pays
             items.append((member, move, lines))
         moves = self.env['account.move'].union(*(move for _m, move, _l in items))
         if len(moves) != len(items) or len(moves.currency_id) != 1 or len(set(moves.mapped('move_type'))) != 1 \
@@ -419,44 +421,66 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
 
     @api.model
     def _create_batch_payment(self, organisation, batch, plan):
+        """One payment for the batch, its entry with one receivable (or payable) line per
+        document, for the member's amount and with the document's partner, each reconciled with
+        its document: Odoo settles each document exactly as Xero's member did, and the bank
+        sees one line."""
         moves, items = plan['moves'], plan['items']
         lines = self.env['account.move.line'].union(*(l for _m, _move, l in items))
         inbound = sum(lines.mapped('amount_residual')) > 0
         partners = moves.commercial_partner_id
-        total = sum(member['amount'] for member, _move, _lines in items)
+        currency = moves.currency_id
+        total = currency.round(sum(member['amount'] for member, _move, _lines in items))
+        date = batch.echo.get('date')
         Payment = self.env['account.payment'].with_context(**PULLED_CONTEXT)
         payment = Payment.create({
-            'date': batch.echo.get('date'),
+            'date': date,
             'amount': total,
             'payment_type': 'inbound' if inbound else 'outbound',
             'partner_type': 'customer' if lines[0].account_type == 'asset_receivable' else 'supplier',
             'memo': _('Xero batch payment %s', batch.number or batch.xero_id),
             'journal_id': plan['journal'].id,
             'company_id': moves.company_id.id,
-            'currency_id': moves.currency_id.id,
+            'currency_id': currency.id,
             'partner_id': partners.id if len(partners) == 1 else False,
             'destination_account_id': lines.account_id.id,
         })
         self._generate_entries(payment)
-        payment.action_post()
         counterpart = payment.move_id.line_ids.filtered(lambda l: l.account_id == lines.account_id)
-        (lines | counterpart).with_context(**PULLED_CONTEXT).reconcile()
+        sign = -1 if inbound else 1
+        commands, left = [Command.unlink(counterpart.id)], counterpart.balance
+        for index, (member, move, _lines) in enumerate(items):
+            amount = sign * member['amount']
+            balance = left if index == len(items) - 1 else payment.company_id.currency_id.round(
+                counterpart.balance * member['amount'] / total)
+            left -= balance
+            commands.append(Command.create({
+                'name': counterpart.name, 'date_maturity': counterpart.date_maturity, 'account_id': lines.account_id.id,
+                'partner_id': move.commercial_partner_id.id, 'currency_id': currency.id,
+                'amount_currency': amount, 'balance': balance}))
+        payment.move_id.with_context(skip_invoice_sync=True, skip_readonly_check=True).write({'line_ids': commands})
+        payment.action_post()
+        own = payment.move_id.line_ids.filtered(lambda l: l.account_id == lines.account_id)
+        for (member, move, doc_lines), line in zip(items, own.sorted('id')):
+            (doc_lines | line).with_context(**PULLED_CONTEXT).reconcile()
         self._match(payment.browse([payment.id] * len(moves)), list(moves))
-        partials = payment.move_id.line_ids.matched_debit_ids | payment.move_id.line_ids.matched_credit_ids
+        partials = own.matched_debit_ids | own.matched_credit_ids
         now = fields.Datetime.now()
         link_values = []
         for member, move, _lines in items:
-            partial = partials.filtered(lambda p, m=move: m in (p.debit_move_id.move_id | p.credit_move_id.move_id))[:1]
-            if not partial or float_compare(abs(partial.debit_amount_currency if move == partial.debit_move_id.move_id
-                                                else partial.credit_amount_currency), member['amount'],
-                                            precision_rounding=move.currency_id.rounding):
+            partial = partials.filtered(lambda p, m=move: m in (p.debit_move_id.move_id | p.credit_move_id.move_id))
+            if len(partial) != 1 or float_compare(
+                    abs(partial.debit_amount_currency if move == partial.debit_move_id.move_id
+                        else partial.credit_amount_currency), member['amount'],
+                    precision_rounding=move.currency_id.rounding):
                 raise ValueError(f'{move.display_name}: the batch did not settle it as Xero did')
             link_values.append({
                 'organisation_id': organisation.id, 'kind': BATCH, 'partial_id': partial.id,
                 'payment_id': payment.id, 'move_id': move.id, 'amount': member['amount'],
-                'currency_id': move.currency_id.id, 'date': batch.echo.get('date'), 'from_xero': True,
+                'currency_id': move.currency_id.id, 'date': date, 'from_xero': True,
                 'xero_id': member['xero_id'], 'xero_status': 'AUTHORISED', 'xero_batch_id': batch.xero_id,
-                'batch_reference': batch.number, 'xero_updated_date': batch.updated and batch.updated.replace(tzinfo=None),
+                'batch_reference': batch.number,
+                'xero_updated_date': batch.updated and batch.updated.replace(tzinfo=None),
                 'sync_state': 'synced', 'last_sync_date': now,
             })
         self.env['xero.payment.link'].sudo().create(link_values)

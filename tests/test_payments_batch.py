@@ -69,6 +69,16 @@ class TestBatchPaymentsToXero(BatchCase):
         self.assertEqual(self.calls(PAYMENTS, 'PUT'), 0, 'no single payment')
         self.assertBothBooks(moves)
 
+    def test_bills_paid_together_are_one_payment_run(self):
+        bills = self.make_move('in_invoice') | self.make_move('in_invoice', lines=[(80.0, 1, self.purchase15, 0.0)])
+        self.push()
+        payment = self.pay(bills, group_payment=True)
+        self.push()
+        batch, = self.sim_batches()
+        self.assertEqual((batch['Type'], float(batch['TotalAmount'])), ('PAYBATCH', payment.amount))
+        self.assertEqual({m['PaymentType'] for m in self.members(batch)}, {'ACCPAYPAYMENT'})
+        self.assertBothBooks(bills)
+
     def test_a_single_document_stays_a_single_payment(self):
         move = self.make_move()
         self.push()
@@ -267,14 +277,30 @@ class TestBatchPaymentsFromXero(BatchCase):
         self.assertEqual(self.calls(BATCH_PAYMENT, 'POST'), 1, 'only the deletion made in Xero')
         self.assertBothBooks(moves)
 
-    def test_batch_paying_part_of_a_document_is_registered_member_by_member(self):
-        moves = self.make_move() | self.make_move()
+    def test_batch_for_two_customers_made_in_xero_is_one_payment(self):
+        other = self.env['res.partner'].create({'name': 'Deco Addict', 'is_company': True})
+        moves = self.make_move() | self.make_move(partner=other)
         self.push()
-        self.xero_batch(moves, amounts=[moves[0].amount_total, 20.0])
+        self.xero_batch(moves)
         self.poll()
         links = self.payment_links(moves)
-        self.assertEqual((len(links), len(links.payment_id)), (2, 2), 'one Odoo payment per member')
-        self.assertAlmostEqual(moves[1].amount_residual, moves[1].amount_total - 20.0, places=2)
+        self.assertEqual((len(links), len(links.payment_id)), (2, 1), 'one deposit, one Odoo payment')
+        self.assertFalse(links.payment_id.partner_id, 'several customers: the payment names none')
+        receivable = links.payment_id.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        self.assertEqual(receivable.partner_id, moves.commercial_partner_id, 'each line its customer')
+        self.poll()
+        self.assertEqual(self.payment_links(moves), links, 'registered once')
+        self.assertBothBooks(moves)
+
+    def test_batch_paying_part_of_a_document_settles_each_as_xero_did(self):
+        moves = self.make_move() | self.make_move()
+        self.push()
+        self.xero_batch(moves, amounts=[20.0, moves[1].amount_total])
+        self.poll()
+        links = self.payment_links(moves)
+        self.assertEqual((len(links), len(links.payment_id)), (2, 1), 'one Odoo payment for the deposit')
+        self.assertAlmostEqual(moves[0].amount_residual, moves[0].amount_total - 20.0, places=2)
+        self.assertTrue(moves[1].currency_id.is_zero(moves[1].amount_residual))
         self.poll()
         self.assertEqual(self.payment_links(moves), links, 'registered once')
         self.assertBothBooks(moves)
