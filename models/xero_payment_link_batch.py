@@ -6,7 +6,7 @@ from odoo.tools import float_compare
 
 from ..xero_client import Element
 from .xero_payment_register import PULLED_CONTEXT, SETTLED_TYPES
-from .xero_sync_engine import CONCURRENCY_ERRORS
+from .xero_sync_engine import BATCH_SIZE, CONCURRENCY_ERRORS, DEPENDENCY_WAIT
 
 _logger = logging.getLogger(__name__)
 
@@ -34,8 +34,9 @@ class XeroPaymentLinkBatch(models.Model):
 
     Not batched (one Xero payment per document, see ``xero.payment.link``): a money source that
     settles one synced document, a credit note, a bank line that is itself in Xero through the
-    bank feed, and a document reconciled with the money source after its batch reached Xero
-    (Xero cannot add to a batch). The CurrencyRate of a batch in another currency is left out:
+    bank feed, invoices with bills or documents in several currencies, and a document reconciled
+    with the money source after its batch reached Xero (Xero cannot add to a batch). A deposit
+    of more than 50 documents goes as several batches of at most 50. The CurrencyRate of a batch in another currency is left out:
     Xero applies its own rate of the day to the batch.
     """
     _inherit = 'xero.payment.link'
@@ -127,7 +128,10 @@ class XeroPaymentLinkBatch(models.Model):
             'date': date} for partial, document in members])
         links |= waiting
         waiting.write({'kind': BATCH, 'date': date})
-        links.write({'batch_reference': self._batch_reference(links)})
+        # At most one request's worth of members per batch (the engine's batch size).
+        for start in range(0, len(links), BATCH_SIZE):
+            chunk = links[start:start + BATCH_SIZE]
+            chunk.write({'batch_reference': self._batch_reference(chunk)})
         return links._mark_pending()
 
     @api.model
@@ -178,6 +182,13 @@ class XeroPaymentLinkBatch(models.Model):
         for link in mine:
             if link.to_delete:
                 prepared.append((link, {'batch_payment_id': link.xero_batch_id, 'payment_id': link.xero_id}))
+                continue
+            if link._batch_siblings().filtered(lambda l: l.sync_state in ('pending', 'in_flight')) - self:
+                # A batch goes whole, in one request: its members claimed apart wait a little
+                # and are claimed together (they follow each other).
+                link.write({'next_attempt_date': fields.Datetime.now() + DEPENDENCY_WAIT,
+                            'last_error': _('Waiting for the other documents of its deposit, which go to '
+                                            'Xero with it as one batch payment.')})
                 continue
             journal = link.payment_id.journal_id or link.statement_line_id.journal_id
             mapping = link.organisation_id.journal_mapping_ids.filtered(lambda m: m.journal_id == journal)

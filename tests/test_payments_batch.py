@@ -79,6 +79,21 @@ class TestBatchPaymentsToXero(BatchCase):
         self.assertEqual({m['PaymentType'] for m in self.members(batch)}, {'ACCPAYPAYMENT'})
         self.assertBothBooks(bills)
 
+    def test_members_claimed_apart_wait_and_go_together(self):
+        moves = self.three_invoices()
+        self.pay(moves, group_payment=True)
+        links = self.payment_links(moves).sorted('id')
+        self.env['xero.sync.engine'].with_context(xero_no_commit=True)._push_now(self.org, links[:2])
+        self.assertFalse(self.sim_batches(), 'never a batch of part of the deposit')
+        self.assertEqual(set(links.mapped('sync_state')), {'pending'})
+        self.assertIn('one batch payment', links[0].last_error)
+        with self.later(1):
+            self.push()
+        batch, = self.sim_batches()
+        self.assertEqual(len(self.members(batch)), 3)
+        self.assertEqual(len(self.keys_sent('PUT', BATCH_PAYMENTS)), 1)
+        self.assertBothBooks(moves)
+
     def test_a_single_document_stays_a_single_payment(self):
         move = self.make_move()
         self.push()
