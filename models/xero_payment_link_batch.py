@@ -4,7 +4,7 @@ from collections import defaultdict
 from odoo import Command, _, api, fields, models
 from odoo.tools import float_compare
 
-from ..xero_client import Element
+from ..xero_client import Element, XeroValidationError
 from .xero_payment_register import PULLED_CONTEXT, SETTLED_TYPES
 from .xero_sync_engine import BATCH_SIZE, CONCURRENCY_ERRORS, DEPENDENCY_WAIT
 
@@ -237,7 +237,13 @@ class XeroPaymentLinkBatch(models.Model):
                         'payments': [{'invoice': p['invoice'], 'amount': p['amount'], 'reference': p['reference']}
                                      for p in members]}
                        for reference, members in by_reference.items()]
-            answer = organisation._call('save_batch_payments', batches, key, api='ops')
+            try:
+                answer = organisation._call('save_batch_payments', batches, key, api='ops')
+            except XeroValidationError as e:
+                # The whole request refused (one batch a request): each member says why.
+                messages = list(dict.fromkeys(m for element in e.elements for m in element)) or [e.message]
+                return [Element(number=p['reference'], errors=messages, echo={'batch_payment_id': '-'})
+                        for p in payloads]
             elements = []
             for batch in answer:
                 elements += self._member_elements(batch, by_reference.get(batch.number, []))

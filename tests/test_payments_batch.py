@@ -167,6 +167,18 @@ class TestBatchPaymentsToXero(BatchCase):
         self.assertBothBooks(moves)
 
     @mute_logger(ENGINE_LOGGER)
+    def test_batch_refused_by_xero_is_refused_whole_with_its_reason(self):
+        moves = self.three_invoices()
+        self.xero_pay(moves[1], 10.0)
+        self.pay(moves, group_payment=True)
+        self.push()
+        links = self.payment_links(moves).filtered(lambda l: not l.from_xero)
+        self.assertEqual(set(links.mapped('sync_state')), {'error'})
+        self.assertIn('exceeds the amount outstanding', links[0].last_error)
+        self.assertFalse(self.sim_batches(), 'no part of the deposit in Xero')
+        self.assertEqual([float(p['Amount']) for p in self.sim_payments()], [10.0], "only Xero's own payment")
+
+    @mute_logger(ENGINE_LOGGER)
     def test_journal_without_xero_account_is_refused_on_the_record(self):
         moves = self.make_move() | self.make_move()
         self.push()
