@@ -254,7 +254,15 @@ class XeroPaymentLinkBatch(models.Model):
                 by_batch[payload['batch_payment_id']].append(payload)
             elements = []
             for index, (batch_id, members) in enumerate(by_batch.items()):
-                for batch in organisation._call('delete_batch_payment', batch_id, f'{key}-{index}', api='ops'):
+                try:
+                    answer = organisation._call('delete_batch_payment', batch_id, f'{key}-{index}', api='ops')
+                except XeroValidationError:
+                    # Refused: deleted in Xero already (by someone there) is done; anything else
+                    # is Xero's refusal, which each member records.
+                    answer = organisation._call('find_batch_payments', ids=[batch_id], api='ops')
+                    if not any(batch.status == 'DELETED' for batch in answer):
+                        raise
+                for batch in answer:
                     elements += self._deleted_elements(batch, members)
             return elements
         return super()._xero_send(organisation, kind, payloads, key)
@@ -496,7 +504,7 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
                 'payment_id': payment.id, 'move_id': move.id, 'amount': member['amount'],
                 'currency_id': move.currency_id.id, 'date': date, 'from_xero': True,
                 'xero_id': member['xero_id'], 'xero_status': 'AUTHORISED', 'xero_batch_id': batch.xero_id,
-                'batch_reference': batch.number,
+                'batch_reference': batch.number or batch.xero_id,
                 'xero_updated_date': batch.updated and batch.updated.replace(tzinfo=None),
                 'sync_state': 'synced', 'last_sync_date': now,
             })

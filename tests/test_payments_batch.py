@@ -146,6 +146,21 @@ class TestBatchPaymentsToXero(BatchCase):
         self.assertEqual(set(self.payment_links(moves).mapped('xero_status')), {'DELETED'})
         self.assertBothBooks(moves)
 
+    @mute_logger(ENGINE_LOGGER)
+    def test_batch_deleted_in_xero_first_then_undone_in_odoo(self):
+        moves = self.three_invoices()
+        payment = self.pay(moves, group_payment=True)
+        self.push()
+        batch, = self.sim_batches()
+        self.org._call('delete_batch_payment', batch['BatchPaymentID'], 'deleted-in-xero', api='ops')
+        payment.action_draft()
+        payment.action_cancel()
+        self.push()
+        links = self.payment_links(moves)
+        self.assertEqual(set(links.mapped('xero_status')), {'DELETED'}, links.mapped('last_error'))
+        self.assertEqual(set(links.mapped('sync_state')), {'synced'})
+        self.assertBothBooks(moves)
+
     def test_bank_line_reconciled_with_two_invoices_is_one_batch(self):
         moves = self.make_move() | self.make_move(lines=[(50.0, 1, self.sale15, 0.0)])
         self.push()
