@@ -55,3 +55,4 @@ from . import xero_pull_engine
 from . import xero_push_pool
 from . import xero_payment_register
 from . import xero_payment_link_batch
+from . import xero_payment_link_direction

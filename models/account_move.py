@@ -79,8 +79,10 @@ class AccountMove(models.Model):
             org, _reason = self.env['xero.organisation']._route(move.company_id, move.journal_id)
             existing = move.sudo().xero_link_ids.filtered('organisation_id')
             if move.state == 'cancel':
-                # Only what Xero holds needs voiding; a link never synced has nothing to undo.
-                links |= existing.filtered('xero_id')._mark_pending()
+                # Only what Xero holds needs voiding; a link never synced has nothing to undo, and
+                # one voided or deleted in Xero already (the review list's case) neither.
+                links |= existing.filtered(
+                    lambda l: l.xero_id and l.xero_status not in ('VOIDED', 'DELETED'))._mark_pending()
                 continue
             if existing:
                 links |= existing._mark_pending()

@@ -1,6 +1,7 @@
 import logging
 
 from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..xero_mappers.keys import payload_hash
@@ -23,7 +24,9 @@ class XeroDocumentPull(models.AbstractModel):
     """Invoices, bills and credit notes from Xero: the status of Odoo's own (always), and those
     made in Xero, into Odoo (per organisation, optional).
 
-    Documents Odoo pushed are known by their link and never come back. A document is matched
+    Documents Odoo pushed are known by their link and never come back; one voided or deleted in
+    Xero is cancelled in Odoo or put on the review list, as the organisation chose
+    (``gone_policy``), never left open without a word. A document is matched
     to its contact's link first; taxes and accounts go through the mappings in reverse, and a
     document that needs a mapping is held for review with what to map. Nothing is guessed.
     """
@@ -68,15 +71,84 @@ class XeroDocumentPull(models.AbstractModel):
 
     @api.model
     def _mirror_status(self, link, document):
+        gone = document['status'] in SKIPPED_STATUSES and link.move_id.state != 'cancel'
         if link.xero_status == document['status'] and link.xero_updated_date == document['updated']:
+            # Read again (the watermark's second, or Retry on the review list): a document still
+            # open in Odoo and on the review list is decided again (the choice may have changed).
+            if gone and self._gone_review(link).state == 'open':
+                return self._gone(link, document)
             return None
         changed = link.xero_status != document['status']
         link.write({'xero_status': document['status'], 'xero_updated_date': document['updated'],
                     'xero_amount_due': document['amount_due'] or 0.0})
+        if changed and gone:
+            return self._gone(link, document)
         if changed and document['status'] in ('PAID', 'VOIDED', 'DELETED'):
             link.move_id.message_post(body=_('%(status)s in Xero (%(org)s).', status=document['status'],
                                              org=link.organisation_id.name))
         return 'updated'
+
+    # --- voided or deleted in Xero ------------------------------------------------------------
+
+    @api.model
+    def _gone_review(self, link):
+        return self.env['xero.review'].sudo().search([
+            ('organisation_id', '=', link.organisation_id.id), ('kind', '=', 'document'),
+            ('xero_id', '=', link.xero_id)], limit=1)
+
+    @api.model
+    def _gone(self, link, document):
+        """An Odoo document voided or deleted in Xero: cancelled in Odoo, or put on the review
+        list with both states, as the organisation chose; never left open without a word."""
+        organisation, move = link.organisation_id, link.move_id
+        status = document['status']
+        if organisation.gone_policy == 'cancel':
+            try:
+                with self.env.cr.savepoint():
+                    unreconciled = self._cancel_gone(move)
+            except UserError as error:
+                return self._hold_gone(link, document, _(
+                    '%(doc)s is %(status)s in Xero (%(org)s) but %(state)s in Odoo, and Odoo could not cancel '
+                    'it: %(error)s', doc=move.display_name, status=status, org=organisation.name,
+                    state=self._odoo_state(move), error=error.args[0] if error.args else error))
+            review = self._gone_review(link)
+            if review.state == 'open':
+                review.write({'state': 'done'})
+            move.message_post(body=_(
+                '%(status)s in Xero (%(org)s): cancelled in Odoo as well, nothing sent back to Xero.%(more)s',
+                status=status, org=organisation.name,
+                more=(' ' + _('Its payments are unreconciled from it: %s.', unreconciled)) if unreconciled else ''))
+            return 'updated'
+        return self._hold_gone(link, document, _(
+            '%(doc)s is %(status)s in Xero (%(org)s) but %(state)s in Odoo%(paid)s. Cancel it in Odoo if Xero '
+            'is right (nothing is sent back), or ask whoever voided it in Xero.',
+            doc=move.display_name, status=status, org=organisation.name, state=self._odoo_state(move),
+            paid=(' ' + _('with %s paid', move.currency_id.format(move.amount_total - move.amount_residual))
+                  if move.currency_id.compare_amounts(move.amount_total, move.amount_residual) else '')))
+
+    @api.model
+    def _cancel_gone(self, move):
+        """Odoo's own Cancel (back to draft, unreconcile, cancel), with nothing sent to Xero:
+        the document is void there already. Returns the names of what was unreconciled."""
+        move = move.with_context(xero_pulled=True)
+        paid_by = (move._get_reconciled_payments().move_id | move._get_reconciled_statement_lines().move_id
+                   | move._get_reconciled_invoices()).mapped('name')
+        move.button_cancel()
+        return ', '.join(paid_by)
+
+    @api.model
+    def _hold_gone(self, link, document, reason):
+        review = self._gone_review(link)
+        if review.state != 'open' or review.reason != reason:
+            link.move_id.message_post(body=reason)
+        self.env['xero.review']._hold(link.organisation_id, 'document', link.xero_id, _document_name(document),
+                                      reason, _jsonable(document))
+        return 'held'
+
+    @api.model
+    def _odoo_state(self, move):
+        states = dict(move._fields['state']._description_selection(self.env))
+        return states.get(move.state, move.state).lower()
 
     @api.model
     def _create_move(self, organisation, document):

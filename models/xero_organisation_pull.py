@@ -25,6 +25,13 @@ class XeroOrganisation(models.Model):
     import_documents_post = fields.Boolean(
         string='Post imported documents', tracking=True,
         help='Imported documents are drafts unless this is on.')
+    gone_policy = fields.Selection(
+        [('review', 'Put it on the review list'), ('cancel', 'Cancel it in Odoo')],
+        string='Documents voided or deleted in Xero', default='review', required=True, tracking=True,
+        help='An invoice, bill or credit note of Odoo that is voided or deleted in Xero. Cancel it in Odoo: '
+             'as Odoo\'s own Cancel does (its payments are unreconciled; those made in Xero are reversed '
+             'when Xero deletes them), and nothing is sent back to Xero. Review list: it stays open in Odoo '
+             'until someone decides.')
     pull_state_ids = fields.One2many('xero.pull.state', 'organisation_id', string='Pulls')
     review_count = fields.Integer(compute='_compute_review_count')
 

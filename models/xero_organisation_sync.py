@@ -15,6 +15,12 @@ class XeroOrganisation(models.Model):
                                         help='Send posted documents as they are posted, and follow their status in Xero.')
     auto_sync_payments = fields.Boolean(string='Payments', tracking=True,
                                         help='Send payments as they are reconciled, and bring payments made in Xero.')
+    payment_direction = fields.Selection(
+        [('both', 'Both ways'), ('odoo_to_xero', 'Odoo to Xero only'), ('xero_to_odoo', 'Xero to Odoo only')],
+        string='Payments go', default='both', required=True, tracking=True,
+        help='Where a team records payments in one system only. Odoo to Xero only: payments made in '
+             'Xero are not registered in Odoo; each one goes to the review list. Xero to Odoo only: '
+             'reconciliations made in Odoo are not sent to Xero; their payment lines say so.')
     auto_sync_bank_feed = fields.Boolean(string='Bank feed', tracking=True,
                                          help='Send verified card and bank transactions.')
     auto_sync_items = fields.Boolean(string='Items', tracking=True,

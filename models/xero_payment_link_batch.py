@@ -383,9 +383,11 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
         known = set(self.env['xero.payment.link'].sudo().search([
             ('organisation_id', '=', organisation.id),
             ('xero_id', 'in', [p['xero_id'] for p in payments if p.get('xero_id')])]).mapped('xero_id'))
+        # Where payments go from Odoo to Xero only, the registration holds each member (_plan).
         members = [p for p in payments if p.get('batch_payment_id') and p.get('xero_id')
                    and p['xero_id'] not in known and p['status'] == 'AUTHORISED'
-                   and not (p['reference'] or '').startswith(prefix)]
+                   and not (p['reference'] or '').startswith(prefix)
+                   and organisation.payment_direction != 'odoo_to_xero']
         results = super()._register_batch(organisation, [p for p in payments if p not in members])
         by_batch = defaultdict(list)
         for payment in members:

@@ -12,7 +12,8 @@ class XeroPaymentPull(models.AbstractModel):
     payment events: an INVOICE update is the sign). Payments are read from /Payments, which
     carries IsReconciled; Xero's PaymentID is the link, never an invented one. A payment made in
     Xero on a synced document is registered and reconciled in Odoo, in the journal mapped to
-    its Xero account; one deleted in Xero reverses the Odoo payment it created. Payments Odoo
+    its Xero account, at Xero's rate (or held for review where the organisation's payments go
+    from Odoo to Xero only); one deleted in Xero reverses the Odoo payment it created. Payments Odoo
     pushed are recognised by their link (or their Reference) and never come back.
     """
     _name = 'xero.payment.pull'

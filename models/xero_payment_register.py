@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, float_compare, format_date
 
 from .xero_sync_engine import CONCURRENCY_ERRORS
 
@@ -28,6 +28,12 @@ class XeroPaymentRegister(models.AbstractModel):
     reconciliation plan and one ``create`` of the links. When that fails, each payment is
     registered again alone in a savepoint, so the one that fails goes to the review list with
     its reason and the rest are registered.
+
+    A payment in another currency than the company's is booked at Xero's ``CurrencyRate``, so
+    that the exchange difference is the one Xero books. One dated in a period Odoo has locked is
+    registered where Odoo's lock dates allow, with a note of both dates on the payment and its
+    document. Where the organisation's payments go from Odoo to Xero only, payments made in Xero
+    are not registered: each one is put on the review list.
     """
     _name = 'xero.payment.register'
     _description = 'Xero payment registration'
@@ -101,6 +107,17 @@ class XeroPaymentRegister(models.AbstractModel):
             if not doc_link or doc_link.move_id.state != 'posted':
                 continue
             move = doc_link.move_id
+            if organisation.payment_direction == 'odoo_to_xero':
+                if float_compare(residual.get(move, move.amount_residual), 0.0,
+                                 precision_rounding=move.currency_id.rounding) > 0:
+                    self.env['xero.payment.pull']._pull_hold(organisation, payment, _(
+                        'Payments made in Xero are not brought into Odoo for %(org)s (its payments go from Odoo '
+                        'to Xero only), so %(doc)s is paid %(amount)s more in Xero than in Odoo. Delete the '
+                        'payment in Xero and record it in Odoo (it then goes to Xero), or let payments go both '
+                        'ways in the organisation\'s settings and press Retry.',
+                        org=organisation.name, doc=move.display_name, amount=payment['amount']))
+                    results[payment['xero_id']] = 'held'
+                continue
             journal = journal_of.get(payment['account_id'])
             if not journal:
                 self.env['xero.review']._hold(
@@ -124,9 +141,10 @@ class XeroPaymentRegister(models.AbstractModel):
         """Create, post and reconcile the payments of ``plan``, and link them; return
         {xero_id: 'created'}."""
         Payment = self.env['account.payment'].with_context(**PULLED_CONTEXT)
-        values, settled = [], []
+        values, settled, balances = [], [], []
         for item in plan:
             payment, move = item['payment'], item['move']
+            balances.append(self._xero_balance(organisation, move, payment))
             lines = move.line_ids.filtered(lambda l: l.account_type in SETTLED_TYPES and not l.reconciled)
             if not lines:
                 raise UserError(_('%s has nothing left to pay in Odoo.', move.display_name))
@@ -146,7 +164,7 @@ class XeroPaymentRegister(models.AbstractModel):
                 'destination_account_id': lines[0].account_id.id,
             })
         odoo_payments = Payment.create(values)
-        self._generate_entries(odoo_payments)
+        self._generate_entries(odoo_payments, dict(zip(odoo_payments.ids, balances)))
         odoo_payments.action_post()  # one call: one write of the state, one post of all the entries
         # One reconciliation group per document, with all of its payments of this page.
         groups = defaultdict(lambda: self.env['account.move.line'])
@@ -172,15 +190,51 @@ class XeroPaymentRegister(models.AbstractModel):
                 'xero_updated_date': payment['updated'], 'sync_state': 'synced', 'last_sync_date': now,
             })
         self.env['xero.payment.link'].sudo().create(link_values)
+        moved = self._moved_dates(plan, odoo_payments)
         bodies = {}
         for move, move_plan in self._by_move(plan).items():
             bodies[move.id] = _('Payment of %(amount)s made in Xero (%(org)s), registered in %(journal)s.',
                                 amount=', '.join(str(item['payment']['amount']) for item in move_plan),
                                 org=organisation.name,
                                 journal=', '.join(dict.fromkeys(item['journal'].name for item in move_plan)))
+            notes = [moved[item['payment']['xero_id']] for item in move_plan if item['payment']['xero_id'] in moved]
+            if notes:
+                bodies[move.id] = ' '.join([bodies[move.id], *notes])
         # One message per document, created together (no notification: a note in the chatter).
         self.env['account.move'].browse(bodies)._message_log_batch(bodies)
         return {item['payment']['xero_id']: 'created' for item in plan}
+
+    @api.model
+    def _xero_balance(self, organisation, move, payment):
+        """The payment in the company's currency at Xero's ``CurrencyRate`` (document currency per
+        base currency), so that the exchange difference is the one Xero books; None (Odoo's own
+        rate of the day) when the document is in the company's currency, Xero gave no rate, or
+        Xero's base currency is not the company's."""
+        company_currency = move.company_id.currency_id
+        rate = payment.get('currency_rate')
+        if move.currency_id == company_currency or not rate or rate <= 0 \
+                or company_currency.name != organisation.base_currency:
+            return None
+        return company_currency.round((payment['amount'] or 0.0) / rate)
+
+    @api.model
+    def _moved_dates(self, plan, odoo_payments):
+        """{xero_id: note} of the payments whose entry Odoo dated otherwise than Xero's date (a
+        lock date of Odoo's); the note, with both dates, goes on the payment and its document."""
+        notes = {}
+        for item, odoo_payment in zip(plan, odoo_payments):
+            entry = odoo_payment.move_id
+            xero_date = fields.Date.to_date(item['payment']['date'])
+            if not entry or not xero_date or entry.date == xero_date:
+                continue
+            locks = entry.company_id._get_violated_lock_dates(xero_date, entry._affect_tax_report(), entry.journal_id)
+            note = _('Paid in Xero on %(xero_date)s, a date Odoo has locked%(locks)s: its entry %(entry)s is dated '
+                     '%(odoo_date)s in Odoo.', xero_date=format_date(self.env, xero_date),
+                     locks=(' (%s)' % self.env['res.company']._format_lock_dates(locks)) if locks else '',
+                     entry=entry.name, odoo_date=format_date(self.env, entry.date))
+            notes[item['payment']['xero_id']] = note
+            odoo_payment._message_log(body=note)
+        return notes
 
     @staticmethod
     def _by_move(plan):
@@ -190,20 +244,22 @@ class XeroPaymentRegister(models.AbstractModel):
         return by_move
 
     @api.model
-    def _generate_entries(self, odoo_payments):
+    def _generate_entries(self, odoo_payments, balances=None):
         """The payments' journal entries, created in one ``create``.
 
         ``account.payment._generate_journal_entry`` creates them together too, but then writes
         each payment's ``move_id`` one payment at a time, each write synchronising the payment
         with its entry (about half of the cost of a payment). The entry is what that method
-        would make (``_generate_move_vals``), and the column is set in one statement, with the
-        ORM told what changed.
+        would make (``_generate_move_vals``, with ``balances`` {payment id: balance in the
+        company's currency} forced where Xero gave the rate), and the column is set in one
+        statement, with the ORM told what changed.
         """
         need_move = odoo_payments.filtered(lambda p: not p.move_id and p.outstanding_account_id)
         if not need_move:
             return  # no outstanding account: the payments have no entry (Odoo's own rule)
+        balances = balances or {}
         moves = self.env['account.move'].with_context(**PULLED_CONTEXT).create(
-            [payment._generate_move_vals() for payment in need_move])
+            [payment._generate_move_vals(force_balance=balances.get(payment.id)) for payment in need_move])
         self.env.flush_all()
         self.env.cr.execute(SQL(
             """UPDATE account_payment payment SET move_id = new.move_id

@@ -31,3 +31,4 @@ from . import test_push_pool
 from . import test_payment_register
 from . import test_idempotency
 from . import test_payments_batch
+from . import test_payments_pullback
