@@ -55,6 +55,7 @@ from . import xero_pull_engine
 from . import xero_push_pool
 from . import xero_payment_register
 from . import xero_payment_link_bank
+from . import xero_payment_link_batch
 from . import xero_payment_link_credit
 from . import xero_overpayment_pull
 from . import xero_payment_link_direction

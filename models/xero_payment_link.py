@@ -14,11 +14,11 @@ class XeroPaymentLink(models.Model):
     and what settles it: an ``account.payment``, or a bank statement line reconciled with the
     document directly, becomes a Xero Payment on that document, for the amount reconciled in the
     document's currency, at the rate of the reconciliation, into the Xero bank account of the
-    money's journal; so one Odoo payment across two invoices becomes one Xero payment per
-    invoice (Xero's batch payments cannot be changed or deleted one invoice at a time, which
-    Odoo's un-reconciling needs); a credit note reconciled with an invoice becomes a Xero
-    Allocation. The reconciliation may be undone in Odoo: the link stays, keeps its Xero id,
-    and the Xero payment is deleted.
+    money's journal (one Odoo payment or bank line across several synced invoices goes as one
+    Xero batch payment instead: see ``xero_payment_link_batch.py``; money left over as credit,
+    as an overpayment or prepayment: ``xero_payment_link_credit.py``); a credit note reconciled
+    with an invoice becomes a Xero Allocation. The reconciliation may be undone in Odoo: the
+    link stays, keeps its Xero id, and the Xero payment is deleted.
     """
     _name = 'xero.payment.link'
     _inherit = ['xero.link.mixin']

@@ -33,5 +33,6 @@ from . import test_idempotency
 from . import test_payments_bank
 from . import test_payments_mixed
 from . import test_payments_credit
+from . import test_payments_batch
 from . import test_payments_pullback
 from . import test_rounding_global

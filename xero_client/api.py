@@ -23,6 +23,7 @@ from .exceptions import (XeroAuthError, XeroDecodeError, XeroError, XeroFatalErr
                          XeroRateLimited, XeroRetryableError, XeroTokenExpired,
                          XeroValidationError)
 from .operations import Operations, Reads, reads_answer
+from .batch_payments import BatchPaymentOperations
 from .credit import CreditOperations
 
 _logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def _admit_always():
     return nullcontext()
 
 
-class XeroApi(Operations, Reads, CreditOperations):
+class XeroApi(Operations, Reads, BatchPaymentOperations, CreditOperations):
     """The SDK bound to one access token and, for accounting calls, one tenant.
 
     Not thread-safe (neither is the SDK): build one per job, and reuse it for every call of

@@ -481,6 +481,7 @@ def payment_from_sdk(obj):
         'status': _plain(obj.status),
         'is_reconciled': bool(obj.is_reconciled),
         'updated': _date(obj.updated_date_utc),
+        'batch_payment_id': str(obj.batch_payment_id) if obj.batch_payment_id else None,
     }
 
 

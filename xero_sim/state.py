@@ -52,6 +52,7 @@ class Organisation:
         self.idempotency = {}      # key -> (status, body, headers, digest, first use), by first use
         self.sequences = {'INV': 0, 'CN': 0, 'TAX': 0}
         self.fingerprints = {}     # fingerprint -> object id
+        self.batch_payments = {}   # BatchPaymentID -> batch (its members are in payments)
 
     @property
     def version(self):

@@ -8,7 +8,7 @@ import importlib
 API_PREFIX = '/api.xro/2.0'
 _MODULES = ('organisation', 'accounts', 'tax_rates', 'contacts',
             'contact_groups', 'items', 'invoices', 'credit_notes', 'payments',
-            'bank_transactions', 'users', 'overpayments')
+            'bank_transactions', 'users', 'overpayments', 'batch_payments')
 
 
 def _load_routes():
