@@ -79,6 +79,10 @@ class XeroLinkMixin(models.AbstractModel):
                                     help='Its error was in a failure digest already.')
     requested = fields.Boolean(copy=False, readonly=True,
                                help='A user asked for this sync: it goes even with auto-sync off.')
+    withdrawn = fields.Boolean(copy=False, readonly=True,
+                               help='Undone in Odoo while a request that may have created it in Xero had no '
+                                    'answer: looked up first; found, it is removed from Xero; not found, '
+                                    'nothing is sent.')
     need_sync = fields.Boolean(copy=False, readonly=True,
                                help='The record changed after the request on its way was built: it '
                                     'goes again once that request is settled.')
@@ -173,6 +177,23 @@ class XeroLinkMixin(models.AbstractModel):
                   error=f'{link[link._xero_record_field].display_name}: {message}' if state == 'error' else None)
         # What Xero refused is not what the record holds now: the change may mend it.
         self._settle()
+
+    def _withdraw(self, message):
+        """The record was undone in Odoo (cancelled, unreconciled) before Xero holds it. Nothing
+        to send, unless a request that may have created it had no answer (``maybe_sent``): then
+        it stays in flight, marked ``withdrawn``, and the engine looks it up before anything
+        else. Found, it is bound and removed from Xero (``_xero_withdrawn_found``); not found,
+        it is skipped with ``message``. "Undone before it reached Xero" is never assumed."""
+        unsure = self.filtered('maybe_sent')
+        unsure.write({'withdrawn': True, 'sync_state': 'in_flight', 'next_attempt_date': False})
+        (self - unsure)._record_refusal(message, state='skipped')
+        unsure._trigger_push()
+
+    def _xero_withdrawn_found(self):
+        """A withdrawn record turned out to be in Xero and is bound now: queue its removal.
+        The default queues the record again, whose payload (the document cancelled in Odoo)
+        is its cancellation."""
+        self._mark_pending()
 
     def _record_retry(self, message, unknown_outcome):
         """The request failed in a way a later attempt may fix (timeout, 5xx, network)."""

@@ -109,13 +109,17 @@ class XeroMoveLink(models.Model):
         prepared = []
         for link in self:
             move = link.move_id
-            if move.state == 'cancel':
-                if not link.xero_id:
-                    link._record_refusal(_('Cancelled before it reached Xero: nothing to send.'), state='skipped')
-                    continue
+            if move.state == 'cancel' and link.xero_id:
                 prepared.append((link, link._cancel_payload()))
                 continue
-            if move.state != 'posted':
+            if move.state != 'posted' and not link.xero_id and link.maybe_sent:
+                # Its create had no answer: Xero may hold it. The engine looks it up with the
+                # payload it was sent with; found, it is cancelled there too (``_withdraw``).
+                link.withdrawn = True
+            elif move.state == 'cancel':
+                link._record_refusal(_('Cancelled before it reached Xero: nothing to send.'), state='skipped')
+                continue
+            elif move.state != 'posted':
                 link._record_refusal(_('Back to draft in Odoo: it goes to Xero again when posted.'),
                                      state='skipped')
                 continue

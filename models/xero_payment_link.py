@@ -110,9 +110,13 @@ class XeroPaymentLink(models.Model):
                 link.to_delete = True
                 link._mark_pending()
             elif not link.xero_id and link.sync_state != 'synced':
-                link._record_refusal(_('Undone in Odoo before it reached Xero: nothing to send.'),
-                                     state='skipped')
+                link._withdraw(_('Undone in Odoo before it reached Xero: nothing to send.'))
         self._trigger_push()
+
+    def _xero_withdrawn_found(self):
+        # Undone in Odoo, in Xero after all: delete it there.
+        self.write({'to_delete': True})
+        self._mark_pending()
 
     # --- the engine's hooks -------------------------------------------------------------------
 

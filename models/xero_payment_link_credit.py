@@ -204,7 +204,7 @@ class XeroPaymentLinkCredit(models.Model):
                 link.to_delete = True
                 link._mark_pending()
             elif not link.xero_id and link.sync_state != 'synced':
-                link._record_refusal(_('Cancelled in Odoo before it reached Xero: nothing to send.'), state='skipped')
+                link._withdraw(_('Cancelled in Odoo before it reached Xero: nothing to send.'))
         self._trigger_push()
 
     # --- the engine's hooks -------------------------------------------------------------------

@@ -412,10 +412,18 @@ class XeroSyncEngine(models.AbstractModel):
                         link._record_bound(element, link.sent_hash)
                         link._xero_bind_extra(element, payload)
                         link._xero_note_sent(element)
-                        if link.sync_state == 'synced' and link.sent_hash != payload_hash(payload):
+                        if link.withdrawn:
+                            self._withdrawn_bound(link)
+                        elif link.sync_state == 'synced' and link.sent_hash != payload_hash(payload):
                             link._mark_pending()
                     continue
                 link.write({'maybe_sent': False})
+                if link.withdrawn:
+                    # Undone in Odoo, and Xero never got it: nothing to send, nothing to remove.
+                    link.write({'withdrawn': False})
+                    link._record_refusal(_('Undone in Odoo; Xero does not hold it: nothing to send.'),
+                                         state='skipped')
+                    continue
                 link._mark_pending()
             result.append((link, payload))
         return result
@@ -484,6 +492,13 @@ class XeroSyncEngine(models.AbstractModel):
         self._bind_results(links, batch, elements)
 
     @api.model
+    def _withdrawn_bound(self, link):
+        """A record undone in Odoo while its create had no answer is in Xero after all (found by
+        the look-up, or answered by a replay of its key): bound now, its removal is queued."""
+        link.write({'withdrawn': False})
+        link._xero_withdrawn_found()
+
+    @api.model
     def _restore(self, links, before):
         """The request did not leave (or Xero refused it before reading it): as before it."""
         for link in links:
@@ -510,6 +525,8 @@ class XeroSyncEngine(models.AbstractModel):
                 with self._record_guard(link, 'bind', element) as failed:
                     link._record_bound(element, digest)
                     link._xero_bind_extra(element, payload)
+                    if link.withdrawn:
+                        self._withdrawn_bound(link)
                 if not failed:
                     sent.append((link, element))
         if sent:

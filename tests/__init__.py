@@ -36,3 +36,4 @@ from . import test_payments_credit
 from . import test_payments_batch
 from . import test_payments_pullback
 from . import test_rounding_global
+from . import test_withdrawn
