@@ -292,6 +292,10 @@ class XeroPaymentRegister(models.AbstractModel):
                 link.write({'xero_status': payment['status'], 'xero_updated_date': payment['updated']})
                 return 'updated'
             return None
+        if link.to_delete:
+            # Odoo's own deletion, whose answer was lost: the push's look-up settles the link.
+            link.write({'xero_updated_date': payment['updated']})
+            return 'updated'
         link.write({'xero_status': 'DELETED', 'xero_updated_date': payment['updated']})
         move = link.move_id
         odoo_payment = link.payment_id
