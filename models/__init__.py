@@ -10,6 +10,7 @@ from . import xero_partner_link
 from . import res_partner
 from . import xero_move_link
 from . import xero_statement_line_link
+from . import xero_feed_payment_link  # before xero_sync_error, whose view reads its table
 from . import account_bank_statement_line
 from . import account_move
 from . import account_journal
@@ -54,3 +55,4 @@ from . import xero_organisation_demo
 from . import xero_pull_engine
 from . import xero_push_pool
 from . import xero_payment_register
+from . import xero_feed_bill_pull

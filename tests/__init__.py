@@ -30,3 +30,4 @@ from . import test_synced_records
 from . import test_push_pool
 from . import test_payment_register
 from . import test_idempotency
+from . import test_bank_feed_rules
