@@ -93,6 +93,26 @@ class TestBankFeedBillPlusPayment(BankFeedRulesCase):
         self.push()
         self.assertPaidBillInXero(line)
 
+    def test_the_pull_never_brings_the_bill_into_odoo_and_shows_it_paid(self):
+        """Odoo's record of the bill is the statement line: with documents imported from Xero,
+        the feed's bill does not come back as a vendor bill, nor its payment to the review
+        list; the line's link shows the status Xero gives the bill."""
+        self.org.import_documents = True
+        self.bill_rule()
+        line = self.card_line(-64.4, partner=self.uber, label='UBER *TRIP')
+        line.action_xero_verify()
+        self.push()
+        link = self.feed_link(line)
+        self.assertEqual(link.xero_status, 'AUTHORISED', 'as Xero answered the bill')
+        bills = self.env['account.move'].search_count([('move_type', '=', 'in_invoice')])
+        reviews = self.env['xero.review'].search_count([])
+        self.env['xero.document.pull'].with_context(xero_no_commit=True)._pull(self.org)
+        self.env['xero.payment.pull'].with_context(xero_no_commit=True)._pull(self.org)
+        self.assertEqual(self.env['account.move'].search_count([('move_type', '=', 'in_invoice')]), bills)
+        self.assertEqual(self.env['xero.review'].search_count([]), reviews)
+        bill, _paid = self.assertPaidBillInXero(line)
+        self.assertEqual(link.xero_status, bill['Status'], 'PAID in both')
+
     @mute_logger(ENGINE_LOGGER)
     def test_lost_answer_on_the_bill_is_looked_up_by_contact_reference_and_date(self):
         self.bill_rule()
