@@ -219,13 +219,22 @@ class XeroStatementLineLink(models.Model):
             raise UserError(lock)
         partner = self._contact_partner()
         rule = self._rule()
-        if line.amount > 0 and line.partner_id and not rule.xero_account_id:
-            account_code, tax_type = self._refund_coding()
+        refund = line.amount > 0 and line.partner_id and not rule.xero_account_id \
+            and self._refund_coding(rule)
+        if refund:
+            account, tax_rate = refund
         else:
             account, counterpart_taxes = self._xero_account(rule)
             tax_rate = rule.xero_tax_rate_id or self._xero_tax_rate(counterpart_taxes) \
                 or org.bank_feed_tax_rate_id
-            account_code, tax_type = account.code, tax_rate.tax_type or None
+        if account.account_class == 'REVENUE' and tax_rate.direction == 'purchase':
+            raise UserError(_(
+                "This line would go to Xero's sales account %(account)s with the purchase tax "
+                "%(tax)s. A refund from a vendor goes to the account of what it refunds: add a "
+                "rule for %(vendor)s on the Bank feed tab of %(org)s, or map its category's "
+                "accounts, then press Sync now.", account=account.display_name,
+                tax=tax_rate.display_name, vendor=line.partner_id.display_name or _('its vendor'),
+                org=org.name))
         return {
             'amount': line.amount,
             'date': line.date,
@@ -237,42 +246,58 @@ class XeroStatementLineLink(models.Model):
             'description': render_description(rule.description_template, {
                 'label': line.payment_ref, 'partner': line.partner_id.display_name or '',
                 'ref': line.ref or '', 'date': fields.Date.to_string(line.date)}),
-            'account_code': account_code,
-            'tax_type': tax_type,
+            'account_code': account.code,
+            'tax_type': tax_rate.tax_type or None,
             'xero_id': self.xero_id or None,
         }
 
-    def _refund_coding(self):
-        """(account code, tax type) of money in from a vendor without a rule account: a refund,
-        which goes back where that vendor's spending went, never to a sales account. In this
-        order: the counterpart when the line is reconciled in Odoo; the purchase account of the
-        line's category; the account and tax of that vendor's latest spending in this feed.
-        None of them: the line is held, saying what to set."""
+    def _refund_coding(self, rule):
+        """(Xero account, tax rate) of money in from a vendor without a rule account: a refund,
+        which goes back where that vendor's spending went, never to a sales account; None when
+        the partner is no vendor (no rule, no spending in this feed, not a supplier in Odoo),
+        for the usual order. In this order: the counterpart when the line is reconciled in Odoo;
+        the purchase account of the line's category (with the default tax); the account and tax
+        of that vendor's latest spending in this feed. None of them: the line is held, saying
+        what to set."""
         line = self.statement_line_id
         org = self.organisation_id
+        partner = line.partner_id.commercial_partner_id
+        earlier = self._earlier_spending(partner)
+        if not (rule or earlier or partner.supplier_rank):
+            return None
         if line.is_reconciled:
-            account, taxes = self._xero_account(self.env['xero.bank.feed.rule'])
-            tax_rate = self._xero_tax_rate(taxes) or org.bank_feed_tax_rate_id
-            return account.code, tax_rate.tax_type or None
+            account, taxes = self._xero_account(rule)
+            return account, self._xero_tax_rate(taxes) or org.bank_feed_tax_rate_id
         category = line.xero_category_id
         mapping = org.category_mapping_ids.filtered(lambda m: category and m.categ_id == category)
         if mapping.xero_purchase_account_id:
-            return mapping.xero_purchase_account_id.code, org.bank_feed_tax_rate_id.tax_type or None
-        partner = line.partner_id.commercial_partner_id
-        earlier = self.search([('organisation_id', '=', org.id), ('contact_partner_id', '=', partner.id),
-                               ('id', '!=', self.id), ('xero_id', '!=', False),
-                               ('sync_state', '=', 'synced')], order='id desc', limit=20)
-        for link in earlier:
-            pushed = link.pushed_payload or {}
-            items = pushed.get('line_items') or []
-            if pushed.get('type') in ('SPEND', 'ACCPAY') and items and items[0].get('account_code'):
-                return items[0]['account_code'], items[0].get('tax_type') or None
+            return mapping.xero_purchase_account_id, rule.xero_tax_rate_id or org.bank_feed_tax_rate_id
+        if earlier:
+            return earlier
         raise UserError(_(
             'Money in from %(vendor)s is a refund, which goes back to the account and tax of what '
             'it refunds, but nothing says which: no rule for %(vendor)s, no category on the line, '
             'and no earlier card spending of %(vendor)s in Xero. Add a rule for %(vendor)s on the '
             'Bank feed tab of %(org)s (or reconcile the line in Odoo), then press Sync now.',
             vendor=partner.display_name, org=org.name))
+
+    def _earlier_spending(self, partner):
+        """(Xero account, tax rate) of the latest spending of ``partner`` this feed sent to
+        Xero (a spend or a bill), or None."""
+        org = self.organisation_id
+        earlier = self.search([('organisation_id', '=', org.id), ('contact_partner_id', '=', partner.id),
+                               ('id', '!=', self.id), ('xero_id', '!=', False),
+                               ('sync_state', '=', 'synced')], order='id desc', limit=20)
+        for link in earlier:
+            pushed = link.pushed_payload or {}
+            items = pushed.get('line_items') or []
+            if pushed.get('type') not in ('SPEND', 'ACCPAY') or not items:
+                continue
+            account = org.xero_account_ids.filtered(lambda a: a.code == items[0].get('account_code'))[:1]
+            if account:
+                tax_type = items[0].get('tax_type')
+                return account, org.xero_tax_rate_ids.filtered(lambda r: tax_type and r.tax_type == tax_type)[:1]
+        return None
 
     def _xero_account(self, rule):
         """The Xero account, in this order: the vendor's rule; the counterpart account when the

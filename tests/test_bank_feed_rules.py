@@ -245,18 +245,22 @@ class TestBankFeedRefunds(BankFeedRulesCase):
         travel = self.org.category_mapping_ids.filtered(lambda m: m.categ_id == self.travel)
         travel.write({'xero_purchase_account_id': self.xero_account(self.org, '404').id,
                       'xero_sales_account_id': self.xero_account(self.org, '200').id})
-        # Before: a category's refund went to its sales account with the default (purchase) tax.
+        spend = self.card_line(-80.0, partner=self.uber)
+        spend.action_xero_verify()
+        self.push()
+        self.assertEqual(self.sim_txn(spend)['LineItems'][0]['AccountCode'], '429', 'the default account')
+        self.set_default_account('400')
+        # A refund with a category: the category's purchase account (its sales account before).
         by_category = self.card_line(15.0, partner=self.uber, xero_category_id=self.travel.id)
-        spend = self.card_line(-80.0, partner=self.uber, xero_category_id=self.travel.id)
-        (by_category | spend).action_xero_verify()
+        # Without one: where the vendor's spending went, not the default account.
+        refund = self.card_line(80.0, partner=self.uber, label='UBER REFUND')
+        (by_category | refund).action_xero_verify()
         self.push()
         self.assertReceived(by_category, '404', 'INPUT2')
-        refund = self.card_line(80.0, partner=self.uber, label='UBER REFUND')
-        refund.action_xero_verify()
-        self.push()
-        self.assertReceived(refund, '404', 'INPUT2')
+        self.assertReceived(refund, '429', 'INPUT2')
         # A vendor with nothing to go by: held, saying what to set, and nothing sent.
-        stranger = self.env['res.partner'].create({'name': 'Stranger Ltd', 'is_company': True})
+        stranger = self.env['res.partner'].create({'name': 'Stranger Ltd', 'is_company': True,
+                                                   'supplier_rank': 1})
         held = self.card_line(12.0, partner=stranger, label='REFUND?')
         sent = self.calls(BANK_TRANSACTIONS)
         held.action_xero_verify()
@@ -270,7 +274,16 @@ class TestBankFeedRefunds(BankFeedRulesCase):
             'xero_account_id': self.xero_account(self.org, '429').id})
         held.action_xero_sync_now()
         self.push()
-        self.assertReceived(held, '429', 'INPUT2')
+        self.assertReceived(held, '429', 'INPUT2')  # the rule's account, the default tax
+        # Money in from someone who is no vendor takes the usual order, but never a sales account
+        # with a purchase tax (what a refund with a category got before): held, saying why.
+        customer = self.env['res.partner'].create({'name': 'A Customer', 'is_company': True})
+        sales = self.card_line(50.0, partner=customer, xero_category_id=self.travel.id)
+        sales.action_xero_verify()
+        self.push()
+        self.assertEqual(sales.xero_feed_state, 'error')
+        self.assertIn('sales account', sales.xero_feed_reason)
+        self.assertIn('purchase tax', sales.xero_feed_reason)
         self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'BankTransactions'), 4)
         self.assertEqual(self.sim.duplicates(NZ_TENANT_ID, kinds=['BankTransactions']), 0)
         codes = [t['LineItems'][0]['AccountCode'] for t in self.sim_org().bank_transactions.values()
