@@ -195,6 +195,33 @@ class TestBankFeedBillPlusPayment(BankFeedRulesCase):
         self.assertIn('payment of its bill is deleted', bodies)
         self.assertIn('voided in Xero', bodies)
 
+    @mute_logger(ENGINE_LOGGER)
+    def test_replace_after_a_lost_answer_on_the_payment_deletion_finds_it_deleted_then_voids(self):
+        self.bill_rule()
+        line = self.card_line(-40.0, partner=self.uber, label='UBER *TRIP')
+        line.action_xero_verify()
+        self.push()
+        old_bill, old_payment = self.feed_link(line).xero_id, self.payment_link(line).xero_id
+        line.action_xero_unverify()
+        line.amount = -42.0
+        line.action_xero_verify()
+        line.action_xero_replace()
+        self.lose_answer('POST', PAYMENT)
+        self.push()
+        org = self.sim_org()
+        self.assertEqual(self.payment_link(line).sync_state, 'in_flight')
+        self.assertEqual(org.payments[old_payment.lower()]['Status'], 'DELETED', 'done in Xero')
+        self.assertEqual(org.invoices[old_bill.lower()]['Status'], 'AUTHORISED', 'not voided yet')
+        self.assertEqual(line.xero_feed_state, 'verified')
+        with self.later(AFTER):
+            self.push()  # the deletion is found done
+        with self.later(1):
+            self.push()  # the bill is voided and the line sent anew
+        self.assertEqual(org.invoices[old_bill.lower()]['Status'], 'VOIDED')
+        self.assertEqual(self.calls(PAYMENT), 1, 'the deletion was looked up, not sent again')
+        bill, _paid = self.assertPaidBillInXero(line, bills=2, payments=2)
+        self.assertEqual(str(bill['Total']), '42.00')
+
     def test_a_bill_rule_without_an_account_holds_the_line_and_sends_nothing(self):
         self.bill_rule(xero_account_id=False)
         line = self.card_line(-10.0, partner=self.uber)
