@@ -140,6 +140,8 @@ class XeroFeedPaymentLink(models.Model):
             self.write({'xero_status': 'DELETED', 'to_delete': False})
             self._chatter(_('The payment of its bill is deleted in Xero (%(org)s); the bill is voided '
                             'next.', org=self.organisation_id.name))
+            # A bill held because this deletion was refused earlier can be voided now.
+            self.bill_link_id.filtered(lambda l: l.replacing_xero_id and l.waiting_dependency)._mark_pending()
             return
         self.write({'pushed_payload': json.loads(json.dumps(payload, default=str))})
 
