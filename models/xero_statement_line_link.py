@@ -398,19 +398,20 @@ class XeroStatementLineLink(models.Model):
     def _queue_bill_payment(self):
         """The bill is in Xero: its payment from the card account goes next (a new one after a
         replacement, or after it was refused or skipped); one already on its way or in Xero is
-        left alone."""
+        left alone. It goes even where the bank feed's auto-sync is off (``requested``): it
+        completes what Xero holds already, a bill left unpaid."""
         Payment = self.env['xero.feed.payment.link'].sudo()
         payment = self.feed_payment_ids[:1]
         if not payment:
-            Payment.create({'organisation_id': self.organisation_id.id, 'bill_link_id': self.id,
-                            'statement_line_id': self.statement_line_id.id})._mark_pending()
+            payment = Payment.create({'organisation_id': self.organisation_id.id, 'bill_link_id': self.id,
+                                      'statement_line_id': self.statement_line_id.id})
         elif payment.xero_status == 'DELETED' or (not payment.xero_id and payment.sync_state in ('error', 'skipped')):
             payment.write({'xero_id': False, 'xero_status': False, 'xero_number': False,
                            'pushed_hash': False, 'pushed_payload': False, 'to_delete': False,
                            'maybe_sent': False})
-            payment._mark_pending()
         else:
             return
+        payment._mark_pending().write({'requested': True})
         Payment._trigger_push()
 
     def _replaced(self, old_id):
@@ -470,9 +471,9 @@ class XeroStatementLineLink(models.Model):
                 # Xero keeps it (a reconciled transaction may not be deletable there): the line
                 # is as before the request, and the person who asked reads why.
                 link.write({'replacing_xero_id': False, 'last_error': _(
-                    'Xero did not void the bill it holds (its payment is deleted there: press '
-                    'Replace in Xero again to void it and send the line), so nothing was '
-                    'replaced: %s', link.last_error) if link.feed_form == 'bill' else _(
+                    'Xero did not void the bill it holds (its payment, if it had one, is deleted '
+                    'there: press Replace in Xero again to void it and send the line), so nothing '
+                    'was replaced: %s', link.last_error) if link.feed_form == 'bill' else _(
                     'Xero did not delete the transaction it holds, so nothing was replaced: %s',
                     link.last_error)})
             link._chatter(_('Xero refused this transaction in %(org)s: %(error)s',
