@@ -10,6 +10,7 @@ from . import xero_partner_link
 from . import res_partner
 from . import xero_move_link
 from . import xero_statement_line_link
+from . import xero_feed_payment_link  # before xero_sync_error, whose view reads its table
 from . import account_bank_statement_line
 from . import account_move
 from . import account_journal
@@ -59,3 +60,4 @@ from . import xero_payment_link_batch
 from . import xero_payment_link_credit
 from . import xero_overpayment_pull
 from . import xero_payment_link_direction
+from . import xero_feed_bill_pull

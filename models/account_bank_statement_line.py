@@ -30,6 +30,8 @@ class AccountBankStatementLine(models.Model):
 
     xero_feed_link_ids = fields.One2many('xero.statement.line.link', 'statement_line_id',
                                          string='Xero transactions')
+    xero_feed_payment_ids = fields.One2many('xero.feed.payment.link', 'statement_line_id',
+                                            string='Xero bill payments')
     xero_category_id = fields.Many2one(
         'product.category', string='Spending category', index='btree_not_null',
         help="The card's spending category; its Xero account comes from the product category "
@@ -54,7 +56,9 @@ class AccountBankStatementLine(models.Model):
 
     @api.depends('journal_id.xero_feed_organisation_id', 'date', 'currency_id', 'xero_verified',
                  'xero_feed_link_ids.sync_state', 'xero_feed_link_ids.last_error',
-                 'xero_feed_link_ids.xero_id',
+                 'xero_feed_link_ids.xero_id', 'xero_feed_link_ids.feed_form',
+                 'xero_feed_payment_ids.sync_state', 'xero_feed_payment_ids.last_error',
+                 'xero_feed_payment_ids.xero_id', 'xero_feed_payment_ids.xero_status',
                  'journal_id.xero_feed_organisation_id.bank_feed_start_date',
                  'journal_id.xero_feed_organisation_id.bank_feed_currency_ids.enabled')
     def _compute_xero_feed_state(self):
@@ -62,6 +66,13 @@ class AccountBankStatementLine(models.Model):
             org = line.journal_id.xero_feed_organisation_id
             link = line.xero_feed_link_ids.filtered(lambda l: l.organisation_id == org)[:1]
             in_xero = bool(link.xero_id) and link.sync_state == 'synced'
+            if in_xero and link.feed_form == 'bill':
+                # A bill is in Xero once its payment from the card account is too.
+                payment = line.xero_feed_payment_ids.filtered(lambda p: p.organisation_id == org)[:1]
+                in_xero = bool(payment.xero_id) and payment.sync_state == 'synced' \
+                    and payment.xero_status != 'DELETED'
+                if not in_xero:
+                    link = payment
             state, reason = False, False
             if org and line.xero_verified and in_xero:
                 state = 'synced'
@@ -146,9 +157,12 @@ class AccountBankStatementLine(models.Model):
                          for line in missing])
             # A line already in Xero and unchanged since is not sent again (and a changed
             # vendor rule never rewrites it).
-            existing.filtered(lambda l: not (l.xero_id and l.sync_state == 'synced'
-                                             and l.line_digest == l.statement_line_id._xero_feed_digest())
-                              )._mark_pending()
+            unchanged = existing.filtered(lambda l: l.xero_id and l.sync_state == 'synced'
+                                          and l.line_digest == l.statement_line_id._xero_feed_digest())
+            (existing - unchanged)._mark_pending()
+            # Its bill is in Xero, its payment was not sent (unverified meanwhile, refused): it goes.
+            unchanged.feed_payment_ids.filtered(
+                lambda p: not p.xero_id and p.sync_state in ('error', 'skipped'))._mark_pending()
         if lines:
             Link._trigger_push()
         message = (_('1 transaction verified and queued for Xero.') if len(lines) == 1 else
@@ -167,13 +181,16 @@ class AccountBankStatementLine(models.Model):
             if not is_manager and line.create_uid != user:
                 raise UserError(_("Only a Xero administrator, an accounting manager or the person "
                                   "who recorded '%s' can unverify it.", line.payment_ref or line.display_name))
-            if any(l.sync_state == 'in_flight' for l in line.xero_feed_link_ids):
+            if any(l.sync_state == 'in_flight' for l in (*line.xero_feed_link_ids, *line.xero_feed_payment_ids)):
                 raise UserError(_("'%s' is being sent to Xero right now: try again in a minute.",
                                   line.payment_ref or line.display_name))
         lines = self.filtered('xero_verified')
         lines.sudo().write({'xero_verified': False, 'xero_verified_uid': False,
                             'xero_verified_date': False})
         lines.xero_feed_link_ids.filtered(lambda l: l.sync_state == 'pending').sudo()._record_refusal(
+            _('Unverified in Odoo before it was sent.'), state='skipped')
+        lines.xero_feed_payment_ids.filtered(
+            lambda l: l.sync_state == 'pending' and not l.to_delete).sudo()._record_refusal(
             _('Unverified in Odoo before it was sent.'), state='skipped')
         return True
 
@@ -188,16 +205,21 @@ class AccountBankStatementLine(models.Model):
         """Delete the transaction in Xero and, for a verified line, send the line as it is now
         as a new one: Xero does not let a reconciled transaction be edited. Never automatic:
         the reconciliation in Xero goes with the deleted transaction, which the button's
-        confirmation says."""
+        confirmation says. A bill plus payment goes as a pair: its payment is deleted first,
+        then the bill is voided (Xero voids no paid bill), then the line is sent anew."""
         self._xero_check_access()
         links = self._xero_own_links().filtered(
             lambda l: l.xero_id and l.pushed_payload and not l.replacing_xero_id)
-        in_flight = links.filtered(lambda l: l.sync_state == 'in_flight')
+        in_flight = links.filtered(lambda l: l.sync_state == 'in_flight'
+                                   or any(p.sync_state == 'in_flight' for p in l.feed_payment_ids))
         if in_flight:
             raise UserError(_("'%s' is being sent to Xero right now: try again in a minute.",
                               in_flight[0].statement_line_id.payment_ref or in_flight[0].statement_line_id.display_name))
         for link in links:
             link.write({'replacing_xero_id': link.xero_id})
+            payments = link._payments_to_delete()
+            payments.write({'to_delete': True})
+            payments._mark_pending()._request()
             link._chatter(_('Replacing the transaction in Xero (%(org)s), as asked by %(user)s: the '
                             'one sent earlier is deleted there, then the line is sent again if it is '
                             'verified.', org=link.organisation_id.name, user=self.env.user.name))
@@ -209,9 +231,12 @@ class AccountBankStatementLine(models.Model):
         """Send again what Xero refused or what waits (after a mapping was fixed); what is in
         Xero is left alone."""
         self._xero_check_access()
-        links = self.filtered('xero_verified')._xero_own_links().filtered(
-            lambda l: l.sync_state in ('error', 'skipped', 'pending'))
+        own = self.filtered('xero_verified')._xero_own_links()
+        links = own.filtered(lambda l: l.sync_state in ('error', 'skipped', 'pending'))
         links._retry()
+        # A bill in Xero whose payment was refused or skipped: the payment goes again.
+        own.feed_payment_ids.filtered(lambda p: not p.to_delete and p.bill_link_id.xero_id and p.sync_state
+                                      in ('error', 'skipped', 'pending'))._retry()
         if not links:
             self.env['xero.statement.line.link']._trigger_push()
         return self.env['xero.organisation']._notify(

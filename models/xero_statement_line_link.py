@@ -1,3 +1,4 @@
+import datetime
 import json
 
 from odoo import _, fields, models
@@ -5,8 +6,9 @@ from odoo.exceptions import UserError
 
 from ..xero_client import XeroError
 from ..xero_client.governor import Wait
-from ..xero_mappers.bank_transaction import (bank_transaction_payload, delete_payload,
-                                             render_description)
+from ..xero_mappers.bank_transaction import (bank_transaction_payload, bill_payload,
+                                             delete_payload, render_description,
+                                             void_bill_payload)
 from ..xero_mappers.keys import payload_hash
 
 
@@ -18,6 +20,11 @@ class XeroStatementLineLink(models.Model):
     update: it waits, with the reason, for a person to press Replace in Xero. Only then does
     the link delete the transaction it sent (``replacing_xero_id``: the exact payload last
     accepted, with Status DELETED) and send the corrected one as new; one request each.
+
+    A line of a vendor whose rule is "bill plus payment" goes as an ACCPAY bill instead
+    (``feed_form`` 'bill'), and its payment from the card account follows as its own link
+    (``xero.feed.payment.link``), once the bill is in Xero. Replacing such a line deletes the
+    payment first, then voids the bill (Xero voids no paid bill), then sends the line anew.
     """
     _name = 'xero.statement.line.link'
     _inherit = ['xero.link.mixin']
@@ -37,6 +44,12 @@ class XeroStatementLineLink(models.Model):
     replacing_xero_id = fields.Char(readonly=True, copy=False,
                                     help='The transaction being deleted in Xero before the '
                                          'corrected one is sent.')
+    feed_form = fields.Selection([('spend', 'Spend or receive money'), ('bill', 'Bill plus payment')],
+                                 string='Sent as', readonly=True, copy=False,
+                                 help='What the line went to Xero as; fixed once a request for it '
+                                      'may have reached Xero.')
+    feed_payment_ids = fields.One2many('xero.feed.payment.link', 'bill_link_id',
+                                       string='Payment of the bill', readonly=True)
 
     _organisation_line_uniq = models.UniqueIndex(
         '(organisation_id, statement_line_id) WHERE organisation_id IS NOT NULL',
@@ -52,9 +65,26 @@ class XeroStatementLineLink(models.Model):
         'A Xero transaction has one legacy link.')
 
     def _xero_kind(self):
-        return 'bank_transactions'
+        return 'feed_bills' if self._feed_form() == 'bill' else 'bank_transactions'
+
+    def _feed_form(self):
+        """'bill' or 'spend'. Once a request for the line may have reached Xero, what was sent
+        decides (a rule changed meanwhile must not turn the look-up for a transaction into a
+        second document; links from before bills were sent are transactions); before that,
+        the vendor's rule: "bill plus payment" for money out. Money in (a refund) is always
+        received money."""
+        if self.xero_id or self.maybe_sent or self.replacing_xero_id:
+            return self.feed_form or 'spend'
+        return 'bill' if self._rule().push_as == 'bill' and self.statement_line_id.amount < 0 else 'spend'
+
+    def _rule(self):
+        partner = self.statement_line_id.partner_id.commercial_partner_id
+        return self.organisation_id.bank_feed_rule_ids.filtered(
+            lambda r: partner and r.partner_id == partner)[:1]
 
     def _xero_url(self):
+        if self.xero_id and self.feed_form == 'bill':
+            return f'https://go.xero.com/AccountsPayable/View.aspx?InvoiceID={self.xero_id}'
         return self.xero_id and f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_id}'
 
     def _reference(self):
@@ -80,13 +110,30 @@ class XeroStatementLineLink(models.Model):
         return self.env['xero.partner.link'].sudo()._ensure_links(self.organisation_id, partner) \
             if partner else self.env['xero.partner.link']
 
+    def _payments_to_delete(self):
+        """The payment of a bill being replaced, while Xero still holds it."""
+        return self.feed_payment_ids.filtered(
+            lambda p: p.xero_id and p.xero_status != 'DELETED') if self.replacing_xero_id else \
+            self.env['xero.feed.payment.link']
+
     def _xero_dependencies(self):
         partner_links = self.env['xero.partner.link']
         for link in self._to_send():
             partner_links |= link._partner_link()
-        return {'xero.partner.link': partner_links}
+        payments = self.env['xero.feed.payment.link']
+        for link in self.filtered('replacing_xero_id'):
+            payments |= link._payments_to_delete()
+        return {'xero.partner.link': partner_links, 'xero.feed.payment.link': payments}
 
     def _xero_missing_dependencies(self):
+        payments = self._payments_to_delete()
+        if payments:
+            refused = payments.filtered(lambda p: p.sync_state == 'error')[:1]
+            if refused:
+                return _('The bill cannot be voided in Xero while its payment is there, and Xero '
+                         'did not delete the payment: %s', refused.last_error), True
+            return _('Waiting for the payment of the bill to be deleted in Xero; the bill is '
+                     'voided next.'), False
         if not self._to_send():
             return None, False
         partner = self._contact_partner()
@@ -130,23 +177,29 @@ class XeroStatementLineLink(models.Model):
             if hold:
                 link._record_refusal(hold, state='skipped')
                 continue
+            form = link._feed_form()
             try:
-                payload = bank_transaction_payload(link._transaction_values(contacts))
+                values = link._transaction_values(contacts)
+                payload = bill_payload(values) if form == 'bill' else bank_transaction_payload(values)
             except (UserError, ValueError) as e:
                 link._record_refusal(str(e))
                 continue
-            if (link.xero_id and (link.pushed_payload or {}).get('is_reconciled')
+            pushed = link.pushed_payload or {}
+            if (link.xero_id and (pushed.get('is_reconciled') or pushed.get('type') == 'ACCPAY')
                     and payload_hash(payload) != link.pushed_hash):
                 link._record_refusal(_(
                     'This line changed since it was sent, and Xero does not let a reconciled '
-                    'transaction be edited. Press Replace in Xero to delete it there and send '
-                    'the line as it is now.'))
+                    'transaction (or a paid bill) be edited. Press Replace in Xero to delete it '
+                    'there and send the line as it is now.'))
                 continue
+            link.feed_form = form
             link.line_digest = link.statement_line_id._xero_feed_digest()
             prepared.append((link, payload))
         return prepared
 
     def _delete_payload(self):
+        if self._feed_form() == 'bill':
+            return void_bill_payload(self.replacing_xero_id, self.xero_number)
         pushed = dict(self.pushed_payload)
         pushed['date'] = fields.Date.to_date(pushed['date'])
         return delete_payload(pushed, self.replacing_xero_id)
@@ -165,14 +218,23 @@ class XeroStatementLineLink(models.Model):
         if lock:
             raise UserError(lock)
         partner = self._contact_partner()
-        rule = org.bank_feed_rule_ids.filtered(lambda r: r.partner_id == line.partner_id.commercial_partner_id)
-        if rule.push_as == 'bill':
-            raise UserError(_('The rule for %s sends its transactions as a bill plus a payment, '
-                              'which this version cannot send yet: set the rule to Spend Money.',
-                              rule.partner_id.display_name))
-        account, counterpart_taxes = self._xero_account(rule)
-        tax_rate = rule.xero_tax_rate_id or self._xero_tax_rate(counterpart_taxes) \
-            or org.bank_feed_tax_rate_id
+        rule = self._rule()
+        refund = line.amount > 0 and line.partner_id and not rule.xero_account_id \
+            and self._refund_coding(rule)
+        if refund:
+            account, tax_rate = refund
+        else:
+            account, counterpart_taxes = self._xero_account(rule)
+            tax_rate = rule.xero_tax_rate_id or self._xero_tax_rate(counterpart_taxes) \
+                or org.bank_feed_tax_rate_id
+        if account.account_class == 'REVENUE' and tax_rate.direction == 'purchase':
+            raise UserError(_(
+                "This line would go to Xero's sales account %(account)s with the purchase tax "
+                "%(tax)s. A refund from a vendor goes to the account of what it refunds: add a "
+                "rule for %(vendor)s on the Bank feed tab of %(org)s, or map its category's "
+                "accounts, then press Sync now.", account=account.display_name,
+                tax=tax_rate.display_name, vendor=line.partner_id.display_name or _('its vendor'),
+                org=org.name))
         return {
             'amount': line.amount,
             'date': line.date,
@@ -188,6 +250,54 @@ class XeroStatementLineLink(models.Model):
             'tax_type': tax_rate.tax_type or None,
             'xero_id': self.xero_id or None,
         }
+
+    def _refund_coding(self, rule):
+        """(Xero account, tax rate) of money in from a vendor without a rule account: a refund,
+        which goes back where that vendor's spending went, never to a sales account; None when
+        the partner is no vendor (no rule, no spending in this feed, not a supplier in Odoo),
+        for the usual order. In this order: the counterpart when the line is reconciled in Odoo;
+        the purchase account of the line's category (with the default tax); the account and tax
+        of that vendor's latest spending in this feed. None of them: the line is held, saying
+        what to set."""
+        line = self.statement_line_id
+        org = self.organisation_id
+        partner = line.partner_id.commercial_partner_id
+        earlier = self._earlier_spending(partner)
+        if not (rule or earlier or partner.supplier_rank):
+            return None
+        if line.is_reconciled:
+            account, taxes = self._xero_account(rule)
+            return account, self._xero_tax_rate(taxes) or org.bank_feed_tax_rate_id
+        category = line.xero_category_id
+        mapping = org.category_mapping_ids.filtered(lambda m: category and m.categ_id == category)
+        if mapping.xero_purchase_account_id:
+            return mapping.xero_purchase_account_id, rule.xero_tax_rate_id or org.bank_feed_tax_rate_id
+        if earlier:
+            return earlier
+        raise UserError(_(
+            'Money in from %(vendor)s is a refund, which goes back to the account and tax of what '
+            'it refunds, but nothing says which: no rule for %(vendor)s, no category on the line, '
+            'and no earlier card spending of %(vendor)s in Xero. Add a rule for %(vendor)s on the '
+            'Bank feed tab of %(org)s (or reconcile the line in Odoo), then press Sync now.',
+            vendor=partner.display_name, org=org.name))
+
+    def _earlier_spending(self, partner):
+        """(Xero account, tax rate) of the latest spending of ``partner`` this feed sent to
+        Xero (a spend or a bill), or None."""
+        org = self.organisation_id
+        earlier = self.search([('organisation_id', '=', org.id), ('contact_partner_id', '=', partner.id),
+                               ('id', '!=', self.id), ('xero_id', '!=', False),
+                               ('sync_state', '=', 'synced')], order='id desc', limit=20)
+        for link in earlier:
+            pushed = link.pushed_payload or {}
+            items = pushed.get('line_items') or []
+            if pushed.get('type') not in ('SPEND', 'ACCPAY') or not items:
+                continue
+            account = org.xero_account_ids.filtered(lambda a: a.code == items[0].get('account_code'))[:1]
+            if account:
+                tax_type = items[0].get('tax_type')
+                return account, org.xero_tax_rate_ids.filtered(lambda r: tax_type and r.tax_type == tax_type)[:1]
+        return None
 
     def _xero_account(self, rule):
         """The Xero account, in this order: the vendor's rule; the counterpart account when the
@@ -239,27 +349,84 @@ class XeroStatementLineLink(models.Model):
 
     # --- matching and binding -----------------------------------------------------------------
 
+    def _xero_send(self, organisation, kind, payloads, key):
+        if kind == 'feed_bills':
+            return organisation._call('save', 'invoices', payloads, key, api='ops')
+        return super()._xero_send(organisation, kind, payloads, key)
+
     def _xero_match_key(self, payload):
-        return payload.get('reference')
+        # A bill's number is the line's reference too (what Xero echoes of an invoice).
+        return payload.get('reference') or payload.get('invoice_number')
 
     def _xero_find(self, organisation, kind, chunk):
-        """By Reference, which holds the line's stable id; deleted ones are the past."""
+        """By Reference, which holds the line's stable id; deleted ones are the past. A bill by
+        its number (the same reference), then its contact, Reference and date, never by total;
+        a voided one is the past."""
+        if kind == 'feed_bills':
+            return self._find_bills(organisation, chunk)
         payloads = {self._xero_match_key(payload): link for link, payload in chunk}
         elements = organisation._call('find', kind, numbers=[k for k in payloads if k], api='ops')
         return {payloads[el.number].id: el for el in elements
                 if el.number in payloads and el.status not in ('DELETED', 'VOIDED')}
 
+    def _find_bills(self, organisation, chunk):
+        numbers = {}
+        for link, payload in chunk:
+            numbers.setdefault(payload['invoice_number'], []).append((link, payload))
+        elements = organisation._call('find', 'invoices', numbers=list(numbers), api='ops')
+        found = {}
+        for element in elements:
+            if element.status in ('DELETED', 'VOIDED') or element.echo.get('type') != 'ACCPAY':
+                continue
+            for link, payload in numbers.get(element.number, []):
+                if link.id not in found \
+                        and (element.echo.get('contact_id') or '').lower() == payload['contact']['contact_id'].lower() \
+                        and element.echo.get('reference') == payload['reference'] \
+                        and _day(element.echo.get('date')) == payload['date']:
+                    found[link.id] = element
+                    break
+        return found
+
     def _xero_bind_extra(self, element, payload):
-        if element.status == 'DELETED':
+        if element.status in ('DELETED', 'VOIDED'):
             self._replaced(element.xero_id)
             return
         self.write({'pushed_payload': json.loads(json.dumps(payload, default=str))})
+        if self.feed_form == 'bill':
+            self._queue_bill_payment()
+
+    def _queue_bill_payment(self):
+        """The bill is in Xero: its payment from the card account goes next (a new one after a
+        replacement, or after it was refused or skipped); one already on its way or in Xero is
+        left alone. It goes even where the bank feed's auto-sync is off (``requested``): it
+        completes what Xero holds already, a bill left unpaid."""
+        Payment = self.env['xero.feed.payment.link'].sudo()
+        payment = self.feed_payment_ids[:1]
+        if not payment:
+            payment = Payment.create({'organisation_id': self.organisation_id.id, 'bill_link_id': self.id,
+                                      'statement_line_id': self.statement_line_id.id})
+        elif payment.xero_status == 'DELETED' or (not payment.xero_id and payment.sync_state in ('error', 'skipped')):
+            payment.write({'xero_id': False, 'xero_status': False, 'xero_number': False,
+                           'pushed_hash': False, 'pushed_payload': False, 'to_delete': False,
+                           'maybe_sent': False})
+        else:
+            return
+        payment._mark_pending().write({'requested': True})
+        Payment._trigger_push()
 
     def _replaced(self, old_id):
-        """The old transaction is gone from Xero: send the corrected one as new."""
+        """The old transaction (or bill) is gone from Xero: send the corrected one as new, in
+        the form the vendor's rule says now."""
+        bill = self.feed_form == 'bill'
         self.write({'xero_id': False, 'xero_status': False, 'replacing_xero_id': False,
-                    'pushed_hash': False, 'pushed_payload': False, 'line_replaced': True})
+                    'pushed_hash': False, 'pushed_payload': False, 'line_replaced': True,
+                    'feed_form': False})
         self._mark_pending()
+        if bill:
+            self._chatter(_('The bill sent earlier is voided in Xero (%(org)s, %(id)s), its payment '
+                            'deleted; the corrected line is being sent.', org=self.organisation_id.name,
+                            id=old_id))
+            return
         self._chatter(_('The transaction sent earlier is deleted in Xero (%(org)s, %(id)s); the '
                         'corrected one is being sent.', org=self.organisation_id.name, id=old_id))
 
@@ -270,20 +437,29 @@ class XeroStatementLineLink(models.Model):
         self._xero_note_refused()
 
     def _deleted_in_xero(self, payload):
-        """Whether the transaction being replaced is DELETED in Xero: its Status says so,
-        whatever the words of the refusal."""
+        """Whether the transaction being replaced is DELETED (a bill: VOIDED) in Xero: its
+        Status says so, whatever the words of the refusal."""
+        bill = self._xero_kind() == 'feed_bills'
         try:
-            elements = self.organisation_id._call('find', self._xero_kind(),
+            elements = self.organisation_id._call('find', 'invoices' if bill else self._xero_kind(),
                                                   numbers=[self._xero_match_key(payload)], api='ops')
         except (Wait, XeroError):
             return False  # unknown for now: the refusal stands until someone presses Retry
-        return any(el.xero_id == self.replacing_xero_id and el.status == 'DELETED' for el in elements)
+        gone = 'VOIDED' if bill else 'DELETED'
+        return any((el.xero_id or '').lower() == self.replacing_xero_id.lower() and el.status == gone
+                   for el in elements)
 
     def _xero_note_sent(self, element):
         # Only a replacement is worth a message: a card feed sends thousands of lines, and the
         # line's Xero state and link already say that it is in Xero.
-        if element.status != 'DELETED' and self.line_replaced:
+        if element.status not in ('DELETED', 'VOIDED') and self.line_replaced:
             self.line_replaced = False
+            if self.feed_form == 'bill':
+                self._chatter(_('The corrected bill is in Xero (%(org)s): %(amount)s %(currency)s; '
+                                'its payment from the card account follows.',
+                                org=self.organisation_id.name, amount=element.total,
+                                currency=self.statement_line_id.currency_id.name))
+                return
             self._chatter(_('The corrected transaction is in Xero (%(org)s): %(type)s of %(amount)s '
                             '%(currency)s, reconciled.', org=self.organisation_id.name,
                             type=element.echo.get('type'), amount=element.total,
@@ -295,7 +471,15 @@ class XeroStatementLineLink(models.Model):
                 # Xero keeps it (a reconciled transaction may not be deletable there): the line
                 # is as before the request, and the person who asked reads why.
                 link.write({'replacing_xero_id': False, 'last_error': _(
+                    'Xero did not void the bill it holds (its payment, if it had one, is deleted '
+                    'there: press Replace in Xero again to void it and send the line), so nothing '
+                    'was replaced: %s', link.last_error) if link.feed_form == 'bill' else _(
                     'Xero did not delete the transaction it holds, so nothing was replaced: %s',
                     link.last_error)})
             link._chatter(_('Xero refused this transaction in %(org)s: %(error)s',
                             org=link.organisation_id.name, error=link.last_error))
+
+
+def _day(value):
+    """A date Xero echoes (a date or a datetime) as a date."""
+    return value.date() if isinstance(value, datetime.datetime) else value

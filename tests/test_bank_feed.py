@@ -225,17 +225,6 @@ class TestBankFeed(BankFeedCase):
         self.push()
         self.assertEqual(self.sim_txn(second)['LineItems'][0]['AccountCode'], '429')
 
-    def test_bill_rules_are_held_with_a_reason(self):
-        self.activate()
-        self.env['xero.bank.feed.rule'].create({
-            'organisation_id': self.org.id, 'partner_id': self.uber.id, 'push_as': 'bill',
-            'xero_account_id': self.xero_account(self.org, '400').id})
-        line = self.card_line(-23, partner=self.uber)
-        line.action_xero_verify()
-        self.push()
-        self.assertEqual(line.xero_feed_state, 'error')
-        self.assertIn('bill plus a payment', line.xero_feed_reason)
-
     # --- verification -------------------------------------------------------------------------
 
     @mute_logger(ENGINE_LOGGER)

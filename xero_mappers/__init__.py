@@ -7,7 +7,8 @@ payload hash, and hands the payload to the client layer.
 ``invoice``  invoices, bills and credit notes, and the totals Xero will compute for them;
 ``contact``  contacts, plus the phone/email/tax-number rules used to match existing ones;
 ``keys``     payload hashes, Idempotency-Keys and request batching;
-``bank_transaction``  card and wallet transactions, and Xero's bank-statement CSV.
+``bank_transaction``  card and wallet transactions (or a bill and its payment), and Xero's
+    bank-statement CSV.
 """
 from .bank_transaction import (bank_transaction_payload, delete_payload,  # noqa: F401
                                render_description, statement_csv)

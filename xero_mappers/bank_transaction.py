@@ -1,5 +1,7 @@
 """Card and wallet transactions: an Odoo statement line's plain values -> a Xero BankTransaction
-(XERO_API.md §6, §9), and the CSV of Xero's bank-statement import for companies not connected.
+(XERO_API.md §6, §9), or, for a vendor whose rule says "bill plus payment", an ACCPAY bill and
+its payment from the card account; and the CSV of Xero's bank-statement import for companies
+not connected.
 
 A card line's amount is what left (or reached) the card, tax included: the transaction has one
 line item of that amount, ``Inclusive`` when a tax type applies and ``NoTax`` when none does.
@@ -22,15 +24,8 @@ def _amount(value):
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def bank_transaction_payload(txn):
-    """The payload of one transaction.
-
-    ``txn``: ``amount`` (signed: money in > 0), ``date``, ``reference`` (a stable Odoo id),
-    ``contact_id``, ``bank_account_id`` (the Balance account's AccountID), ``currency_code``,
-    ``description``, ``account_code``, ``tax_type`` (None: no tax) and ``xero_id`` (None on
-    the first push). Raises ValueError for a transaction Xero cannot take.
-    """
-    amount = _amount(txn['amount'])
+def _line_item(txn, amount):
+    """The one line item of a card line: checks what Xero needs and returns the item."""
     if not amount:
         raise ValueError('A transaction of 0.00 cannot go to Xero.')
     if not txn.get('account_code'):
@@ -46,12 +41,25 @@ def bank_transaction_payload(txn):
     }
     if txn.get('tax_type'):
         item['tax_type'] = txn['tax_type']
+    return item
+
+
+def bank_transaction_payload(txn):
+    """The payload of one transaction.
+
+    ``txn``: ``amount`` (signed: money in > 0), ``date``, ``reference`` (a stable Odoo id),
+    ``contact_id``, ``bank_account_id`` (the Balance account's AccountID), ``currency_code``,
+    ``description``, ``account_code``, ``tax_type`` (None: no tax) and ``xero_id`` (None on
+    the first push). Raises ValueError for a transaction Xero cannot take.
+    """
+    amount = _amount(txn['amount'])
+    item = _line_item(txn, amount)
     payload = {
         'type': 'RECEIVE' if amount > 0 else 'SPEND',
         'contact': {'contact_id': txn['contact_id']},
         'bank_account': {'account_id': txn['bank_account_id']},
         'date': txn['date'],
-        'reference': reference,
+        'reference': txn['reference'],
         'currency_code': txn['currency_code'],
         'is_reconciled': True,
         'line_amount_types': 'Inclusive' if txn.get('tax_type') else 'NoTax',
@@ -60,6 +68,54 @@ def bank_transaction_payload(txn):
         'bank_transaction_id': txn.get('xero_id'),
     }
     return {k: v for k, v in payload.items() if v is not None}
+
+
+def bill_payload(txn):
+    """The bill of a card line whose vendor's rule is "bill plus payment": an AUTHORISED ACCPAY
+    bill of the line's amount (tax included, as on the card), due on the line's date, with the
+    line's stable reference as its number and Reference (what finds it again after a lost
+    answer, with its contact and date). ``txn`` as for ``bank_transaction_payload``, money out
+    only; ``xero_id`` is the bill's InvoiceID once sent."""
+    amount = _amount(txn['amount'])
+    if amount > 0:
+        raise ValueError('Only money out becomes a bill.')
+    item = _line_item(txn, amount)
+    payload = {
+        'type': 'ACCPAY',
+        'contact': {'contact_id': txn['contact_id']},
+        'date': txn['date'],
+        'due_date': txn['date'],
+        'invoice_number': txn['reference'],
+        'reference': txn['reference'],
+        'currency_code': txn['currency_code'],
+        'line_amount_types': 'Inclusive' if txn.get('tax_type') else 'NoTax',
+        'line_items': [item],
+        'status': 'AUTHORISED',
+        'invoice_id': txn.get('xero_id'),
+    }
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def bill_payment_payload(pay):
+    """The payment of that bill from the card's Balance account, for the line's amount, on its
+    date: ``bill_id``, ``bank_account_id``, ``amount``, ``date``, ``reference`` (the line's, which
+    finds it again after a lost answer). Reconciled, as the feed's transactions are."""
+    amount = abs(_amount(pay['amount']))
+    if not amount:
+        raise ValueError('A payment of 0.00 cannot go to Xero.')
+    return {
+        'invoice': {'invoice_id': pay['bill_id']},
+        'account': {'account_id': pay['bank_account_id']},
+        'date': pay['date'],
+        'amount': float(amount),
+        'reference': pay['reference'],
+        'is_reconciled': True,
+    }
+
+
+def void_bill_payload(xero_id, number):
+    """Void a bill the feed sent (its payment deleted first: Xero voids no paid bill)."""
+    return {'invoice_id': xero_id, 'invoice_number': number, 'status': 'VOIDED'}
 
 
 def delete_payload(pushed, xero_id):

@@ -84,3 +84,34 @@ def test_statement_csv_has_xeros_columns_and_formats():
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1] == ['02/03/2026', '-57.50', 'Uber', 'Taxi, airport', 'R1']
     assert rows[2] == ['31/12/2026', '1200.00', '', '', 'R2']
+
+
+# --- bill plus payment ------------------------------------------------------------------------
+
+def test_bill_of_a_card_line_is_an_authorised_accpay_bill_numbered_by_the_line():
+    from xero_mappers.bank_transaction import bill_payload
+    payload = bill_payload(values())
+    assert payload == {
+        'type': 'ACCPAY', 'contact': {'contact_id': 'c-1'}, 'date': DAY, 'due_date': DAY,
+        'invoice_number': 'ODOO-1a2b3c4d-BSL7', 'reference': 'ODOO-1a2b3c4d-BSL7',
+        'currency_code': 'EUR', 'line_amount_types': 'Inclusive', 'status': 'AUTHORISED',
+        'line_items': [{'description': 'Taxi to airport', 'quantity': 1.0, 'unit_amount': 57.5,
+                        'account_code': '493', 'tax_type': 'INPUT2'}],
+    }
+    model = to_sdk('Invoices', {'invoices': [payload]}).invoices[0]
+    assert model.type == 'ACCPAY' and model.invoice_number == 'ODOO-1a2b3c4d-BSL7'
+    with pytest.raises(ValueError, match='money out'):
+        bill_payload(values(amount=10))
+
+
+def test_bill_payment_is_the_lines_amount_from_the_card_account():
+    from xero_mappers.bank_transaction import bill_payment_payload, void_bill_payload
+    payload = bill_payment_payload({'bill_id': 'b-1', 'bank_account_id': 'a-1', 'amount': -57.504,
+                                    'date': DAY, 'reference': 'ODOO-1a2b3c4d-BSL7'})
+    assert payload == {'invoice': {'invoice_id': 'b-1'}, 'account': {'account_id': 'a-1'},
+                       'date': DAY, 'amount': 57.5, 'reference': 'ODOO-1a2b3c4d-BSL7',
+                       'is_reconciled': True}
+    model = to_sdk('Payments', {'payments': [payload]}).payments[0]
+    assert model.is_reconciled is True and model.invoice.invoice_id == 'b-1'
+    assert void_bill_payload('b-1', 'N') == {'invoice_id': 'b-1', 'invoice_number': 'N',
+                                             'status': 'VOIDED'}
