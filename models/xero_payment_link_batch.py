@@ -511,10 +511,10 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
                 'sync_state': 'synced', 'last_sync_date': now,
             })
         self.env['xero.payment.link'].sudo().create(link_values)
-        bodies = {move.id: _('Paid in Xero by batch payment %(batch)s (%(amount)s of %(total)s, %(org)s), registered '
-                             'in %(journal)s as %(payment)s.', batch=batch.number or batch.xero_id,
-                             amount=member['amount'], total=total, org=organisation.name,
-                             journal=plan['journal'].name, payment=payment.name)
+        bodies = {move.id: self.env._('Paid in Xero by batch payment %(batch)s (%(amount)s of %(total)s, %(org)s), registered '
+                                      'in %(journal)s as %(payment)s.', batch=batch.number or batch.xero_id,
+                                      amount=member['amount'], total=total, org=organisation.name,
+                                      journal=plan['journal'].name, payment=payment.name)
                   for member, move, _lines in items}
         self.env['account.move'].browse(bodies)._message_log_batch(bodies)
         return payment
