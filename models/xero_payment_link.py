@@ -315,22 +315,34 @@ class XeroPaymentLink(models.Model):
             ('xero_id', '!=', False)]).mapped('xero_id')}
         for note, members in by_note.items():
             allocations = organisation._call('credit_note_allocations', note, api='ops')
-            if kind == 'allocation_deletes':
-                live = {a.xero_id.lower() for a in allocations if a.xero_id and a.status != 'DELETED'}
-                for link, payload in members:
-                    if payload['allocation_id'].lower() not in live:
-                        found[link.id] = Element(xero_id=payload['allocation_id'], number=payload['allocation_id'],
-                                                 status='DELETED')
-                continue
+            found.update(self._match_allocations(members, allocations, held, kind == 'allocation_deletes'))
+        return found
+
+    @api.model
+    def _match_allocations(self, members, allocations, held, deleting):
+        """Settle the look-up of ``members`` ((link, payload) pairs) against the allocations Xero
+        holds on one credit (a credit note, an overpayment or a prepayment).
+
+        A deletion is done when its allocation is gone or marked deleted. A create is found as
+        an allocation to the same invoice, of the same amount and date, that no other link holds
+        (``held``: lower-case ids, updated with each one found). Returns {link id: Element}."""
+        found = {}
+        if deleting:
+            live = {a.xero_id.lower() for a in allocations if a.xero_id and a.status != 'DELETED'}
             for link, payload in members:
-                element = next((a for a in allocations if a.xero_id and a.xero_id.lower() not in held
-                                and a.status != 'DELETED'
-                                and a.echo.get('invoice_id', '').lower() == payload['invoice']['invoice_id'].lower()
-                                and float_compare(a.total or 0.0, payload['amount'], 2) == 0
-                                and a.echo.get('date') == payload['date']), None)
-                if element:
-                    held.add(element.xero_id.lower())
-                    found[link.id] = element
+                if payload['allocation_id'].lower() not in live:
+                    found[link.id] = Element(xero_id=payload['allocation_id'], number=payload['allocation_id'],
+                                             status='DELETED')
+            return found
+        for link, payload in members:
+            element = next((a for a in allocations if a.xero_id and a.xero_id.lower() not in held
+                            and a.status != 'DELETED'
+                            and (a.echo.get('invoice_id') or '').lower() == payload['invoice']['invoice_id'].lower()
+                            and float_compare(a.total or 0.0, payload['amount'], 2) == 0
+                            and a.echo.get('date') == payload['date']), None)
+            if element:
+                held.add(element.xero_id.lower())
+                found[link.id] = element
         return found
 
     def _xero_bind_extra(self, element, payload):

@@ -1,7 +1,6 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.tools import float_compare
 
 from ..xero_client import Element
 from ..xero_client.credit import credit_kind
@@ -472,22 +471,8 @@ class XeroPaymentLinkCredit(models.Model):
         for (ckind, credit_id), members in by_credit.items():
             credit = organisation._call('credit', ckind, credit_id, api='ops')
             allocations = credit['allocations'] if credit else []
-            if kind == 'credit_allocation_deletes':
-                live = {a.xero_id.lower() for a in allocations if a.xero_id and a.status != 'DELETED'}
-                for link, payload in members:
-                    if payload['allocation_id'].lower() not in live:
-                        found[link.id] = Element(xero_id=payload['allocation_id'], number=payload['allocation_id'],
-                                                 status='DELETED')
-                continue
-            for link, payload in members:
-                element = next((a for a in allocations if a.xero_id and a.xero_id.lower() not in held
-                                and a.status != 'DELETED'
-                                and (a.echo.get('invoice_id') or '').lower() == payload['invoice']['invoice_id'].lower()
-                                and float_compare(a.total or 0.0, payload['amount'], 2) == 0
-                                and a.echo.get('date') == payload['date']), None)
-                if element:
-                    held.add(element.xero_id.lower())
-                    found[link.id] = element
+            found.update(self._match_allocations(members, allocations, held,
+                                                 kind == 'credit_allocation_deletes'))
         return found
 
     def _xero_bind_extra(self, element, payload):
