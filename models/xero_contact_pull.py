@@ -39,7 +39,7 @@ class XeroContactPull(models.AbstractModel):
 
     @api.model
     def _pull_fetch(self, organisation, stream, since, page, page_size):
-        return organisation._call('pull_contacts', since, page, page_size, api='ops')
+        return organisation._xero().pull_contacts(since, page, page_size)
 
     @api.model
     def _pull_records(self, organisation, contacts, run):
@@ -71,7 +71,7 @@ class XeroContactPull(models.AbstractModel):
             return None
         members = set()
         for group in groups:
-            members.update(organisation._call('contact_group_members', group.xero_id, api='ops'))
+            members.update(organisation._xero().contact_group_members(group.xero_id))
         return members
 
     # --- one contact --------------------------------------------------------------------------

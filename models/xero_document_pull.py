@@ -41,7 +41,7 @@ class XeroDocumentPull(models.AbstractModel):
 
     @api.model
     def _pull_fetch(self, organisation, stream, since, page, page_size):
-        return organisation._call('pull_documents', stream, since, page, page_size, api='ops')
+        return organisation._xero().pull_documents(stream, since, page, page_size)
 
     @api.model
     def _pull_records(self, organisation, documents, run):

@@ -100,10 +100,10 @@ class XeroFeedPaymentLink(models.Model):
 
     def _xero_send(self, organisation, kind, payloads, key):
         if kind == 'feed_payments':
-            return organisation._call('save', 'payments', payloads, key, api='ops')
+            return organisation._xero().save('payments', payloads, key)
         elements = []
         for index, payload in enumerate(payloads):
-            elements += organisation._call('delete_payment', payload['payment_id'], f'{key}-{index}', api='ops')
+            elements += organisation._xero().delete_payment(payload['payment_id'], f'{key}-{index}')
         return elements
 
     # --- matching and binding -----------------------------------------------------------------
@@ -127,11 +127,11 @@ class XeroFeedPaymentLink(models.Model):
         deletion is found done when Xero holds the payment DELETED."""
         if kind == 'feed_payments':
             references = {payload['reference']: link for link, payload in chunk}
-            elements = organisation._call('find', 'payments', numbers=list(references), api='ops')
+            elements = organisation._xero().find('payments', numbers=list(references))
             return {references[e.number].id: e for e in elements
                     if e.number in references and e.status != 'DELETED'}
         links = {payload['payment_id'].lower(): link for link, payload in chunk}
-        elements = organisation._call('find', 'payments', ids=list(links), api='ops')
+        elements = organisation._xero().find('payments', ids=list(links))
         return {links[e.xero_id.lower()].id: e for e in elements
                 if e.xero_id and e.xero_id.lower() in links and e.status == 'DELETED'}
 

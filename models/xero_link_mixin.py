@@ -269,7 +269,7 @@ class XeroLinkMixin(models.AbstractModel):
 
     def _xero_send(self, organisation, kind, payloads, key):
         """Send one batch; return Xero's answer as Elements. Most kinds are one batched write."""
-        return organisation._call('save', kind, payloads, key, api='ops')
+        return organisation._xero().save(kind, payloads, key)
 
     def _xero_match_key(self, payload):
         """What Xero echoes of this payload, to find its element in the answer."""
@@ -297,7 +297,7 @@ class XeroLinkMixin(models.AbstractModel):
     def _xero_find(self, organisation, kind, chunk):
         """{link id: Element} for the (link, payload) pairs of ``chunk`` found in Xero."""
         payloads = {self._xero_match_key(payload): link for link, payload in chunk}
-        elements = organisation._call('find', kind, numbers=[k for k in payloads if k], api='ops')
+        elements = organisation._xero().find(kind, numbers=[k for k in payloads if k])
         return {payloads[el.number].id: el for el in elements if el.number in payloads}
 
     def _xero_bind_extra(self, element, payload):

@@ -126,7 +126,7 @@ class XeroMigrationLine(models.Model):
         else:
             rows, to_find = self._classify_locally(organisation, names)
             if to_find:
-                elements = organisation._call('find', kind, ids=to_find.mapped('xero_id'), api='ops')
+                elements = organisation._xero().find(kind, ids=to_find.mapped('xero_id'))
                 rows += to_find._classify_found(
                     organisation, {el.xero_id.lower(): el for el in elements if el.xero_id})
         res_ids = {line.id: line.res_id for line in self}

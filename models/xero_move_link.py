@@ -327,7 +327,7 @@ class XeroMoveLink(models.Model):
         by_number = {}
         for link, payload in chunk:
             by_number.setdefault(self._xero_match_key(payload), []).append((link, payload))
-        elements = organisation._call('find', kind, numbers=[n for n in by_number if n], api='ops')
+        elements = organisation._xero().find(kind, numbers=[n for n in by_number if n])
         for element in elements:
             for link, payload in by_number.get(element.number, []):
                 if link.id in found:

@@ -265,12 +265,23 @@ class XeroOrganisation(models.Model):
         icp = self.env['ir.config_parameter'].sudo()
         return Limits(day=int(icp.get_param('xero_integration.daily_call_limit') or 5000))
 
+    def _xero(self):
+        """This organisation's door to Xero: the client's typed operations, in plain values.
+
+        ``organisation._xero().find('invoices', numbers=[...])`` calls ``XeroApi.find``; each
+        call is counted in the sync log and keeps the organisation's status true (see
+        ``_call``). Nothing above the client walks an SDK object.
+        """
+        self.ensure_one()
+        return _Door(self)
+
     def _call(self, method, *args, api='accounting', **kwargs):
         """Call Xero for this organisation; keeps the status true.
 
         ``api`` is 'accounting' or 'identity' for an SDK method, or 'ops' for one of the
-        client's typed operations (``save``, ``find``). The last-call time and the budgets are
-        the governor's business, kept in a row of their own (``xero.organisation.runtime``).
+        client's typed operations (``save``, ``find``); prefer ``_xero()`` for those. The
+        last-call time and the budgets are the governor's business, kept in a row of their
+        own (``xero.organisation.runtime``).
         """
         self.ensure_one()
         client = self._api()
@@ -339,3 +350,16 @@ class XeroOrganisation(models.Model):
                 template.with_context(xero_admin_emails=','.join(a.email for a in admins if a.email)
                                       ).send_mail(org.id, force_send=False)
             org.message_post(body=_('Xero refused the stored authorisation: %s', reason))
+
+
+class _Door:
+    """The typed operations of ``XeroApi`` for one organisation (see ``_xero``)."""
+    __slots__ = ('_organisation',)
+
+    def __init__(self, organisation):
+        self._organisation = organisation
+
+    def __getattr__(self, name):
+        if name.startswith('_') or not callable(getattr(XeroApi, name, None)):
+            raise AttributeError(f'XeroApi has no typed operation {name!r}')
+        return lambda *args, **kwargs: self._organisation._call(name, *args, api='ops', **kwargs)

@@ -87,10 +87,10 @@ class XeroOrganisation(models.Model):
         read = self.xero_lock_dates_read
         if not force and read and fields.Datetime.now() - read < LOCK_DATES_MAX_AGE:
             return
-        dates = self._call('lock_dates', api='ops')
+        dates = self._xero().lock_dates()
         user_id = self.sudo().token_id.xero_user_id
-        role = next((u['role'] for u in self._call('users', api='ops') if user_id
-                     and (u['user_id'] or '').lower() == user_id.lower()), False)
+        role = next((u['role'] for u in self._xero().users() if user_id
+                    and (u['user_id'] or '').lower() == user_id.lower()), False)
         self.sudo().write({'xero_period_lock_date': dates['period'],
                            'xero_end_of_year_lock_date': dates['end_of_year'],
                            'xero_lock_dates_read': fields.Datetime.now(),
@@ -127,8 +127,7 @@ class XeroOrganisation(models.Model):
                            'account_error': False, 'idempotency_key': False})
                 continue
             try:
-                created = self._call('create_account', row._account_values(), row._new_key(),
-                                     api='ops')
+                created = self._xero().create_account(row._account_values(), row._new_key())
             except XeroRetryableError as e:
                 # It may have landed: the next run reads the chart and finds it by name.
                 row.write({'account_state': 'error', 'account_error': e.message})

@@ -26,7 +26,7 @@ class XeroOrganisation(models.Model):
 
     def _import_currencies(self):
         self.ensure_one()
-        codes = ','.join(self._call('currencies', api='ops'))
+        codes = ','.join(self._xero().currencies())
         if codes != (self.xero_currency_codes or ''):  # an unchanged list writes nothing
             self.sudo().xero_currency_codes = codes
 

@@ -61,7 +61,7 @@ class XeroOrganisation(models.Model):
         self.ensure_one()
         self.check_access('write')
         try:
-            groups = self._call('contact_groups', api='ops')
+            groups = self._xero().contact_groups()
         except XeroError as e:
             raise UserError(_('Could not read the contact groups of %(org)s: %(error)s',
                               org=self.name, error=e.message)) from None

@@ -36,7 +36,7 @@ class XeroOverpaymentPull(models.AbstractModel):
 
     @api.model
     def _pull_fetch(self, organisation, stream, since, page, page_size):
-        return organisation._call('pull_credits', stream, since, page, page_size, api='ops')
+        return organisation._xero().pull_credits(stream, since, page, page_size)
 
     @api.model
     def _pull_records(self, organisation, records, run):
@@ -116,7 +116,7 @@ class XeroOverpaymentPull(models.AbstractModel):
             self._pull_hold(organisation, record, _('Its contact is not in Odoo yet: it comes with the next '
                                                     'contact pull, then press Retry.'))
             return Link
-        bank_account = organisation._call('credit_bank_account', record['xero_id'], api='ops')
+        bank_account = organisation._xero().credit_bank_account(record['xero_id'])
         mapping = organisation.journal_mapping_ids.filtered(lambda m: m.xero_account_id.xero_id == bank_account)[:1]
         if not mapping:
             self._pull_hold(organisation, record, _(
@@ -262,7 +262,7 @@ class XeroReview(models.Model):
         credits = self.filtered(lambda r: (r.data or {}).get('kind') == 'credits')
         for review in credits:
             kind = 'overpayments' if (review.data.get('type') or '').endswith('OVERPAYMENT') else 'prepayments'
-            record = review.organisation_id._call('credit', kind, review.xero_id, api='ops')
+            record = review.organisation_id._xero().credit(kind, review.xero_id)
             if record and self.env['xero.overpayment.pull']._pull_one(review.organisation_id, record) != 'held':
                 review.state = 'done'
         return super(XeroReview, self - credits).action_retry()

@@ -77,8 +77,7 @@ class XeroPartnerLink(models.Model):
         organisation = self.organisation_id
         name = payload['name']
         try:
-            found = organisation._call('find', 'contacts', where=f'Name=="{name.replace(chr(34), "")}"',
-                                       api='ops')
+            found = organisation._xero().find('contacts', where=f'Name=="{name.replace(chr(34), "")}"')
         except (Wait, XeroError):
             found = []  # unknown for now: the refusal stands until someone presses Retry
         found = [el for el in found if el.xero_id != self.xero_id

@@ -241,15 +241,15 @@ class XeroPaymentLink(models.Model):
 
     def _xero_send(self, organisation, kind, payloads, key):
         if kind == 'payments':
-            return organisation._call('save', kind, payloads, key, api='ops')
+            return organisation._xero().save(kind, payloads, key)
         if kind == 'payment_deletes':
             elements = []
             for index, payload in enumerate(payloads):
-                elements += organisation._call('delete_payment', payload['payment_id'], f'{key}-{index}', api='ops')
+                elements += organisation._xero().delete_payment(payload['payment_id'], f'{key}-{index}')
             return elements
         if kind == 'allocation_deletes':
             for payload in payloads:
-                organisation._call('delete_allocation', payload['credit_note_id'], payload['allocation_id'], api='ops')
+                organisation._xero().delete_allocation(payload['credit_note_id'], payload['allocation_id'])
             # Xero answers a deletion with no body: each one that did not raise is gone.
             return [Element(xero_id=p['allocation_id'], number=p['allocation_id'], status='DELETED')
                     for p in payloads]
@@ -259,7 +259,7 @@ class XeroPaymentLink(models.Model):
             by_note.setdefault(payload['credit_note_id'], []).append(
                 {k: v for k, v in payload.items() if k != 'credit_note_id'})
         for index, (note, allocations) in enumerate(by_note.items()):
-            elements += organisation._call('allocate_credit_note', note, allocations, f'{key}-{index}', api='ops')
+            elements += organisation._xero().allocate_credit_note(note, allocations, f'{key}-{index}')
         return elements
 
     def _xero_match_key(self, payload):
@@ -298,12 +298,12 @@ class XeroPaymentLink(models.Model):
         deletion is done when the allocation is gone or marked deleted."""
         if kind == 'payments':
             references = {payload['reference']: link for link, payload in chunk}
-            elements = organisation._call('find', 'payments', numbers=list(references), api='ops')
+            elements = organisation._xero().find('payments', numbers=list(references))
             return {references[e.number].id: e for e in elements
                     if e.number in references and e.status != 'DELETED'}
         if kind == 'payment_deletes':
             links = {payload['payment_id'].lower(): link for link, payload in chunk}
-            elements = organisation._call('find', 'payments', ids=list(links), api='ops')
+            elements = organisation._xero().find('payments', ids=list(links))
             return {links[e.xero_id.lower()].id: e for e in elements
                     if e.xero_id and e.xero_id.lower() in links and e.status == 'DELETED'}
         found = {}
@@ -314,7 +314,7 @@ class XeroPaymentLink(models.Model):
             ('organisation_id', '=', organisation.id), ('kind', '=', 'allocations'),
             ('xero_id', '!=', False)]).mapped('xero_id')}
         for note, members in by_note.items():
-            allocations = organisation._call('credit_note_allocations', note, api='ops')
+            allocations = organisation._xero().credit_note_allocations(note)
             found.update(self._match_allocations(members, allocations, held, kind == 'allocation_deletes'))
         return found
 

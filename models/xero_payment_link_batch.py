@@ -238,7 +238,7 @@ class XeroPaymentLinkBatch(models.Model):
                                      for p in members]}
                        for reference, members in by_reference.items()]
             try:
-                answer = organisation._call('save_batch_payments', batches, key, api='ops')
+                answer = organisation._xero().save_batch_payments(batches, key)
             except XeroValidationError as e:
                 # The whole request refused (one batch a request): each member says why.
                 messages = list(dict.fromkeys(m for element in e.elements for m in element)) or [e.message]
@@ -255,11 +255,11 @@ class XeroPaymentLinkBatch(models.Model):
             elements = []
             for index, (batch_id, members) in enumerate(by_batch.items()):
                 try:
-                    answer = organisation._call('delete_batch_payment', batch_id, f'{key}-{index}', api='ops')
+                    answer = organisation._xero().delete_batch_payment(batch_id, f'{key}-{index}')
                 except XeroValidationError:
                     # Refused: deleted in Xero already (by someone there) is done; anything else
                     # is Xero's refusal, which each member records.
-                    answer = organisation._call('find_batch_payments', ids=[batch_id], api='ops')
+                    answer = organisation._xero().find_batch_payments(ids=[batch_id])
                     if not any(batch.status == 'DELETED' for batch in answer):
                         raise
                 for batch in answer:
@@ -305,7 +305,7 @@ class XeroPaymentLinkBatch(models.Model):
             for link, payload in chunk:
                 by_reference[payload['batch_reference']].append((link, payload))
             found = {}
-            batches = organisation._call('find_batch_payments', references=list(by_reference), api='ops')
+            batches = organisation._xero().find_batch_payments(references=list(by_reference))
             for batch in batches:
                 if batch.status == 'DELETED' or batch.number not in by_reference:
                     continue
@@ -319,7 +319,7 @@ class XeroPaymentLinkBatch(models.Model):
             for link, payload in chunk:
                 by_batch[payload['batch_payment_id'].lower()].append((link, payload))
             found = {}
-            for batch in organisation._call('find_batch_payments', ids=list(by_batch), api='ops'):
+            for batch in organisation._xero().find_batch_payments(ids=list(by_batch)):
                 if batch.status == 'DELETED' and batch.xero_id.lower() in by_batch:
                     for link, payload in by_batch[batch.xero_id.lower()]:
                         found[link.id] = self._deleted_elements(batch, [payload])[0]
@@ -399,7 +399,7 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
     @api.model
     def _register_xero_batch(self, organisation, batch_id, seen):
         """Register one batch made in Xero; returns {member id: outcome} for ``seen``."""
-        batch = organisation._call('read_batch_payment', batch_id, api='ops')
+        batch = organisation._xero().read_batch_payment(batch_id)
         if batch is None or batch.status == 'DELETED':
             return {p['xero_id']: None for p in seen}
         plan = self._batch_plan(organisation, batch)

@@ -364,11 +364,11 @@ class XeroPaymentLinkCredit(models.Model):
 
     def _xero_send(self, organisation, kind, payloads, key):
         if kind in ('credits', 'credit_voids'):
-            return organisation._call('save_credits', payloads, key, api='ops')
+            return organisation._xero().save_credits(payloads, key)
         if kind == 'credit_allocation_deletes':
             for payload in payloads:
-                organisation._call('delete_credit_allocation', payload['credit_kind'], payload['credit_id'],
-                                   payload['allocation_id'], api='ops')
+                organisation._xero().delete_credit_allocation(payload['credit_kind'], payload['credit_id'],
+                                                              payload['allocation_id'])
             # Xero's answer to a deletion says only that it is gone: each one that did not raise.
             return [Element(xero_id=p['allocation_id'], number=p['allocation_id'], status='DELETED')
                     for p in payloads]
@@ -379,8 +379,8 @@ class XeroPaymentLinkCredit(models.Model):
                 by_credit.setdefault((payload['credit_kind'], payload['credit_id']), []).append(
                     {k: v for k, v in payload.items() if k not in ('credit_kind', 'credit_id')})
             for index, ((ckind, credit_id), allocations) in enumerate(by_credit.items()):
-                elements += organisation._call('allocate_credit', ckind, credit_id, allocations,
-                                               f'{key}-{index}', api='ops')
+                elements += organisation._xero().allocate_credit(ckind, credit_id, allocations,
+                                                                 f'{key}-{index}')
             return elements
         return super()._xero_send(organisation, kind, payloads, key)
 
@@ -430,7 +430,7 @@ class XeroPaymentLinkCredit(models.Model):
         if kind == 'credit_voids':
             found = {}
             for link, payload in chunk:
-                credit = organisation._call('credit', credit_kind(link.credit_type), link.xero_id, api='ops')
+                credit = organisation._xero().credit(credit_kind(link.credit_type), link.xero_id)
                 if credit and credit['status'] == 'VOIDED':
                     found[link.id] = Element(xero_id=link.xero_id, status='VOIDED',
                                              echo={'bank_transaction_id': link.xero_bank_transaction_id})
@@ -445,8 +445,8 @@ class XeroPaymentLinkCredit(models.Model):
                                                  ('xero_id', '!=', False)]).mapped('xero_id')}
         for link, payload in chunk:
             contact_id = payload['contact']['contact_id']
-            candidates, _more = organisation._call('pull_credits', credit_kind(payload['type']),
-                                                   where=f'Contact.ContactID==Guid("{contact_id}")', api='ops')
+            candidates, _more = organisation._xero().pull_credits(credit_kind(payload['type']),
+                                                                  where=f'Contact.ContactID==Guid("{contact_id}")')
             wanted = self._credit_key(payload['type'], contact_id, payload['date'],
                                       payload['line_items'][0]['line_amount'])
             for credit in candidates:
@@ -469,7 +469,7 @@ class XeroPaymentLinkCredit(models.Model):
                                                  ('kind', '=', 'credit_allocations'),
                                                  ('xero_id', '!=', False)]).mapped('xero_id')}
         for (ckind, credit_id), members in by_credit.items():
-            credit = organisation._call('credit', ckind, credit_id, api='ops')
+            credit = organisation._xero().credit(ckind, credit_id)
             allocations = credit['allocations'] if credit else []
             found.update(self._match_allocations(members, allocations, held,
                                                  kind == 'credit_allocation_deletes'))

@@ -51,7 +51,7 @@ class XeroPaymentPull(models.AbstractModel):
             kind_links = links.filtered(lambda l: l._xero_kind() == kind)
             for start in range(0, len(kind_links), MAX_IDS_PER_GET):
                 chunk = kind_links[start:start + MAX_IDS_PER_GET]
-                documents, _more = organisation._call('pull_documents', kind, ids=chunk.mapped('xero_id'), api='ops')
+                documents, _more = organisation._xero().pull_documents(kind, ids=chunk.mapped('xero_id'))
                 DocumentPull._pull_records(organisation, documents, {})
                 for document in documents:
                     link = chunk.filtered(lambda l: l.xero_id == document['xero_id'])
@@ -62,7 +62,7 @@ class XeroPaymentPull(models.AbstractModel):
     @api.model
     def _pull_payments_of(self, organisation, kind, xero_id):
         field = 'Invoice.InvoiceID' if kind == 'invoices' else 'CreditNote.CreditNoteID'
-        payments, _more = organisation._call('pull_payments', where=f'{field}==Guid("{xero_id}")', api='ops')
+        payments, _more = organisation._xero().pull_payments(where=f'{field}==Guid("{xero_id}")')
         self._pull_records(organisation, payments, {})
 
     # --- the poll: a kind of the pull engine --------------------------------------------------
@@ -73,7 +73,7 @@ class XeroPaymentPull(models.AbstractModel):
 
     @api.model
     def _pull_fetch(self, organisation, stream, since, page, page_size):
-        return organisation._call('pull_payments', since, page, page_size, api='ops')
+        return organisation._xero().pull_payments(since, page, page_size)
 
     @api.model
     def _pull_records(self, organisation, payments, run):

@@ -66,14 +66,12 @@ class XeroReview(models.Model):
         for organisation in self.filtered(lambda r: r.kind == 'item').organisation_id:
             self.env['xero.product.link']._pull_items(organisation)
         for review in self.filtered(lambda r: r.kind == 'payment' or (r.data or {}).get('kind') == 'payments'):
-            payments, _more = review.organisation_id._call(
-                'pull_payments', where=f'PaymentID==Guid("{review.xero_id}")', api='ops')
+            payments, _more = review.organisation_id._xero().pull_payments(where=f'PaymentID==Guid("{review.xero_id}")')
             if payments and self.env['xero.payment.pull']._pull_one(review.organisation_id, payments[0]) != 'held':
                 review.state = 'done'
         for review in self.filtered(lambda r: r.kind == 'document' and (r.data or {}).get('kind') != 'payments'):
             kind = review.data.get('kind', 'invoices')
-            documents, _more = review.organisation_id._call('pull_documents', kind, ids=[review.xero_id],
-                                                            api='ops')
+            documents, _more = review.organisation_id._xero().pull_documents(kind, ids=[review.xero_id])
             if documents and self.env['xero.document.pull']._pull_one(review.organisation_id, documents[0]) != 'held':
                 review.state = 'done'
         return True

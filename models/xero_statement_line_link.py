@@ -351,7 +351,7 @@ class XeroStatementLineLink(models.Model):
 
     def _xero_send(self, organisation, kind, payloads, key):
         if kind == 'feed_bills':
-            return organisation._call('save', 'invoices', payloads, key, api='ops')
+            return organisation._xero().save('invoices', payloads, key)
         return super()._xero_send(organisation, kind, payloads, key)
 
     def _xero_match_key(self, payload):
@@ -365,7 +365,7 @@ class XeroStatementLineLink(models.Model):
         if kind == 'feed_bills':
             return self._find_bills(organisation, chunk)
         payloads = {self._xero_match_key(payload): link for link, payload in chunk}
-        elements = organisation._call('find', kind, numbers=[k for k in payloads if k], api='ops')
+        elements = organisation._xero().find(kind, numbers=[k for k in payloads if k])
         return {payloads[el.number].id: el for el in elements
                 if el.number in payloads and el.status not in ('DELETED', 'VOIDED')}
 
@@ -373,7 +373,7 @@ class XeroStatementLineLink(models.Model):
         numbers = {}
         for link, payload in chunk:
             numbers.setdefault(payload['invoice_number'], []).append((link, payload))
-        elements = organisation._call('find', 'invoices', numbers=list(numbers), api='ops')
+        elements = organisation._xero().find('invoices', numbers=list(numbers))
         found = {}
         for element in elements:
             if element.status in ('DELETED', 'VOIDED') or element.echo.get('type') != 'ACCPAY':
@@ -441,8 +441,8 @@ class XeroStatementLineLink(models.Model):
         Status says so, whatever the words of the refusal."""
         bill = self._xero_kind() == 'feed_bills'
         try:
-            elements = self.organisation_id._call('find', 'invoices' if bill else self._xero_kind(),
-                                                  numbers=[self._xero_match_key(payload)], api='ops')
+            elements = self.organisation_id._xero().find('invoices' if bill else self._xero_kind(),
+                                                         numbers=[self._xero_match_key(payload)])
         except (Wait, XeroError):
             return False  # unknown for now: the refusal stands until someone presses Retry
         gone = 'VOIDED' if bill else 'DELETED'

@@ -20,7 +20,7 @@ class RegisterCase(PaymentCase):
 
     def pulled(self):
         """The payments Xero holds, as the poll reads them (one page)."""
-        payments, _more = self.org._call('pull_payments', None, 1, api='ops')
+        payments, _more = self.org._xero().pull_payments(None, 1)
         return payments
 
     def xero_pay_on(self, move, amount, date=None, code='090'):
@@ -28,9 +28,9 @@ class RegisterCase(PaymentCase):
         link = self.link(move)
         document = {'credit_note': {'credit_note_id': link.xero_id}} if move.move_type.endswith('refund') else \
             {'invoice': {'invoice_id': link.xero_id}}
-        element, = self.org._call('save', 'payments', [dict(
-            document, account={'code': code}, date=date or fields.Date.today(), amount=amount,
-            reference='Paid in Xero')], f'test-pay-{move.id}-{amount}-{date}', api='ops')
+        element, = self.org._xero().save('payments', [dict(
+                                         document, account={'code': code}, date=date or fields.Date.today(), amount=amount,
+                                         reference='Paid in Xero')], f'test-pay-{move.id}-{amount}-{date}')
         self.assertTrue(element.ok, element.errors)
         return element.xero_id
 
@@ -128,7 +128,7 @@ class TestPaymentRegister(RegisterCase):
         deleted = self.xero_pay_on(paid, paid.amount_total)
         self.env['xero.payment.register']._register_batch(self.org, self.pulled())
         self.assertIn(paid.payment_state, ('paid', 'in_payment'))
-        self.org._call('delete_payment', deleted, 'test-delete', api='ops')
+        self.org._xero().delete_payment(deleted, 'test-delete')
         fresh = self.xero_pay_on(new, 25.0)
         outcomes = self.env['xero.payment.register']._register_batch(self.org, self.pulled())
         self.assertEqual((outcomes[deleted], outcomes[fresh]), ('updated', 'created'))

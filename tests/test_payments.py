@@ -49,10 +49,10 @@ class PaymentCase(SyncCase):
     def xero_pay(self, move, amount):
         """A payment entered in Xero (through the API, as Xero's own screens would)."""
         link = self.link(move)
-        element, = self.org._call('save', 'payments', [{
-            'invoice': {'invoice_id': link.xero_id}, 'account': {'code': '090'},
-            'date': fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}],
-            f'test-pay-{move.id}-{amount}', api='ops')
+        element, = self.org._xero().save('payments', [{
+                                         'invoice': {'invoice_id': link.xero_id}, 'account': {'code': '090'},
+                                         'date': fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}],
+                                         f'test-pay-{move.id}-{amount}')
         self.assertTrue(element.ok, element.errors)
         return element
 
@@ -167,7 +167,7 @@ class TestPaymentsFromXero(PaymentCase):
         self.assertEqual(link.payment_id.journal_id, self.bank, 'in the journal mapped to that Xero account')
         self.assertEqual(self.link(move).xero_status, 'PAID', 'PAID mirrored')
         # Deleted in Xero: the Odoo payment it created is reversed.
-        self.org._call('delete_payment', element.xero_id, 'test-delete', api='ops')
+        self.org._xero().delete_payment(element.xero_id, 'test-delete')
         self.poll()
         self.assertEqual(link.payment_id.state, 'canceled')
         self.assertEqual(move.payment_state, 'not_paid')
@@ -184,7 +184,7 @@ class TestPaymentsFromXero(PaymentCase):
         move = self.make_move()
         self.push()
         link = self.link(move)
-        self.org._call('save', 'invoices', [{'invoice_id': link.xero_id, 'status': 'VOIDED'}], 'test-void', api='ops')
+        self.org._xero().save('invoices', [{'invoice_id': link.xero_id, 'status': 'VOIDED'}], 'test-void')
         self.poll()
         self.assertEqual(link.xero_status, 'VOIDED')
         self.assertIn('VOIDED', move.xero_status)

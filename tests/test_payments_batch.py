@@ -152,7 +152,7 @@ class TestBatchPaymentsToXero(BatchCase):
         payment = self.pay(moves, group_payment=True)
         self.push()
         batch, = self.sim_batches()
-        self.org._call('delete_batch_payment', batch['BatchPaymentID'], 'deleted-in-xero', api='ops')
+        self.org._xero().delete_batch_payment(batch['BatchPaymentID'], 'deleted-in-xero')
         payment.action_draft()
         payment.action_cancel()
         self.push()
@@ -278,11 +278,11 @@ class TestBatchPaymentsFromXero(BatchCase):
 
     def xero_batch(self, moves, amounts=None):
         """A batch payment entered in Xero (through the API, as Xero's screens would)."""
-        batch, = self.org._call('save_batch_payments', [{
-            'account': {'code': '090'}, 'date': fields.Date.today(), 'reference': 'Deposit in Xero',
-            'payments': [{'invoice': {'invoice_id': self.link(m).xero_id}, 'amount': amount}
-                         for m, amount in zip(moves, amounts or moves.mapped('amount_total'))]}],
-            f'test-batch-{moves.ids}', api='ops')
+        batch, = self.org._xero().save_batch_payments([{
+                                                      'account': {'code': '090'}, 'date': fields.Date.today(), 'reference': 'Deposit in Xero',
+                                                      'payments': [{'invoice': {'invoice_id': self.link(m).xero_id}, 'amount': amount}
+                                                      for m, amount in zip(moves, amounts or moves.mapped('amount_total'))]}],
+                                                      f'test-batch-{moves.ids}')
         self.assertTrue(batch.ok, batch.errors)
         return batch
 
@@ -309,7 +309,7 @@ class TestBatchPaymentsFromXero(BatchCase):
         self.assertEqual(self.payment_links(moves), links, 'registered once')
         self.assertBothBooks(moves)
         # Deleted in Xero: the Odoo payment is cancelled, the documents open again.
-        self.org._call('delete_batch_payment', batch.xero_id, 'test-delete-batch', api='ops')
+        self.org._xero().delete_batch_payment(batch.xero_id, 'test-delete-batch')
         self.sim.clock.advance(2)
         self.poll()
         self.assertEqual(payment.state, 'canceled')

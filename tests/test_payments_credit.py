@@ -29,9 +29,9 @@ class CreditCase(KeyWindowMixin, PaymentCase):
         # Xero books an overpayment in its bank account's currency: the company's money goes
         # through a Xero bank account in the company's currency (USD, in an NZD organisation).
         currency = self.env.company.currency_id.name
-        self.org._call('create_account', {
-            'code': 'BNKUSD', 'name': f'Bank {currency}', 'type': 'BANK', 'bank_account_number': f'12-{currency}',
-            'currency_code': currency}, f'test-bank-{currency}', api='ops')
+        self.org._xero().create_account({
+                                        'code': 'BNKUSD', 'name': f'Bank {currency}', 'type': 'BANK', 'bank_account_number': f'12-{currency}',
+                                        'currency_code': currency}, f'test-bank-{currency}')
         self.env['xero.account']._import_from_xero(self.org)
         self.bank_account = self.xero_account(self.org, 'BNKUSD')
         self.org.journal_mapping_ids.filtered(lambda m: m.journal_id == self.bank).xero_account_id = self.bank_account
@@ -337,14 +337,14 @@ class TestCreditsFromXero(CreditCase):
         """An overpayment entered in Xero (through the API, as Xero's own screens would), allocated
         to ``invoice``."""
         contact = self.link(invoice.partner_id.commercial_partner_id).xero_id
-        element, = self.org._call('save_credits', [{
-            'type': 'RECEIVE-OVERPAYMENT', 'contact': {'contact_id': contact}, 'bank_account': {'code': 'BNKUSD'},
-            'date': fields.Date.today(), 'line_amount_types': 'NoTax',
-            'line_items': [{'description': 'Paid too much', 'line_amount': amount}]}], 'test-op', api='ops')
+        element, = self.org._xero().save_credits([{
+                                                 'type': 'RECEIVE-OVERPAYMENT', 'contact': {'contact_id': contact}, 'bank_account': {'code': 'BNKUSD'},
+                                                 'date': fields.Date.today(), 'line_amount_types': 'NoTax',
+                                                 'line_items': [{'description': 'Paid too much', 'line_amount': amount}]}], 'test-op')
         self.assertTrue(element.ok, element.errors)
-        allocation, = self.org._call('allocate_credit', 'overpayments', element.xero_id, [{
-            'invoice': {'invoice_id': self.link(invoice).xero_id}, 'amount': allocated,
-            'date': fields.Date.today()}], 'test-op-alloc', api='ops')
+        allocation, = self.org._xero().allocate_credit('overpayments', element.xero_id, [{
+                                                       'invoice': {'invoice_id': self.link(invoice).xero_id}, 'amount': allocated,
+                                                       'date': fields.Date.today()}], 'test-op-alloc')
         self.assertTrue(allocation.ok, allocation.errors)
         return element, allocation
 
@@ -374,12 +374,12 @@ class TestCreditsFromXero(CreditCase):
         self.assertCreditAgrees(payment)
 
         # Voided in Xero (its allocation removed first, as Xero requires): cancelled in Odoo.
-        self.org._call('delete_credit_allocation', 'overpayments', element.xero_id, allocation.xero_id, api='ops')
+        self.org._xero().delete_credit_allocation('overpayments', element.xero_id, allocation.xero_id)
         txn = self.sim_org().bank_transactions[element.xero_id.lower()]
-        voided, = self.org._call('save_credits', [{
-            'bank_transaction_id': element.echo['bank_transaction_id'], 'type': txn['Type'], 'status': 'DELETED',
-            'contact': {'contact_id': txn['Contact']['ContactID']}, 'bank_account': {'code': 'BNKUSD'},
-            'line_items': [{'description': 'Paid too much', 'line_amount': 200.0}]}], 'test-op-void', api='ops')
+        voided, = self.org._xero().save_credits([{
+                                                'bank_transaction_id': element.echo['bank_transaction_id'], 'type': txn['Type'], 'status': 'DELETED',
+                                                'contact': {'contact_id': txn['Contact']['ContactID']}, 'bank_account': {'code': 'BNKUSD'},
+                                                'line_items': [{'description': 'Paid too much', 'line_amount': 200.0}]}], 'test-op-void')
         self.assertTrue(voided.ok, voided.errors)
         self.sim.clock.advance(60)
         self.pull_credits()
@@ -396,9 +396,9 @@ class TestCreditsFromXero(CreditCase):
         second = self.make_move(lines=[(20.0, 1, self.sale15, 0.0)])  # 23.00
         self.push()
         credit = self.credit_links(payment)
-        allocation, = self.org._call('allocate_credit', 'overpayments', credit.xero_id, [{
-            'invoice': {'invoice_id': self.link(second).xero_id}, 'amount': 23.0,
-            'date': fields.Date.today()}], 'test-alloc', api='ops')
+        allocation, = self.org._xero().allocate_credit('overpayments', credit.xero_id, [{
+                                                       'invoice': {'invoice_id': self.link(second).xero_id}, 'amount': 23.0,
+                                                       'date': fields.Date.today()}], 'test-alloc')
         self.sim.clock.advance(60)
         self.pull_credits()
         self.assertEqual(self.allocation_links(second).xero_id, allocation.xero_id)

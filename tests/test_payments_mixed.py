@@ -211,11 +211,11 @@ class TestPaymentsMixed(PaymentCase):
         """One batch payment made in Xero's screens over this document and its sibling."""
         moves = move | self.siblings[move.id]
         with self.as_xero():
-            batch, = self.org._call('save_batch_payments', [{
-                'account': {'code': '090'}, 'date': fields.Date.today(), 'reference': 'Deposit in Xero',
-                'payments': [{'invoice': {'invoice_id': self.link(m).xero_id},
-                              'amount': float(self.xero_doc(m)['AmountDue'])} for m in moves]}],
-                f'test-batch-{moves.ids}', api='ops')
+            batch, = self.org._xero().save_batch_payments([{
+                                                          'account': {'code': '090'}, 'date': fields.Date.today(), 'reference': 'Deposit in Xero',
+                                                          'payments': [{'invoice': {'invoice_id': self.link(m).xero_id},
+                                                          'amount': float(self.xero_doc(m)['AmountDue'])} for m in moves]}],
+                                                          f'test-batch-{moves.ids}')
         self.assertTrue(batch.ok, batch.errors)
 
     def way_overpayment(self, move):
@@ -242,7 +242,7 @@ class TestPaymentsMixed(PaymentCase):
         """The payment made in Xero is deleted in Xero."""
         with self.as_xero():
             for xero_id in self.xero_payments.pop(move.id):
-                self.org._call('delete_payment', xero_id, f'test-delete-{xero_id}', api='ops')
+                self.org._xero().delete_payment(xero_id, f'test-delete-{xero_id}')
 
     # The ways whose code may be absent: why, when it is (None: present).
     def needs_bank_lines(self):
@@ -288,10 +288,10 @@ class TestPaymentsMixed(PaymentCase):
         if not self._company_bank:
             currency = self.env.company.currency_id.name
             with self.as_xero():
-                self.org._call('create_account', {
-                    'code': 'BNK' + currency, 'name': f'Bank {currency}', 'type': 'BANK',
-                    'bank_account_number': f'12-{currency}', 'currency_code': currency},
-                    f'test-bank-{currency}', api='ops')
+                self.org._xero().create_account({
+                                                'code': 'BNK' + currency, 'name': f'Bank {currency}', 'type': 'BANK',
+                                                'bank_account_number': f'12-{currency}', 'currency_code': currency},
+                                                f'test-bank-{currency}')
             self.env['xero.account']._import_from_xero(self.org)
             self._company_bank = self.env['account.journal'].create({
                 'name': f'Bank {currency}', 'code': 'BNKC', 'type': 'bank'})
@@ -327,7 +327,7 @@ class TestPaymentsMixed(PaymentCase):
         payload = dict({'invoice': {'invoice_id': self.link(move).xero_id}, 'account': {'code': '090'},
                         'date': fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}, **values)
         with self.as_xero():
-            element, = self.org._call('save', 'payments', [payload], f'test-pay-{move.id}-{amount}', api='ops')
+            element, = self.org._xero().save('payments', [payload], f'test-pay-{move.id}-{amount}')
         self.assertTrue(element.ok, element.errors)
         self.xero_payments.setdefault(move.id, []).append(element.xero_id)
 

@@ -39,8 +39,7 @@ class PullbackCase(RegisterCase):
                   'date': date or fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}
         if rate:
             values['currency_rate'] = rate
-        element, = self.org._call('save', 'payments', [values], f'test-pay-{move.id}-{amount}-{rate}-{date}',
-                                  api='ops')
+        element, = self.org._xero().save('payments', [values], f'test-pay-{move.id}-{amount}-{rate}-{date}')
         self.assertTrue(element.ok, element.errors)
         return element.xero_id
 
@@ -182,8 +181,8 @@ class TestPullbackVoided(PullbackCase):
 
     def void_in_xero(self, move):
         link = self.link(move)
-        self.org._call('save', 'invoices', [{'invoice_id': link.xero_id, 'status': 'VOIDED'}],
-                       f'test-void-{move.id}', api='ops')
+        self.org._xero().save('invoices', [{'invoice_id': link.xero_id, 'status': 'VOIDED'}],
+                              f'test-void-{move.id}')
         self.assertEqual(self.sim_doc(link)['Status'], 'VOIDED')
 
     def test_default_review_list_with_a_payment_in_odoo(self):
@@ -195,7 +194,7 @@ class TestPullbackVoided(PullbackCase):
         sent = self.payment_links(move)
         self.assertEqual(sent.sync_state, 'synced')
         # In Xero: the payment is deleted (Xero voids only documents with no payment), then the invoice.
-        self.org._call('delete_payment', sent.xero_id, 'test-delete', api='ops')
+        self.org._xero().delete_payment(sent.xero_id, 'test-delete')
         self.void_in_xero(move)
         writes = self.writes()
         self.poll()
@@ -253,7 +252,7 @@ class TestPullbackVoided(PullbackCase):
         self.poll()
         link = self.env['xero.payment.link'].search([('xero_id', '=', xero_id)])
         self.assertEqual(move.payment_state, 'partial')
-        self.org._call('delete_payment', xero_id, 'test-delete', api='ops')
+        self.org._xero().delete_payment(xero_id, 'test-delete')
         self.void_in_xero(move)
         writes = self.writes()
         self.poll()
@@ -276,8 +275,8 @@ class TestPullbackVoided(PullbackCase):
         self.push()
         link = self.link(move)
         self.assertEqual(link.xero_status, 'DRAFT')
-        self.org._call('save', 'invoices', [{'invoice_id': link.xero_id, 'status': 'DELETED'}],
-                       f'test-delete-{move.id}', api='ops')
+        self.org._xero().save('invoices', [{'invoice_id': link.xero_id, 'status': 'DELETED'}],
+                              f'test-delete-{move.id}')
         writes = self.writes()
         self.poll()
         self.assertEqual(self.writes(), writes, 'nothing sent back to Xero')

@@ -209,7 +209,7 @@ class TestDocumentPull(PullCase):
                                    'account_code': account, 'tax_type': tax_type}]}
         if number:
             payload['invoice_number'] = number
-        element, = self.org._call('save', 'invoices', [payload], f'test-{number or contact_name}', api='ops')
+        element, = self.org._xero().save('invoices', [payload], f'test-{number or contact_name}')
         self.assertTrue(element.ok, element.errors)
         return element
 

@@ -60,10 +60,10 @@ class PullEngineCase(PaymentCase):
         return self.xero_payment(organisation or link.organisation_id, link.xero_id, amount, account)
 
     def xero_payment(self, organisation, invoice_id, amount, account='090'):
-        element, = organisation._call('save', 'payments', [{
-            'invoice': {'invoice_id': invoice_id}, 'account': {'code': account},
-            'date': fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}],
-            f'test-pay-{invoice_id}-{amount}-{account}', api='ops')
+        element, = organisation._xero().save('payments', [{
+                                             'invoice': {'invoice_id': invoice_id}, 'account': {'code': account},
+                                             'date': fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}],
+                                             f'test-pay-{invoice_id}-{amount}-{account}')
         self.assertTrue(element.ok, element.errors)
         return element.xero_id
 

@@ -145,10 +145,10 @@ class TestSyncedRecords(SyncCase):
         self.push()
         link = self.link(move)
         # A customer paid part of it in Xero, not yet known in Odoo.
-        element, = self.org._call('save', 'payments', [{
-            'invoice': {'invoice_id': link.xero_id}, 'account': {'code': '090'},
-            'date': fields.Date.today(), 'amount': 15.0, 'reference': 'Paid in Xero'}],
-            f'test-pay-{move.id}', api='ops')
+        element, = self.org._xero().save('payments', [{
+                                         'invoice': {'invoice_id': link.xero_id}, 'account': {'code': '090'},
+                                         'date': fields.Date.today(), 'amount': 15.0, 'reference': 'Paid in Xero'}],
+                                         f'test-pay-{move.id}')
         self.assertTrue(element.ok, element.errors)
         move.button_draft()
         move.invoice_line_ids[0].price_unit = 200.0
