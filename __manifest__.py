@@ -44,6 +44,5 @@
         # The accountant's paths, run as tours by tests/test_tours.py.
         'web.assets_tests': ['xero_integration/static/src/tours/**/*'],
     },
-    'installable': True,
     'application': True,
 }

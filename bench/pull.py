@@ -115,7 +115,6 @@ def pull(registry, org_id, profile_path=None):
 
 def duplicates(registry, matching):
     """Partners that share one of the matched emails or phones: a contact created twice."""
-    import odoo
     with registry.cursor() as cr:
         cr.execute("""SELECT COUNT(*) - COUNT(DISTINCT lower(email)) FROM res_partner
                        WHERE lower(email) LIKE 'contact%%@xero.example' AND parent_id IS NULL""")
@@ -168,7 +167,8 @@ def main():
         print(f'BENCH pull contacts={contacts_in_xero} matching={args.matching} '
               f'first_pull_calls={first_calls} first_pull_target={target_calls}+small '
               f'created={counts["created"]} matched={counts["matched"]} held={counts["held"]} '
-              f'odoo_s_per_1000={cpu / max(total, 1) * 1000:.2f} peak_rss_growth_mb={peak_mb:.0f} peak_rss_mb={rss_mb:.0f} '
+              f'odoo_s_per_1000={cpu / max(total, 1) * 1000:.2f} peak_rss_growth_mb={peak_mb:.0f} '
+              f'peak_rss_mb={rss_mb:.0f} '
               f'incremental_changes={changed} incremental_calls={incremental_calls} '
               f'incremental_updated={counts2["updated"]} duplicate_partners={dupes}', flush=True)
         return 0 if not dupes else 1

@@ -150,8 +150,9 @@ def poll(registry, org_id, payment_ids, profile_path=None):
         registered = now
         if triggered:
             with registry.cursor() as cr:
+                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
                 cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s",
-                           (odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}).ref('xero_integration.ir_cron_xero_poll').id,))
+                           (env.ref('xero_integration.ir_cron_xero_poll').id,))
     if profiler:
         profiler.dump_stats(profile_path)
         log(f'profile of the polls written to {profile_path}')
@@ -160,7 +161,6 @@ def poll(registry, org_id, payment_ids, profile_path=None):
 
 def duplicates(registry, org_id):
     """Odoo payments made for a Xero payment beyond the first."""
-    import odoo
     with registry.cursor() as cr:
         cr.execute("""SELECT COUNT(*) - COUNT(DISTINCT link.xero_id) FROM xero_payment_link link
                         JOIN account_payment payment ON payment.id = link.payment_id

@@ -49,8 +49,9 @@ Any of the last three, or a drift, makes the exit code 1.
 Hard documents (``--hard --lines-max 60 --round-globally``): 1 to 60 lines, unit prices to 4
 decimals, odd quantities, discounts, four rates mixed on a document (15 % excluded and included,
 a compound GST + levy group, zero rated), one document in four a bill, in a company that
-rounds taxes globally: what rounds differently line by line (Xero) and globally (Odoo). The line before it gives details: the server's
-CPU time during the push (all its threads), and the machine's load average.
+rounds taxes globally: what rounds differently line by line (Xero) and globally (Odoo). The line
+before it gives details: the server's CPU time during the push (all its threads), and the
+machine's load average.
 """
 import argparse
 import json
@@ -147,7 +148,6 @@ def created_count(counters, tenant_id, endpoint):
 # --- Odoo -------------------------------------------------------------------------------------
 
 def start_odoo(db, odoo_args):
-    import odoo
     from odoo.tools import config
     config.parse_config([*odoo_args, '-d', db, '--log-level=warn'], setup_logging=True)
     from odoo.modules.registry import Registry

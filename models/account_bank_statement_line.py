@@ -51,8 +51,8 @@ class AccountBankStatementLine(models.Model):
     @api.depends('xero_feed_link_ids.xero_id', 'xero_feed_link_ids.replacing_xero_id')
     def _compute_xero_replaceable(self):
         for line in self:
-            line.xero_replaceable = any(l.xero_id and l.pushed_payload and not l.replacing_xero_id
-                                        for l in line.sudo().xero_feed_link_ids)
+            line.xero_replaceable = any(link.xero_id and link.pushed_payload and not link.replacing_xero_id
+                                        for link in line.sudo().xero_feed_link_ids)
 
     @api.depends('journal_id.xero_feed_organisation_id', 'date', 'currency_id', 'xero_verified',
                  'xero_feed_link_ids.sync_state', 'xero_feed_link_ids.last_error',
@@ -64,7 +64,7 @@ class AccountBankStatementLine(models.Model):
     def _compute_xero_feed_state(self):
         for line in self:
             org = line.journal_id.xero_feed_organisation_id
-            link = line.xero_feed_link_ids.filtered(lambda l: l.organisation_id == org)[:1]
+            link = line.xero_feed_link_ids.filtered(lambda link: link.organisation_id == org)[:1]
             in_xero = bool(link.xero_id) and link.sync_state == 'synced'
             if in_xero and link.feed_form == 'bill':
                 # A bill is in Xero once its payment from the card account is too.
@@ -141,13 +141,13 @@ class AccountBankStatementLine(models.Model):
         # Verifying is a Xero user's act on lines they can see (an Invoicing user may have no
         # right to edit bank lines): the fields it sets are the addon's, written with sudo.
         self.check_access('read')
-        lines = self.filtered(lambda l: l.xero_feed_state in ('pending_verification', 'error'))
+        lines = self.filtered(lambda line: line.xero_feed_state in ('pending_verification', 'error'))
         skipped = len(self) - len(lines)
         lines.sudo().write({'xero_verified': True, 'xero_verified_uid': self.env.uid,
                             'xero_verified_date': fields.Datetime.now()})
         Link = self.env['xero.statement.line.link'].sudo()
         for org in lines.journal_id.xero_feed_organisation_id:
-            org_lines = lines.filtered(lambda l: l.journal_id.xero_feed_organisation_id == org)
+            org_lines = lines.filtered(lambda line: line.journal_id.xero_feed_organisation_id == org)
             existing = Link.search([('organisation_id', '=', org.id),
                                     ('statement_line_id', 'in', org_lines.ids)])
             missing = org_lines - existing.statement_line_id
@@ -157,8 +157,8 @@ class AccountBankStatementLine(models.Model):
                          for line in missing])
             # A line already in Xero and unchanged since is not sent again (and a changed
             # vendor rule never rewrites it).
-            unchanged = existing.filtered(lambda l: l.xero_id and l.sync_state == 'synced'
-                                          and l.line_digest == l.statement_line_id._xero_feed_digest())
+            unchanged = existing.filtered(lambda link: link.xero_id and link.sync_state == 'synced'
+                                          and link.line_digest == link.statement_line_id._xero_feed_digest())
             (existing - unchanged)._mark_pending()
             # Its bill is in Xero, its payment was not sent (unverified meanwhile, refused): it goes.
             unchanged.feed_payment_ids.filtered(
@@ -181,16 +181,16 @@ class AccountBankStatementLine(models.Model):
             if not is_manager and line.create_uid != user:
                 raise UserError(_("Only a Xero administrator, an accounting manager or the person "
                                   "who recorded '%s' can unverify it.", line.payment_ref or line.display_name))
-            if any(l.sync_state == 'in_flight' for l in (*line.xero_feed_link_ids, *line.xero_feed_payment_ids)):
+            if any(link.sync_state == 'in_flight' for link in (*line.xero_feed_link_ids, *line.xero_feed_payment_ids)):
                 raise UserError(_("'%s' is being sent to Xero right now: try again in a minute.",
                                   line.payment_ref or line.display_name))
         lines = self.filtered('xero_verified')
         lines.sudo().write({'xero_verified': False, 'xero_verified_uid': False,
                             'xero_verified_date': False})
-        lines.xero_feed_link_ids.filtered(lambda l: l.sync_state == 'pending').sudo()._record_refusal(
+        lines.xero_feed_link_ids.filtered(lambda link: link.sync_state == 'pending').sudo()._record_refusal(
             _('Unverified in Odoo before it was sent.'), state='skipped')
         lines.xero_feed_payment_ids.filtered(
-            lambda l: l.sync_state == 'pending' and not l.to_delete).sudo()._record_refusal(
+            lambda link: link.sync_state == 'pending' and not link.to_delete).sudo()._record_refusal(
             _('Unverified in Odoo before it was sent.'), state='skipped')
         return True
 
@@ -209,12 +209,13 @@ class AccountBankStatementLine(models.Model):
         then the bill is voided (Xero voids no paid bill), then the line is sent anew."""
         self._xero_check_access()
         links = self._xero_own_links().filtered(
-            lambda l: l.xero_id and l.pushed_payload and not l.replacing_xero_id)
-        in_flight = links.filtered(lambda l: l.sync_state == 'in_flight'
-                                   or any(p.sync_state == 'in_flight' for p in l.feed_payment_ids))
+            lambda link: link.xero_id and link.pushed_payload and not link.replacing_xero_id)
+        in_flight = links.filtered(lambda link: link.sync_state == 'in_flight'
+                                   or any(p.sync_state == 'in_flight' for p in link.feed_payment_ids))
         if in_flight:
+            sending = in_flight[0].statement_line_id
             raise UserError(_("'%s' is being sent to Xero right now: try again in a minute.",
-                              in_flight[0].statement_line_id.payment_ref or in_flight[0].statement_line_id.display_name))
+                              sending.payment_ref or sending.display_name))
         for link in links:
             link.write({'replacing_xero_id': link.xero_id})
             payments = link._payments_to_delete()
@@ -232,7 +233,7 @@ class AccountBankStatementLine(models.Model):
         Xero is left alone."""
         self._xero_check_access()
         own = self.filtered('xero_verified')._xero_own_links()
-        links = own.filtered(lambda l: l.sync_state in ('error', 'skipped', 'pending'))
+        links = own.filtered(lambda link: link.sync_state in ('error', 'skipped', 'pending'))
         links._retry()
         # A bill in Xero whose payment was refused or skipped: the payment goes again.
         own.feed_payment_ids.filtered(lambda p: not p.to_delete and p.bill_link_id.xero_id and p.sync_state
@@ -249,7 +250,7 @@ class AccountBankStatementLine(models.Model):
             'date': line.date, 'amount': line.amount,
             'payee': line.partner_id.display_name or line.partner_name or '',
             'description': line.payment_ref or '', 'reference': line.ref or '',
-        } for line in self.sorted(lambda l: (l.date, l.id))])
+        } for line in self.sorted(lambda line: (line.date, line.id))])
         attachment = self.env['ir.attachment'].create({
             'name': 'xero_bank_statement_%s.csv' % fields.Date.context_today(self),
             'raw': content.encode('utf-8'), 'mimetype': 'text/csv',

@@ -60,7 +60,7 @@ class AccountMove(models.Model):
 
     def _xero_approved_links(self):
         return self.sudo().xero_link_ids.filtered(
-            lambda l: l.organisation_id and l.xero_id and l.xero_status in APPROVED_STATUSES)
+            lambda link: link.organisation_id and link.xero_id and link.xero_status in APPROVED_STATUSES)
 
     def _xero_dirty_links(self):
         return self.filtered(lambda m: m.state == 'posted')._xero_links()
@@ -82,7 +82,7 @@ class AccountMove(models.Model):
                 # Only what Xero holds needs voiding; a link never synced has nothing to undo, and
                 # one voided or deleted in Xero already (the review list's case) neither.
                 links |= existing.filtered(
-                    lambda l: l.xero_id and l.xero_status not in ('VOIDED', 'DELETED'))._mark_pending()
+                    lambda link: link.xero_id and link.xero_status not in ('VOIDED', 'DELETED'))._mark_pending()
                 continue
             if existing:
                 links |= existing._mark_pending()

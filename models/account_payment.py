@@ -12,7 +12,7 @@ class AccountPayment(models.Model):
 
     def action_xero_sync(self):
         self._xero_check_access()
-        links = self._xero_own_links().filtered(lambda l: l.sync_state in ('error', 'skipped'))
+        links = self._xero_own_links().filtered(lambda link: link.sync_state in ('error', 'skipped'))
         links._mark_pending()
         partials = (self.move_id.line_ids.matched_debit_ids | self.move_id.line_ids.matched_credit_ids)
         new = partials - self.sudo().xero_link_ids.partial_id

@@ -11,7 +11,7 @@ class ResConfigSettings(models.TransientModel):
     # portal users included. This one is write-only: it is encrypted on save, and always reads
     # back empty, so the secret never reaches a browser.
     xero_client_secret = fields.Char(
-        string='Xero Client Secret', groups='base.group_system',
+        groups='base.group_system',
         compute='_compute_xero_client_secret', inverse='_inverse_xero_client_secret',
         help='Stored encrypted and never shown again. Type a new one to replace it.')
     xero_client_secret_set = fields.Boolean(compute='_compute_xero_client_secret',

@@ -90,7 +90,7 @@ class XeroContactPull(models.AbstractModel):
                 _('Several Odoo contacts match this Xero contact: choose one, or create a new one.'),
                 _jsonable(contact), candidates)
             return 'held'
-        if candidates and candidates.xero_link_ids.filtered(lambda l: l.organisation_id == organisation):
+        if candidates and candidates.xero_link_ids.filtered(lambda link: link.organisation_id == organisation):
             self.env['xero.review']._hold(
                 organisation, 'contact', contact['xero_id'], contact['name'],
                 _('%s matches, but is already linked to another Xero contact.', candidates.display_name),
@@ -309,7 +309,7 @@ class _Lookup:
         if self._links is None:
             links = self.env['xero.partner.link'].sudo().search(
                 [('organisation_id', '=', self.organisation.id), ('xero_id', '!=', False)])
-            self._links = {l.xero_id: l for l in links}
+            self._links = {link.xero_id: link for link in links}
         return self._links.get(contact['xero_id'])
 
     def bind(self, contact, link):

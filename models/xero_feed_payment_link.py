@@ -49,7 +49,7 @@ class XeroFeedPaymentLink(models.Model):
     # --- dependencies -------------------------------------------------------------------------
 
     def _xero_dependencies(self):
-        return {'xero.statement.line.link': self.filtered(lambda l: not l.to_delete).bill_link_id}
+        return {'xero.statement.line.link': self.filtered(lambda link: not link.to_delete).bill_link_id}
 
     def _xero_missing_dependencies(self):
         if self.to_delete:
@@ -141,7 +141,7 @@ class XeroFeedPaymentLink(models.Model):
             self._chatter(_('The payment of its bill is deleted in Xero (%(org)s); the bill is voided '
                             'next.', org=self.organisation_id.name))
             # A bill held because this deletion was refused earlier can be voided now.
-            self.bill_link_id.filtered(lambda l: l.replacing_xero_id and l.waiting_dependency)._mark_pending()
+            self.bill_link_id.filtered(lambda link: link.replacing_xero_id and link.waiting_dependency)._mark_pending()
             return
         self.write({'pushed_payload': json.loads(json.dumps(payload, default=str))})
 

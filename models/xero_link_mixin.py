@@ -111,9 +111,9 @@ class XeroLinkMixin(models.AbstractModel):
         (its payload was built before the change). A pending link needs nothing: its payload is
         built when it is sent."""
         links = self.filtered('organisation_id')
-        at_rest = links.filtered(lambda l: l.sync_state in ('synced', 'error', 'skipped'))
+        at_rest = links.filtered(lambda link: link.sync_state in ('synced', 'error', 'skipped'))
         at_rest._mark_pending()
-        (links - at_rest).filtered(lambda l: l.sync_state == 'in_flight').sudo().write({'need_sync': True})
+        (links - at_rest).filtered(lambda link: link.sync_state == 'in_flight').sudo().write({'need_sync': True})
         return links
 
     def _settle(self):
@@ -147,7 +147,8 @@ class XeroLinkMixin(models.AbstractModel):
         return True
 
     def _retry(self):
-        self.filtered(lambda l: l.sync_state in ('error', 'skipped', 'pending', 'synced'))._mark_pending()._request()
+        retryable = self.filtered(lambda link: link.sync_state in ('error', 'skipped', 'pending', 'synced'))
+        retryable._mark_pending()._request()
         self._trigger_push()
 
     def _request(self):

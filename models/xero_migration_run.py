@@ -2,7 +2,7 @@ import logging
 from datetime import timedelta
 
 import psycopg2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError

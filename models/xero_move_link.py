@@ -81,11 +81,11 @@ class XeroMoveLink(models.Model):
 
     def _xero_dependencies(self):
         """The contacts of a batch, looked up once (and kept for the payloads that follow)."""
-        posted = self.filtered(lambda l: l.move_id.state == 'posted')
+        posted = self.filtered(lambda link: link.move_id.state == 'posted')
         partner_links = self.env['xero.partner.link']
         cache = self.env.cr.cache.setdefault('xero_partner_links', {})
         for organisation in posted.organisation_id:
-            partners = posted.filtered(lambda l: l.organisation_id == organisation).move_id.commercial_partner_id
+            partners = posted.filtered(lambda link: link.organisation_id == organisation).move_id.commercial_partner_id
             links = self.env['xero.partner.link'].sudo()._ensure_links(organisation, partners)
             cache.update({(organisation.id, link.partner_id.id): link.id for link in links})
             partner_links |= links
@@ -269,7 +269,7 @@ class XeroMoveLink(models.Model):
             'amount_total': move.amount_total,
             # Odoo's cash rounding line, in the document's terms: Xero has none, so its amount
             # is part of what the rounding line carries.
-            'cash_rounding': sum(move.line_ids.filtered(lambda l: l.display_type == 'rounding')
+            'cash_rounding': sum(move.line_ids.filtered(lambda line: line.display_type == 'rounding')
                                  .mapped('amount_currency')) * move.direction_sign,
             'lines': [self._line_values(line) for line in move.invoice_line_ids.sorted('sequence')
                       if line.display_type in SYNCED_LINE_TYPES],

@@ -131,7 +131,8 @@ class XeroOrganisation(models.Model):
             lambda u: u.active and not u.share and u.id != 1)
         for admin in admins[:1] or self.env.user:
             self.activity_schedule('mail.mail_activity_data_todo', user_id=admin.id, date_deadline=when.date(),
-                                   summary=_('Xero organisation %s disconnects on %s if unused', self.name, when.date()),
+                                   summary=_('Xero organisation %(org)s disconnects on %(date)s if unused',
+                                             org=self.name, date=when.date()),
                                    note=_('No record has gone to or come from Xero for a while. One sync keeps the '
                                           'connection: press Sync now on the organisation.'))
 

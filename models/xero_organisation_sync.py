@@ -11,8 +11,9 @@ class XeroOrganisation(models.Model):
 
     auto_sync_contacts = fields.Boolean(string='Contacts', tracking=True,
                                         help='Pull contacts from Xero every hour, and send changed contacts.')
-    auto_sync_invoices = fields.Boolean(string='Invoices and credit notes', tracking=True,
-                                        help='Send posted documents as they are posted, and follow their status in Xero.')
+    auto_sync_invoices = fields.Boolean(
+        string='Invoices and credit notes', tracking=True,
+        help='Send posted documents as they are posted, and follow their status in Xero.')
     auto_sync_payments = fields.Boolean(string='Payments', tracking=True,
                                         help='Send payments as they are reconciled, and bring payments made in Xero.')
     payment_direction = fields.Selection(

@@ -154,8 +154,8 @@ class XeroOverpaymentPull(models.AbstractModel):
         known = Link.search([('credit_link_id', '=', link.id), ('kind', '=', 'credit_allocations')])
         live = {a.xero_id.lower(): a for a in record['allocations'] if a.xero_id and a.status != 'DELETED'}
         held = False
-        for allocation_link in known.filtered(lambda l: l.xero_id and l.xero_status != 'DELETED'
-                                              and l.xero_id.lower() not in live and not l.to_delete):
+        for allocation_link in known.filtered(lambda link: link.xero_id and link.xero_status != 'DELETED'
+                                              and link.xero_id.lower() not in live and not link.to_delete):
             if not allocation_link.from_xero:
                 # Sent from Odoo and removed in Xero: Odoo keeps its reconciliation until someone looks.
                 allocation_link.write({'xero_status': 'DELETED'})
@@ -175,12 +175,14 @@ class XeroOverpaymentPull(models.AbstractModel):
                 org=organisation.name))
         mine = {x.lower() for x in known.mapped('xero_id') if x}
         # Odoo's own whose answer was lost: the push's look-up binds them.
-        unsure = known.filtered(lambda l: not l.xero_id and l.maybe_sent)
+        unsure = known.filtered(lambda link: not link.xero_id and link.maybe_sent)
         for xero_id, allocation in live.items():
             if xero_id in mine or any(
-                    float_compare(l.amount, allocation.total or 0.0, precision_rounding=l.currency_id.rounding) == 0
-                    and (l._document_link().xero_id or '').lower() == (allocation.echo.get('invoice_id') or '').lower()
-                    for l in unsure):
+                    float_compare(link.amount, allocation.total or 0.0,
+                                  precision_rounding=link.currency_id.rounding) == 0
+                    and ((link._document_link().xero_id or '').lower()
+                         == (allocation.echo.get('invoice_id') or '').lower())
+                    for link in unsure):
                 continue
             held |= not self._reconcile_allocation(organisation, link, record, allocation)
         return held
@@ -195,9 +197,9 @@ class XeroOverpaymentPull(models.AbstractModel):
             self._pull_hold(organisation, record, _('It is allocated to an invoice Odoo does not have.'))
             return False
         payment = link.payment_id
-        doc_lines = document.line_ids.filtered(lambda l: l.account_type in SETTLED_TYPES and not l.reconciled)
+        doc_lines = document.line_ids.filtered(lambda line: line.account_type in SETTLED_TYPES and not line.reconciled)
         pay_lines = payment.move_id.line_ids.filtered(
-            lambda l: l.account_id in doc_lines.account_id and not l.reconciled)
+            lambda line: line.account_id in doc_lines.account_id and not line.reconciled)
         currency = document.currency_id
         residuals = [abs(sum(lines.mapped('amount_residual_currency'))) for lines in (doc_lines, pay_lines)]
         if not doc_lines or not pay_lines or float_compare(
@@ -226,8 +228,8 @@ class XeroOverpaymentPull(models.AbstractModel):
 
     @api.model
     def _partial(self, lines, doc_lines, pay_lines, amount):
-        debit = (doc_lines | pay_lines).filtered(lambda l: l.balance > 0)[:1]
-        credit = (doc_lines | pay_lines).filtered(lambda l: l.balance < 0)[:1]
+        debit = (doc_lines | pay_lines).filtered(lambda line: line.balance > 0)[:1]
+        credit = (doc_lines | pay_lines).filtered(lambda line: line.balance < 0)[:1]
         rate = abs(debit.balance / debit.amount_currency) if debit.amount_currency else 1.0
         company_amount = float_round(amount * rate, precision_rounding=debit.company_currency_id.rounding)
         self.env['account.partial.reconcile'].with_context(**PULLED_CONTEXT).create({

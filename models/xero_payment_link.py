@@ -92,7 +92,8 @@ class XeroPaymentLink(models.Model):
                     values.update(kind='payments', payment_id=payment.id if payment else False,
                                   statement_line_id=st_line.id if st_line and not payment else False,
                                   date=(payment or st_line).date)
-                elif other.move_type in ('out_refund', 'in_refund') and document.move_type in ('out_invoice', 'in_invoice'):
+                elif (other.move_type in ('out_refund', 'in_refund')
+                      and document.move_type in ('out_invoice', 'in_invoice')):
                     values.update(kind='allocations', credit_note_id=other.id)
                 else:
                     continue  # a write-off, an exchange difference, an entry: not a Xero payment
@@ -126,7 +127,7 @@ class XeroPaymentLink(models.Model):
 
     def _xero_dependencies(self):
         doc_links = self.env['xero.move.link']
-        for link in self.filtered(lambda l: not l.to_delete):
+        for link in self.filtered(lambda link: not link.to_delete):
             doc_links |= link._document_link()
             if link.credit_note_id:
                 doc_links |= link._document_link(link.credit_note_id)
@@ -163,7 +164,7 @@ class XeroPaymentLink(models.Model):
         return self.env['xero.statement.line.link'].sudo().search([
             ('organisation_id', '=', self.organisation_id.id), ('statement_line_id', '=', self.statement_line_id.id),
             '|', ('xero_id', '!=', False), ('sync_state', '=', 'in_flight')]).filtered(
-            lambda l: l.xero_status not in ('DELETED', 'VOIDED'))[:1]
+            lambda link: link.xero_status not in ('DELETED', 'VOIDED'))[:1]
 
     def _reference(self):
         prefix = self.env['xero.partner.link']._contact_number_prefix()
@@ -232,7 +233,7 @@ class XeroPaymentLink(models.Model):
         on_debit = partial.debit_move_id.move_id == self.move_id
         money_line = partial.credit_move_id if on_debit else partial.debit_move_id
         exchange = partial.exchange_move_id.line_ids.filtered(
-            lambda l: money_line in (l.matched_debit_ids.debit_move_id | l.matched_credit_ids.credit_move_id))
+            lambda line: money_line in (line.matched_debit_ids.debit_move_id | line.matched_credit_ids.credit_move_id))
         base = partial.amount + abs(sum(exchange.mapped('balance')))
         amount = abs(partial.debit_amount_currency if on_debit else partial.credit_amount_currency)
         if company_currency.is_zero(base) or self.currency_id.is_zero(amount):
@@ -355,7 +356,8 @@ class XeroPaymentLink(models.Model):
             self._document_link().write({'xero_status': status,
                                          'xero_amount_due': element.echo.get('document_amount_due') or 0.0})
         if element.status == 'DELETED':
-            body = _('Payment of %(amount)s deleted in Xero (%(org)s).', amount=self.amount, org=self.organisation_id.name)
+            body = _('Payment of %(amount)s deleted in Xero (%(org)s).',
+                     amount=self.amount, org=self.organisation_id.name)
         elif self.kind == 'allocations':
             body = _('Credit note %(note)s allocated in Xero (%(amount)s).', note=self.credit_note_id.name,
                      amount=self.amount)

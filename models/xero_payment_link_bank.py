@@ -14,7 +14,7 @@ class AccountBankStatementLine(models.Model):
         links = self.env['xero.payment.link'].sudo().search([
             ('organisation_id', '=', org.id), ('statement_line_id', '=', self.id), ('kind', '=', 'payments'),
             ('partial_id', '!=', False), ('to_delete', '=', False)]).filtered(
-            lambda l: l.xero_status != 'DELETED')
+            lambda link: link.xero_status != 'DELETED')
         if links:
             return _('Reconciled in Odoo with %(docs)s, which is in Xero (%(org)s): it goes there as a '
                      'payment on that document, not as a bank transaction too.',

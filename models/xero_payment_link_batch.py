@@ -36,8 +36,8 @@ class XeroPaymentLinkBatch(models.Model):
     settles one synced document, a credit note, a bank line that is itself in Xero through the
     bank feed, invoices with bills or documents in several currencies, and a document reconciled
     with the money source after its batch reached Xero (Xero cannot add to a batch). A deposit
-    of more than 50 documents goes as several batches of at most 50. The CurrencyRate of a batch in another currency is left out:
-    Xero applies its own rate of the day to the batch.
+    of more than 50 documents goes as several batches of at most 50. The CurrencyRate of a batch
+    in another currency is left out: Xero applies its own rate of the day to the batch.
     """
     _inherit = 'xero.payment.link'
 
@@ -147,8 +147,8 @@ class XeroPaymentLinkBatch(models.Model):
 
         A member whose batch may be in Xero already (its answer was lost) stays as it is: once
         the batch is found or answered, it is deleted because of it (see _xero_bind_extra)."""
-        in_flight = self.sudo().filtered(lambda l: l.kind == BATCH and not l.xero_id and l.maybe_sent)
-        batch = self.sudo().filtered(lambda l: l.kind == BATCH and l.xero_id and l.xero_status != 'DELETED')
+        in_flight = self.sudo().filtered(lambda link: link.kind == BATCH and not link.xero_id and link.maybe_sent)
+        batch = self.sudo().filtered(lambda link: link.kind == BATCH and link.xero_id and link.xero_status != 'DELETED')
         for batch_id in set(batch.mapped('xero_batch_id')):
             members = self.sudo().search([('organisation_id', 'in', batch.organisation_id.ids),
                                           ('xero_batch_id', '=', batch_id), ('kind', '=', BATCH),
@@ -177,13 +177,13 @@ class XeroPaymentLinkBatch(models.Model):
         return None, False
 
     def _xero_payloads(self):
-        mine = self.filtered(lambda l: l.kind == BATCH)
+        mine = self.filtered(lambda link: link.kind == BATCH)
         prepared = super(XeroPaymentLinkBatch, self - mine)._xero_payloads() if self - mine else []
         for link in mine:
             if link.to_delete:
                 prepared.append((link, {'batch_payment_id': link.xero_batch_id, 'payment_id': link.xero_id}))
                 continue
-            if link._batch_siblings().filtered(lambda l: l.sync_state in ('pending', 'in_flight')) - self:
+            if link._batch_siblings().filtered(lambda link: link.sync_state in ('pending', 'in_flight')) - self:
                 # A batch goes whole, in one request: its members claimed apart wait a little
                 # and are claimed together (they follow each other).
                 link.write({'next_attempt_date': fields.Datetime.now() + DEPENDENCY_WAIT,
@@ -434,7 +434,7 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
             move = doc_of.get((member['invoice_id'] or member['credit_note_id'] or '').lower())
             if not move or move.state != 'posted' or move.move_type not in BATCHED_TYPES:
                 return None
-            lines = move.line_ids.filtered(lambda l: l.account_type in SETTLED_TYPES and not l.reconciled)
+            lines = move.line_ids.filtered(lambda line: line.account_type in SETTLED_TYPES and not line.reconciled)
             residual = sum(lines.mapped('amount_residual_currency'))
             if not lines or float_compare(abs(residual), member['amount'] or 0.0,
                                           precision_rounding=move.currency_id.rounding) < 0:
@@ -442,7 +442,7 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
             items.append((member, move, lines))
         moves = self.env['account.move'].union(*(move for _m, move, _l in items))
         if len(moves) != len(items) or len(moves.currency_id) != 1 or len(set(moves.mapped('move_type'))) != 1 \
-                or len(moves.line_ids.filtered(lambda l: l.account_type in SETTLED_TYPES).account_id) != 1:
+                or len(moves.line_ids.filtered(lambda line: line.account_type in SETTLED_TYPES).account_id) != 1:
             return None
         return {'journal': journal, 'items': items, 'moves': moves}
 
@@ -453,7 +453,7 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
         its document: Odoo settles each document exactly as Xero's member did, and the bank
         sees one line."""
         moves, items = plan['moves'], plan['items']
-        lines = self.env['account.move.line'].union(*(l for _m, _move, l in items))
+        lines = self.env['account.move.line'].union(*(line for _m, _move, line in items))
         inbound = sum(lines.mapped('amount_residual')) > 0
         partners = moves.commercial_partner_id
         currency = moves.currency_id
@@ -473,7 +473,7 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
             'destination_account_id': lines.account_id.id,
         })
         self._generate_entries(payment)
-        counterpart = payment.move_id.line_ids.filtered(lambda l: l.account_id == lines.account_id)
+        counterpart = payment.move_id.line_ids.filtered(lambda line: line.account_id == lines.account_id)
         sign = -1 if inbound else 1
         commands, left = [Command.unlink(counterpart.id)], counterpart.balance
         for index, (member, move, _lines) in enumerate(items):
@@ -487,8 +487,8 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
                 'amount_currency': amount, 'balance': balance}))
         payment.move_id.with_context(skip_invoice_sync=True, skip_readonly_check=True).write({'line_ids': commands})
         payment.action_post()
-        own = payment.move_id.line_ids.filtered(lambda l: l.account_id == lines.account_id)
-        for (member, move, doc_lines), line in zip(items, own.sorted('id')):
+        own = payment.move_id.line_ids.filtered(lambda line: line.account_id == lines.account_id)
+        for (_member, _move, doc_lines), line in zip(items, own.sorted('id')):
             (doc_lines | line).with_context(**PULLED_CONTEXT).reconcile()
         self._match(payment.browse([payment.id] * len(moves)), list(moves))
         partials = own.matched_debit_ids | own.matched_credit_ids
@@ -511,8 +511,8 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
                 'sync_state': 'synced', 'last_sync_date': now,
             })
         self.env['xero.payment.link'].sudo().create(link_values)
-        bodies = {move.id: self.env._('Paid in Xero by batch payment %(batch)s (%(amount)s of %(total)s, %(org)s), registered '
-                                      'in %(journal)s as %(payment)s.', batch=batch.number or batch.xero_id,
+        bodies = {move.id: self.env._('Paid in Xero by batch payment %(batch)s (%(amount)s of %(total)s, %(org)s), '
+                                      'registered in %(journal)s as %(payment)s.', batch=batch.number or batch.xero_id,
                                       amount=member['amount'], total=total, org=organisation.name,
                                       journal=plan['journal'].name, payment=payment.name)
                   for member, move, _lines in items}
@@ -527,7 +527,8 @@ class XeroPaymentRegisterBatch(models.AbstractModel):
                 and link.xero_status != 'DELETED' and link.payment_id.state == 'canceled':
             link.write({'xero_status': 'DELETED', 'xero_updated_date': payment['updated']})
             link.move_id.message_post(body=_('Batch payment %(batch)s was deleted in Xero (%(org)s): its Odoo payment '
-                                             '%(payment)s is cancelled.', batch=link.batch_reference or link.xero_batch_id,
+                                             '%(payment)s is cancelled.',
+                                             batch=link.batch_reference or link.xero_batch_id,
                                              org=organisation.name, payment=link.payment_id.name))
             return 'updated'
         return super()._follow(organisation, link, payment)

@@ -124,7 +124,7 @@ class XeroPaymentLinkCredit(models.Model):
     @api.model
     def _leaves_credit(self, source_line):
         """Whether the money's receivable (payable) lines keep something open."""
-        open_lines = source_line.move_id.line_ids.filtered(lambda l: l.account_id == source_line.account_id)
+        open_lines = source_line.move_id.line_ids.filtered(lambda line: line.account_id == source_line.account_id)
         return not source_line.currency_id.is_zero(sum(open_lines.mapped('amount_residual_currency')))
 
     @api.model
@@ -151,7 +151,7 @@ class XeroPaymentLinkCredit(models.Model):
     @api.model
     def _credit_values(self, payment, statement_line, form):
         move = payment.move_id or statement_line.move_id
-        open_lines = move.line_ids.filtered(lambda l: l.account_id.account_type in OPEN_TYPES)
+        open_lines = move.line_ids.filtered(lambda line: line.account_id.account_type in OPEN_TYPES)
         return {'currency_id': (open_lines[:1].currency_id or move.currency_id).id,
                 'amount': abs(sum(open_lines.mapped('amount_currency'))),
                 'date': payment.date or statement_line.date,
@@ -178,11 +178,11 @@ class XeroPaymentLinkCredit(models.Model):
         for payment in payments.exists().filtered(lambda p: p.state in ('in_process', 'paid') and p.partner_id):
             if (payment.payment_type, payment.partner_type) not in (('inbound', 'customer'), ('outbound', 'supplier')):
                 continue
-            open_lines = payment.move_id.line_ids.filtered(lambda l: l.account_id.account_type in OPEN_TYPES)
+            open_lines = payment.move_id.line_ids.filtered(lambda line: line.account_id.account_type in OPEN_TYPES)
             if not open_lines or open_lines.matched_debit_ids or open_lines.matched_credit_ids:
                 continue  # reconciled with its documents: ordinary payments (or an overpayment)
             existing = self.sudo().search([('payment_id', '=', payment.id)])
-            credit = existing.filtered(lambda l: l.kind == 'credits')[:1]
+            credit = existing.filtered(lambda link: link.kind == 'credits')[:1]
             if credit._credit_gone():
                 links |= credit._revive('PREPAYMENT')
                 continue
@@ -190,7 +190,8 @@ class XeroPaymentLinkCredit(models.Model):
                 continue
             organisation, _reason = self.env['xero.organisation']._route(payment.company_id, payment.journal_id)
             if organisation:
-                links |= self._create_credit(organisation, payment, self.env['account.bank.statement.line'], 'PREPAYMENT')
+                links |= self._create_credit(organisation, payment, self.env['account.bank.statement.line'],
+                                             'PREPAYMENT')
         if links:
             links._trigger_push()
         return links
@@ -198,7 +199,7 @@ class XeroPaymentLinkCredit(models.Model):
     def _void_credits(self):
         """The money is gone in Odoo (its payment cancelled): void its overpayment or
         prepayment in Xero, once its allocations are deleted (they go first: dependencies)."""
-        for link in self.sudo().filtered(lambda l: l.kind == 'credits'):
+        for link in self.sudo().filtered(lambda link: link.kind == 'credits'):
             if link.xero_id and link.xero_status != 'VOIDED':
                 link.to_delete = True
                 link._mark_pending()
@@ -227,7 +228,7 @@ class XeroPaymentLinkCredit(models.Model):
         return self.payment_id.journal_id or self.statement_line_id.journal_id
 
     def _xero_dependencies(self):
-        mine = self.filtered(lambda l: l.kind in CREDIT_KINDS)
+        mine = self.filtered(lambda link: link.kind in CREDIT_KINDS)
         deps = super(XeroPaymentLinkCredit, self - mine)._xero_dependencies()
         payment_links = deps.get('xero.payment.link', self.env['xero.payment.link'])
         partner_links = deps.get('xero.partner.link', self.env['xero.partner.link'])
@@ -253,7 +254,7 @@ class XeroPaymentLinkCredit(models.Model):
         return self.env['xero.statement.line.link'].sudo().search([
             ('organisation_id', '=', self.organisation_id.id), ('statement_line_id', '=', self.statement_line_id.id),
             '|', ('xero_id', '!=', False), ('sync_state', '=', 'in_flight')]).filtered(
-            lambda l: l.xero_status not in ('DELETED', 'VOIDED'))[:1]
+            lambda link: link.xero_status not in ('DELETED', 'VOIDED'))[:1]
 
     def _credit_allocations(self):
         return self.search([('credit_link_id', '=', self.id), ('kind', '=', 'credit_allocations')])
@@ -299,7 +300,7 @@ class XeroPaymentLinkCredit(models.Model):
         return None, False
 
     def _xero_payloads(self):
-        mine = self.filtered(lambda l: l.kind in CREDIT_KINDS)
+        mine = self.filtered(lambda link: link.kind in CREDIT_KINDS)
         prepared = super(XeroPaymentLinkCredit, self - mine)._xero_payloads()
         for link in mine:
             payload = link._credit_payload()
@@ -332,7 +333,8 @@ class XeroPaymentLinkCredit(models.Model):
                 bank=bank_currency, money=self.currency_id.name))
             return None
         partner_link = self.env['xero.partner.link'].sudo().search(
-            [('partner_id', '=', self._credit_partner().id), ('organisation_id', '=', self.organisation_id.id)], limit=1)
+            [('partner_id', '=', self._credit_partner().id), ('organisation_id', '=', self.organisation_id.id)],
+            limit=1)
         payload = {
             'type': self.credit_type, 'contact': {'contact_id': partner_link.xero_id},
             'bank_account': {'account_id': mapping.xero_account_id.xero_id}, 'date': self.date,
@@ -357,7 +359,7 @@ class XeroPaymentLinkCredit(models.Model):
         if self.currency_id == company_currency or company_currency.name != self.organisation_id.base_currency:
             return None
         move = self.payment_id.move_id or self.statement_line_id.move_id
-        line = move.line_ids.filtered(lambda l: l.account_id.account_type in OPEN_TYPES)[:1]
+        line = move.line_ids.filtered(lambda line: line.account_id.account_type in OPEN_TYPES)[:1]
         if not line or not line.balance:
             return None
         return round(abs(line.amount_currency / line.balance), 6)
@@ -429,7 +431,7 @@ class XeroPaymentLinkCredit(models.Model):
             return self._find_credits(organisation, chunk)
         if kind == 'credit_voids':
             found = {}
-            for link, payload in chunk:
+            for link, _payload in chunk:
                 credit = organisation._xero().credit(credit_kind(link.credit_type), link.xero_id)
                 if credit and credit['status'] == 'VOIDED':
                     found[link.id] = Element(xero_id=link.xero_id, status='VOIDED',
@@ -483,7 +485,8 @@ class XeroPaymentLinkCredit(models.Model):
             self.write({'xero_status': 'VOIDED', 'to_delete': False})
             body = _('%(what)s voided in Xero (%(org)s).', what=self._credit_label(), org=self.organisation_id.name)
         elif self.kind == 'credits':
-            self.write({'xero_bank_transaction_id': element.echo.get('bank_transaction_id') or self.xero_bank_transaction_id})
+            self.write({'xero_bank_transaction_id':
+                        element.echo.get('bank_transaction_id') or self.xero_bank_transaction_id})
             # Its allocations held because Xero had refused it can go now.
             self._credit_allocations().filtered('waiting_dependency')._mark_pending()
             body = _('%(what)s of %(amount)s sent to Xero (%(org)s).', what=self._credit_label(), amount=self.amount,
@@ -503,7 +506,7 @@ class XeroPaymentLinkCredit(models.Model):
         return _('Overpayment') if 'OVER' in (self.credit_type or '') else _('Prepayment')
 
     def _xero_note_refused(self):
-        mine = self.filtered(lambda l: l.kind in CREDIT_KINDS)
+        mine = self.filtered(lambda link: link.kind in CREDIT_KINDS)
         super(XeroPaymentLinkCredit, self - mine)._xero_note_refused()
         for link in mine:
             target = link.payment_id or link.move_id
@@ -545,7 +548,8 @@ class AccountPayment(models.Model):
         return result
 
     def action_draft(self):
-        credits = self.env['xero.payment.link'].sudo().search([('payment_id', 'in', self.ids), ('kind', '=', 'credits')])
+        credits = self.env['xero.payment.link'].sudo().search(
+            [('payment_id', 'in', self.ids), ('kind', '=', 'credits')])
         result = super().action_draft()
         if credits and not self.env.context.get('xero_pulled'):
             credits._void_credits()

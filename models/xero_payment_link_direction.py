@@ -33,8 +33,8 @@ class XeroPaymentLink(models.Model):
         """Mark the links of organisations whose payments go from Xero to Odoo only, still
         waiting to be sent (and never sent: one that may have reached Xero is looked up as
         usual), as not sent; return them."""
-        held = self.sudo().filtered(lambda l: l.organisation_id.payment_direction == 'xero_to_odoo'
-                                    and l.sync_state in ('pending', 'error') and not l.maybe_sent)
+        held = self.sudo().filtered(lambda link: link.organisation_id.payment_direction == 'xero_to_odoo'
+                                    and link.sync_state in ('pending', 'error') and not link.maybe_sent)
         for organisation, links in held.grouped('organisation_id').items():
             links._record_refusal(_('Not sent: payments of %s go from Xero to Odoo only (organisation '
                                     'settings). Record this payment in Xero too, or let payments go both '

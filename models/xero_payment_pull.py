@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.tools import float_compare
 
 from ..xero_client.operations import MAX_IDS_PER_GET
@@ -48,13 +48,13 @@ class XeroPaymentPull(models.AbstractModel):
             ('xero_status', 'in', ('AUTHORISED', 'SUBMITTED'))])
         DocumentPull = self.env['xero.document.pull']
         for kind in ('invoices', 'credit_notes'):
-            kind_links = links.filtered(lambda l: l._xero_kind() == kind)
+            kind_links = links.filtered(lambda link: link._xero_kind() == kind)
             for start in range(0, len(kind_links), MAX_IDS_PER_GET):
                 chunk = kind_links[start:start + MAX_IDS_PER_GET]
                 documents, _more = organisation._xero().pull_documents(kind, ids=chunk.mapped('xero_id'))
                 DocumentPull._pull_records(organisation, documents, {})
                 for document in documents:
-                    link = chunk.filtered(lambda l: l.xero_id == document['xero_id'])
+                    link = chunk.filtered(lambda link: link.xero_id == document['xero_id'])
                     if link and float_compare(document['amount_due'] or 0.0, link.move_id.amount_residual,
                                               precision_rounding=link.move_id.currency_id.rounding):
                         self._pull_payments_of(organisation, kind, document['xero_id'])

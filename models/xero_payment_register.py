@@ -59,7 +59,7 @@ class XeroPaymentRegister(models.AbstractModel):
             elif link:
                 # Deletions and status changes are rare: one savepoint each.
                 results[payment['xero_id']] = self._isolated(
-                    organisation, payment, lambda p=payment, l=link: self._follow(organisation, l, p))
+                    organisation, payment, lambda p=payment, link=link: self._follow(organisation, link, p))
             else:
                 fresh.append(payment)
         plan = self._plan(organisation, fresh, results)
@@ -145,7 +145,7 @@ class XeroPaymentRegister(models.AbstractModel):
         for item in plan:
             payment, move = item['payment'], item['move']
             balances.append(self._xero_balance(organisation, move, payment))
-            lines = move.line_ids.filtered(lambda l: l.account_type in SETTLED_TYPES and not l.reconciled)
+            lines = move.line_ids.filtered(lambda line: line.account_type in SETTLED_TYPES and not line.reconciled)
             if not lines:
                 raise UserError(_('%s has nothing left to pay in Odoo.', move.display_name))
             settled.append(lines)
@@ -171,7 +171,7 @@ class XeroPaymentRegister(models.AbstractModel):
         for odoo_payment, lines in zip(odoo_payments, settled):
             accounts = lines.account_id
             groups[lines.move_id] |= lines | odoo_payment.move_id.line_ids.filtered(
-                lambda l, a=accounts: l.account_id in a and not l.reconciled)
+                lambda line, a=accounts: line.account_id in a and not line.reconciled)
         self.env['account.move.line'].with_context(**PULLED_CONTEXT)._reconcile_plan(list(groups.values()))
         self._match(odoo_payments, [item['move'] for item in plan])
 

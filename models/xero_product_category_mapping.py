@@ -71,7 +71,8 @@ class XeroProductCategoryMapping(models.Model):
             by_name.setdefault((xero_account.account_class, normalised_name(xero_account.name)), xero_account)
         existing = {m.categ_id: m for m in self.search([('organisation_id', '=', organisation.id)])}
         vals_list = []
-        for categ in self.env['product.category'].with_company(company).search([]):
+        # Every category gets its suggestion: all of them are wanted.
+        for categ in self.env['product.category'].with_company(company).search([]):  # pylint: disable=no-search-all
             name = normalised_name(categ.name)
             sales = (account_map.get(categ.property_account_income_categ_id)
                      or by_name.get((REVENUE_CLASS, name)) or xero_accounts.browse())

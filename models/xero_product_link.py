@@ -77,7 +77,7 @@ class XeroProductLink(models.Model):
             products = self._products_to_push(organisation)
         links = self.sudo()._ensure_links(organisation, products).sorted(lambda link: link.product_id.id)
         changed = self.browse()
-        for link in links.filtered(lambda l: l.sync_state in ('synced', 'error')):
+        for link in links.filtered(lambda link: link.sync_state in ('synced', 'error')):
             try:
                 digest = payload_hash(link._item_payload(organisation))
             except UserError:
@@ -98,7 +98,7 @@ class XeroProductLink(models.Model):
         for organisation in organisations:
             if not States._due(organisation, 'items'):
                 continue
-            links = self._queue_items(organisation).filtered(lambda l: l.sync_state == 'pending')
+            links = self._queue_items(organisation).filtered(lambda link: link.sync_state == 'pending')
             state = States._for(organisation, 'items')
             if state.requested:
                 links.write({'requested': True})

@@ -165,8 +165,8 @@ class XeroSyncEngine(models.AbstractModel):
             # Claim in a transaction that starts with the claim: its snapshot then holds the
             # other workers' latest claims, which it skips, instead of rows they changed since
             # an older snapshot, which PostgreSQL refuses to lock (could not serialize access).
-            # Nothing but this run's sync-log entry is pending here.
-            self.env.cr.commit()
+            # Nothing but this run's sync-log entry is pending here. (A commit on purpose.)
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         return super()._claim(Link, organisation)
 
     @api.model
@@ -185,5 +185,6 @@ class XeroSyncEngine(models.AbstractModel):
         """In a pool worker: commit, and tell whether the cron's time is left."""
         if 'xero_pool_end' not in self.env.context:
             return super()._commit(processed)
-        self.env.cr.commit()
+        # The engine's own commit (the state before a request leaves), in a pool worker.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
         return self._pool_time_left()

@@ -97,7 +97,7 @@ class XeroStatementLineLink(models.Model):
     # --- dependencies -------------------------------------------------------------------------
 
     def _to_send(self):
-        return self.filtered(lambda l: not l.replacing_xero_id and l.statement_line_id.xero_verified)
+        return self.filtered(lambda link: not link.replacing_xero_id and link.statement_line_id.xero_verified)
 
     def _contact_partner(self):
         partner = self.statement_line_id.partner_id.commercial_partner_id
@@ -153,7 +153,7 @@ class XeroStatementLineLink(models.Model):
     def _xero_payloads(self):
         from .xero_sync_engine import Stop
         for organisation in self.organisation_id:
-            links = self.filtered(lambda l: l.organisation_id == organisation)
+            links = self.filtered(lambda link: link.organisation_id == organisation)
             try:
                 organisation._bank_feed_refresh_lock_dates()
                 organisation._bank_feed_ensure_accounts()
@@ -164,8 +164,8 @@ class XeroStatementLineLink(models.Model):
             except XeroError as e:
                 links._record_retry(e.message, unknown_outcome=False)
                 self -= links
-        contacts = {(l.organisation_id.id, l.partner_id.id): l.xero_id
-                    for l in self.env['xero.partner.link'].sudo().search([
+        contacts = {(link.organisation_id.id, link.partner_id.id): link.xero_id
+                    for link in self.env['xero.partner.link'].sudo().search([
                         ('organisation_id', 'in', self.organisation_id.ids),
                         ('partner_id', 'in', self.contact_partner_id.ids)])}
         prepared = []

@@ -204,7 +204,7 @@ class XeroSyncEngine(models.AbstractModel):
         """Send these links now, whatever their next attempt date (a caller that owns the
         transaction, e.g. a test or a script); links another worker holds are left to it."""
         organisation = organisation.sudo()
-        links = links.sudo().filtered(lambda l: l.sync_state in ('pending', 'in_flight'))
+        links = links.sudo().filtered(lambda link: link.sync_state in ('pending', 'in_flight'))
         try:
             for start in range(0, len(links), BATCH_SIZE):
                 batch = self._try_lock(links[start:start + BATCH_SIZE])
@@ -274,8 +274,8 @@ class XeroSyncEngine(models.AbstractModel):
         """Dependencies, payloads, look-ups, then batches of one kind each."""
         links = self._push_dependencies(organisation, links)
         for kind in dict.fromkeys(link._xero_kind() for link in links):
-            kind_links = links.filtered(lambda l: l._xero_kind() == kind)
-            prepared = [pair for pairs in self._per_record(kind_links, lambda l: l._xero_payloads(), 'payload')
+            kind_links = links.filtered(lambda link: link._xero_kind() == kind)
+            prepared = [pair for pairs in self._per_record(kind_links, lambda link: link._xero_payloads(), 'payload')
                         for pair in pairs]
             replays, prepared = self._replays_in_window(kind, prepared)
             for batch in replays:
@@ -302,11 +302,11 @@ class XeroSyncEngine(models.AbstractModel):
     def _push_dependencies(self, organisation, links):
         """Send what these links need first; hold those whose dependency Xero refused."""
         needed = {}
-        for part in self._per_record(links, lambda l: l._xero_dependencies(), 'dependencies'):
+        for part in self._per_record(links, lambda link: link._xero_dependencies(), 'dependencies'):
             for model, deps in part.items():
                 needed[model] = needed.get(model, self.env[model]) | deps
         # Those Odoo failed on just now are in error: they wait for their record to be fixed.
-        links = links.filtered(lambda l: l.sync_state in ('pending', 'in_flight'))
+        links = links.filtered(lambda link: link.sync_state in ('pending', 'in_flight'))
         for model in LINK_MODELS:
             deps = needed.get(model)
             if not deps:
@@ -442,12 +442,12 @@ class XeroSyncEngine(models.AbstractModel):
                 # another body, and an update by Xero id cannot duplicate under a fresh one.
                 link.idempotency_key = link._xero_new_key()
             link.sent_hash = digest
-        for link in links.filtered(lambda l: not l.idempotency_key):
+        for link in links.filtered(lambda link: not link.idempotency_key):
             link.idempotency_key = link._xero_new_key()
         key = batch_key(links.mapped('idempotency_key'))
         now = fields.Datetime.now()
         digest = request_digest([(link.idempotency_key, d) for link, _p, d in batch])
-        first_sends = links.filtered(lambda l: l.request_key != key)  # a resend keeps its date
+        first_sends = links.filtered(lambda link: link.request_key != key)  # a resend keeps its date
         first_sends.write({'key_sent_date': now, 'request_key': key, 'request_digest': digest})
         # The payloads are built from the records as they are now: a change from here on sets
         # need_sync again, and goes once this request is settled.

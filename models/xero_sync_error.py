@@ -43,7 +43,8 @@ class XeroSyncError(models.Model):
                                       last_error, write_date, error_notified
                                  FROM {table} WHERE sync_state = 'error' AND organisation_id IS NOT NULL""")
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(f"CREATE VIEW {self._table} AS ({' UNION ALL '.join(selects)})")
+        # Table, model and kind names come from the code (ERROR_SOURCES, MODEL_KIND), never from input.
+        self.env.cr.execute(f"CREATE VIEW {self._table} AS ({' UNION ALL '.join(selects)})")  # pylint: disable=sql-injection
 
     @api.depends('link_model', 'link_id')
     def _compute_record(self):
@@ -59,7 +60,8 @@ class XeroSyncError(models.Model):
     def action_retry(self):
         """Retry one or all of the selection: each goes again with a fresh key."""
         for model in set(self.mapped('link_model')):
-            self.env[model].browse(self.filtered(lambda e: e.link_model == model).mapped('link_id')).exists().action_retry()
+            link_ids = self.filtered(lambda e: e.link_model == model).mapped('link_id')
+            self.env[model].browse(link_ids).exists().action_retry()
         return {'type': 'ir.actions.client', 'tag': 'display_notification',
                 'params': {'message': _('Queued again for Xero.'), 'type': 'info', 'sticky': False,
                            'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}}}

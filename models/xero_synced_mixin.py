@@ -110,12 +110,12 @@ class XeroSyncedMixin(models.AbstractModel):
         for company in self.env.companies:
             organisations |= Organisation._of_company(company)
         return self._xero_links().filtered(
-            lambda l: l.company_id in self.env.companies or l.organisation_id in organisations)
+            lambda link: link.company_id in self.env.companies or link.organisation_id in organisations)
 
     def action_xero_retry(self):
         """Send again what Xero refused."""
         self._xero_check_access()
-        self._xero_own_links().filtered(lambda l: l.sync_state == 'error')._retry()
+        self._xero_own_links().filtered(lambda link: link.sync_state == 'error')._retry()
         return True
 
     def action_xero_open(self):

@@ -49,6 +49,8 @@ class XeroWebhookEvent(models.Model):
     def _parse(self, payload):
         """The events of one delivery, checked against Xero's schema before anything is stored;
         raises ValidationError saying what is wrong (the webhook answers 400)."""
+        # The messages answer Xero's webhook sender (a 400), not a person: not translated.
+        # pylint: disable=translation-required
         events = payload.get('events') if isinstance(payload, dict) else None
         if not isinstance(events, list):
             raise ValidationError('"events" must be a list')

@@ -3,7 +3,7 @@
 #
 # Everything here is idempotent and cached, so running a command twice is safe and quick:
 #   - Odoo 19 is unpacked once from Debian's `odoo-19` package (or taken from $ODOO_PATH);
-#   - the virtualenv is keyed by the hash of requirements.txt;
+#   - the virtualenv is keyed by the hash of the requirement files it is built from;
 #   - PostgreSQL is used if it listens, started if installed, installed otherwise;
 #   - a template database with `account` installed is built once per Odoo/venv pair.
 #
@@ -101,6 +101,9 @@ ensure_odoo() {
 
 # --- Python ------------------------------------------------------------------------------------
 
+# What the virtualenv is built from: the addon's own needs, and the linters.
+VENV_REQUIREMENTS=("$REPO_DIR/requirements.txt" "$REPO_DIR/scripts/requirements-lint.txt")
+
 # Sets VENV_PY.
 ensure_venv() {
     local python="${XERO_PYTHON:-}"
@@ -111,7 +114,7 @@ ensure_venv() {
     "$python" -c 'import sys; assert sys.version_info >= (3, 10)' 2>/dev/null \
         || die "$python is older than 3.10; Odoo 19 needs 3.10+ (tested with 3.11)"
     local hash venv
-    hash=$( (cat "$REPO_DIR/requirements.txt"; "$python" --version) | sha256sum | cut -c1-12)
+    hash=$( (cat "${VENV_REQUIREMENTS[@]}"; "$python" --version) | sha256sum | cut -c1-12)
     venv="$CACHE_DIR/venv-$hash"
     VENV_PY="$venv/bin/python"
     if [ -f "$venv/.complete" ]; then
@@ -120,10 +123,25 @@ ensure_venv() {
     log "building the virtualenv $venv"
     rm -rf "$venv"
     "$python" -m venv "$venv"
+    local requirement_args=()
+    for file in "${VENV_REQUIREMENTS[@]}"; do requirement_args+=(-r "$file"); done
     "$VENV_PY" -m pip install -q --disable-pip-version-check --cache-dir "$CACHE_DIR/pip" \
-        -r "$REPO_DIR/requirements.txt" > "$CACHE_DIR/pip.log" 2>&1 \
+        "${requirement_args[@]}" > "$CACHE_DIR/pip.log" 2>&1 \
         || { tail -n 30 "$CACHE_DIR/pip.log" >&2; die "pip install failed (log: $CACHE_DIR/pip.log)"; }
     touch "$venv/.complete"
+}
+
+# --- Lint ----------------------------------------------------------------------------------------
+
+# ruff (ruff.toml) over the whole repository, then pylint with OCA's Odoo checks (.pylintrc) over
+# the addon under its technical name. Returns non-zero on any finding; prints what it found.
+run_lint() {
+    local rc=0
+    log "lint: ruff"
+    (cd "$REPO_DIR" && "$VENV_PY" -m ruff check --no-cache --quiet .) || rc=1
+    log "lint: pylint-odoo"
+    (cd "$ADDONS_DIR" && "$VENV_PY" -m pylint --rcfile="$REPO_DIR/.pylintrc" xero_integration) || rc=1
+    return "$rc"
 }
 
 # --- PostgreSQL --------------------------------------------------------------------------------

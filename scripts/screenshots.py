@@ -155,7 +155,8 @@ def main():
                    fields=['id'], limit=1, order='id')[0]
         browser.go(f'{BASE_URL}/odoo/action-account.action_move_out_invoice_type/{move["id"]}',
                    "document.querySelector(\"[name='xero_state']\")?.textContent.includes('Synced')")
-        browser.js("[...document.querySelectorAll('.o_notebook .nav-link')].find(a => a.textContent.trim() === 'Xero')?.click()")
+        browser.js("[...document.querySelectorAll('.o_notebook .nav-link')]"
+                   ".find(a => a.textContent.trim() === 'Xero')?.click()")
         browser.wait(exists("[name='xero_link_ids'] .o_data_row"), what="the invoice's Xero tab")
         browser.shot('05_invoice_xero_badge')
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The test command: sets everything up on a fresh machine, then runs every test of the addon.
+# The test command: sets everything up on a fresh machine, lints, then runs every test of the addon.
 #
-#   scripts/test.sh                 all tests: plain pytest (simulator, client) + Odoo tests
+#   scripts/test.sh                 lint (ruff, pylint-odoo) + all tests: plain pytest (simulator,
+#                                   client, mappers) + Odoo tests
 #   XERO_TEST_TAGS=/xero_integration:TestOAuth scripts/test.sh     a subset of the Odoo tests
 #   XERO_SKIP_PYTEST=1 / XERO_SKIP_ODOO=1                          one half only
+#   XERO_SKIP_LINT=1                                               no lint (scripts/lint.sh alone)
 #
-# The last line is `N passed, N failed`. The exit code is non-zero on any failure, on a broken
-# install, and when no test ran at all.
+# The last line is `N passed, N failed`. The exit code is non-zero on any failure (a lint finding
+# counts as one failed), on a broken install, and when no test ran at all.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 setup_all
@@ -15,6 +17,14 @@ passed=0
 failed=0
 skipped=0
 status=0
+
+# --- lint: a finding fails the run, and the tests still run ----------------------------------
+if [ -z "${XERO_SKIP_LINT:-}" ]; then
+    if ! run_lint; then
+        log "lint: findings above (scripts/lint.sh runs the linters alone)"
+        failed=$((failed + 1)); status=1
+    fi
+fi
 
 # --- plain Python tests (no Odoo) --------------------------------------------------------------
 if [ -z "${XERO_SKIP_PYTEST:-}" ]; then

@@ -60,7 +60,7 @@ class BankFeedCase(SyncCase):
             'partner_id': partner.id if partner else False}, **values))
 
     def feed_link(self, line):
-        return line.xero_feed_link_ids.filtered(lambda l: l.organisation_id == self.org)
+        return line.xero_feed_link_ids.filtered(lambda link: link.organisation_id == self.org)
 
     def sim_txn(self, line):
         return self.sim.organisation(NZ_TENANT_ID).bank_transactions[self.feed_link(line).xero_id.lower()]
@@ -181,7 +181,7 @@ class TestBankFeed(BankFeedCase):
         by_rule = self.card_line(-10, partner=self.uber, xero_category_id=self.travel.id)
         by_counterpart = self.card_line(-11, xero_category_id=self.travel.id)
         suspense = by_counterpart.move_id.line_ids.filtered(
-            lambda l: l.account_id != by_counterpart.journal_id.default_account_id)
+            lambda line: line.account_id != by_counterpart.journal_id.default_account_id)
         by_counterpart.move_id.with_context(skip_readonly_check=True).write({
             'line_ids': [Command.update(suspense.id, {'account_id': self.expense.id})]})
         self.assertTrue(by_counterpart.is_reconciled)
@@ -231,8 +231,9 @@ class TestBankFeed(BankFeedCase):
     def test_verify_locks_unverify_and_reverify_waits_for_replace(self):
         self.set_default_account()
         self.activate()
-        clerk = new_test_user(self.env, login='clerk', groups='base.group_user,account.group_account_user,xero_integration.group_xero_user')
-        other = new_test_user(self.env, login='other', groups='base.group_user,account.group_account_user,xero_integration.group_xero_user')
+        groups = 'base.group_user,account.group_account_user,xero_integration.group_xero_user'
+        clerk = new_test_user(self.env, login='clerk', groups=groups)
+        other = new_test_user(self.env, login='other', groups=groups)
         line = self.card_line(-40, partner=self.uber, user=clerk)
         line.action_xero_verify()
         with self.assertRaisesRegex(UserError, 'Unverify'):

@@ -35,7 +35,8 @@ class TestAutoSync(SyncCase):
         self.org.auto_sync_payments = False
         move = self.make_move()
         self.push()
-        bank = self.env['account.journal'].search([('company_id', '=', self.env.company.id), ('type', '=', 'bank')], limit=1)
+        bank = self.env['account.journal'].search(
+            [('company_id', '=', self.env.company.id), ('type', '=', 'bank')], limit=1)
         self.env['xero.journal.mapping'].search([('journal_id', '=', bank.id)]).unlink()
         self.env['xero.journal.mapping'].create({'organisation_id': self.org.id, 'journal_id': bank.id,
                                                  'xero_account_id': self.xero_account(self.org, '090').id})
@@ -51,7 +52,8 @@ class TestAutoSync(SyncCase):
     def test_items_switch(self):
         self.org.sync_items = True
         product = self.env['product.product'].create({'name': 'Auto widget', 'default_code': 'AUTO-1'})
-        crons = self.env.ref('xero_integration.ir_cron_xero_queue_items') | self.env.ref('xero_integration.ir_cron_xero_push')
+        crons = (self.env.ref('xero_integration.ir_cron_xero_queue_items')
+                 | self.env.ref('xero_integration.ir_cron_xero_push'))
         with self.enter_registry_test_mode():
             for cron in crons:
                 cron.method_direct_trigger()
@@ -60,7 +62,7 @@ class TestAutoSync(SyncCase):
         with self.enter_registry_test_mode():
             for cron in crons:
                 cron.method_direct_trigger()
-        link = self.org.product_link_ids.filtered(lambda l: l.product_id == product)
+        link = self.org.product_link_ids.filtered(lambda link: link.product_id == product)
         self.assertEqual(link.sync_state, 'synced')
 
     def test_switches_on_several_organisations_at_once(self):
@@ -167,7 +169,8 @@ class TestInactivity(SyncCase):
             self.assertEqual(self.org.state, 'connected')
             self.assertTrue(self.mails('will be disconnected on'), '7 days before: a warning')
             self.assertTrue(self.org.activity_ids, 'and an activity')
-        with freeze_time(start + timedelta(days=61)), mute_logger('odoo.addons.xero_integration.models.xero_organisation_health'):
+        with freeze_time(start + timedelta(days=61)), \
+                mute_logger('odoo.addons.xero_integration.models.xero_organisation_health'):
             self.env['xero.organisation']._cron_inactivity()
         self.assertEqual(self.org.state, 'inactive')
         self.assertTrue(self.mails('was disconnected after a period without syncing'))
@@ -203,7 +206,8 @@ class TestTwoCompanies(SyncCase):
         self.assertEqual(len(orgs.company_id), 2)
         self.make_move()
         self.push()
-        user = new_test_user(self.env, login='xero_company_a', groups='base.group_user,xero_integration.group_xero_user',
+        user = new_test_user(self.env, login='xero_company_a',
+                             groups='base.group_user,xero_integration.group_xero_user',
                              company_id=self.env.company.id, company_ids=[self.env.company.id])
         env = self.env(user=user)
         self.assertEqual(env['xero.organisation'].search([]), self.org)

@@ -35,7 +35,8 @@ class TestDemo(XeroTransactionCase):
         self.assertFalse(self.env['xero.sync.error'].search([]))
 
         # A payment in the demo's bank journal goes too.
-        bank = self.env['account.journal'].search([('company_id', '=', nz.company_id.id), ('type', '=', 'bank')], limit=1)
+        bank = self.env['account.journal'].search(
+            [('company_id', '=', nz.company_id.id), ('type', '=', 'bank')], limit=1)
         self.env['account.payment.register'].with_context(active_model='account.move', active_ids=moves[:1].ids) \
             .create({'journal_id': bank.id})._create_payments()
         self.push(nz)

@@ -311,7 +311,7 @@ class TestIdempotencyPayments(KeyWindowMixin, PaymentCase):
         invoice = self.make_move()
         refund = self.make_move('out_refund', lines=[(40.0, 1, self.sale15, 0.0)])
         self.push()
-        lines = (invoice | refund).line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        lines = (invoice | refund).line_ids.filtered(lambda line: line.account_id.account_type == 'asset_receivable')
         lines.reconcile()
         link = self.payment_links(invoice)
         self.assertEqual(link.kind, 'allocations')
@@ -356,7 +356,7 @@ class TestIdempotencyPayments(KeyWindowMixin, PaymentCase):
         self.push()
         for invoice, refund in pairs:
             (invoice | refund).line_ids.filtered(
-                lambda l: l.account_id.account_type == 'asset_receivable').reconcile()
+                lambda line: line.account_id.account_type == 'asset_receivable').reconcile()
         first, second = (self.payment_links(invoice) for invoice, _refund in pairs)
         self.sim.faults.add('drop', method='PUT', count=1,
                             path=f'/api.xro/2.0/CreditNotes/{self.link(pairs[1][1]).xero_id}/Allocations')
@@ -378,7 +378,7 @@ class TestIdempotencyPayments(KeyWindowMixin, PaymentCase):
             self.push()
         self.assertAllocatedOnce(invoice, refund, link)
         (invoice | refund).line_ids.filtered(
-            lambda l: l.account_id.account_type == 'asset_receivable').remove_move_reconcile()
+            lambda line: line.account_id.account_type == 'asset_receivable').remove_move_reconcile()
         self.assertTrue(link.to_delete)
         self.sim.faults.add('drop', method='DELETE', path=ALLOCATIONS + '/{id}', count=1)
         self.push()

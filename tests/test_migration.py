@@ -71,7 +71,9 @@ class TestMigration(SyncCase):
         context = {'default_organisation_id': (organisation or self.org).id}
         if previous:
             context['default_previous_run_id'] = previous.id
-        wizard = self.env['xero.migration.wizard'].with_context(context).create({'use_legacy': legacy})
+        # As the organisation's button opens it: with this context only.
+        wizard = self.env['xero.migration.wizard'].with_context(context).create(  # pylint: disable=context-overridden
+            {'use_legacy': legacy})
         for column in wizard.column_ids:
             column.kind = (columns or {}).get(column.column, 'ignore')
         action = wizard.action_dry_run()
@@ -88,7 +90,7 @@ class TestMigration(SyncCase):
         self.env['xero.migration.run'].with_context(xero_no_commit=True)._cron_migrate()
 
     def lines(self, run, **where):
-        return run.line_ids.filtered(lambda l: all(l[k] == v for k, v in where.items()))
+        return run.line_ids.filtered(lambda line: all(line[k] == v for k, v in where.items()))
 
     def state_of(self, run, record):
         line = self.lines(run, model=record._name, res_id=record.id)
@@ -174,7 +176,8 @@ class TestMigration(SyncCase):
         # "Sync this organisation now": nothing migrated is created again in Xero.
         run.action_sync_now()
         self.push()
-        self.assertEqual(self.created_in(NZ_TENANT_ID), dict.fromkeys(('Contacts', 'Invoices', 'CreditNotes', 'Items'), 0))
+        self.assertEqual(self.created_in(NZ_TENANT_ID),
+                         dict.fromkeys(('Contacts', 'Invoices', 'CreditNotes', 'Items'), 0))
         self.assertFalse([r for r in self.sim.requests if r.method in ('PUT', 'POST')])
         # A real change goes as an update of the document Xero has.
         self.invoice.ref = 'Changed after the migration'
@@ -186,9 +189,10 @@ class TestMigration(SyncCase):
     def test_conflict_is_left_untouched_and_listed(self):
         self.make_legacy()
         clash_links = self.env['xero.partner.link'].search([('partner_id', '=', self.clash.id)])
-        before = [(l.id, l.organisation_id.id, l.xero_id, l.sync_state) for l in clash_links]
+        before = [(link.id, link.organisation_id.id, link.xero_id, link.sync_state) for link in clash_links]
         run = self.migrate(apply=True)
-        self.assertEqual([(l.id, l.organisation_id.id, l.xero_id, l.sync_state) for l in clash_links], before)
+        self.assertEqual([(link.id, link.organisation_id.id, link.xero_id, link.sync_state) for link in clash_links],
+                         before)
         line = self.lines(run, res_id=self.clash.id)
         self.assertEqual((line.state, line.applied), ('conflict', False))
         taker_link = self.env['xero.partner.link'].search([('partner_id', '=', self.taker.id)])
@@ -247,7 +251,8 @@ class TestMigration(SyncCase):
                                                       'partner_id': self.customer.id})
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute('UPDATE res_partner SET x_xero_contact_id = %s WHERE id = %s', (customer_id.upper(), self.customer.id))
+        cr.execute('UPDATE res_partner SET x_xero_contact_id = %s WHERE id = %s',
+                   (customer_id.upper(), self.customer.id))
         cr.execute('UPDATE account_move SET xero_invoice_id = %s WHERE id = %s', (ids[invoice], invoice.id))
         cr.execute('UPDATE account_move SET xero_invoice_id = %s WHERE id = %s', (ids[bill], bill.id))
         cr.execute("UPDATE account_tax SET xero_tax_type = 'OUTPUT2' WHERE id IN %s", ((other_gst.id, ten.id),))
@@ -262,7 +267,8 @@ class TestMigration(SyncCase):
         self.assertEqual(found, {
             ('res.partner', 'x_xero_contact_id'): 'contacts', ('account.move', 'xero_invoice_id'): 'documents',
             ('account.tax', 'xero_tax_type'): 'tax_types', ('account.payment', 'xero_payment_id'): 'payments',
-            ('product.product', 'xero_last_sync'): 'ignore'}, "the admin's choices start from what the values look like")
+            ('product.product', 'xero_last_sync'): 'ignore'},
+            "the admin's choices start from what the values look like")
         run = self.migrate(legacy=False, apply=True, columns={
             'x_xero_contact_id': 'contacts', 'xero_invoice_id': 'documents', 'xero_tax_type': 'tax_types',
             'xero_payment_id': 'payments'})
@@ -325,10 +331,11 @@ class TestMigration(SyncCase):
         move = self.make_move(post=False)
         legacy_move = self.env['xero.move.link'].create({'move_id': move.id, 'sync_state': 'pending'})
         links = [legacy, legacy_move]
-        before = [(l.organisation_id, l.sync_state, l.xero_id, l.write_date) for l in links]
+        before = [(link.organisation_id, link.sync_state, link.xero_id, link.write_date) for link in links]
         self.push()
         self.assertFalse(self.sim.requests, 'no sync reads or writes a link without organisation')
-        self.assertEqual([(l.organisation_id, l.sync_state, l.xero_id, l.write_date) for l in links], before)
+        self.assertEqual([(link.organisation_id, link.sync_state, link.xero_id, link.write_date) for link in links],
+                         before)
         self.assertEqual(self.org.legacy_link_count, 2)
         banner = self.env['xero.organisation']._action_open_organisations()
         self.assertEqual(banner['params']['title'], '2 Xero links have no organisation.')

@@ -29,8 +29,8 @@ class RegisterCase(PaymentCase):
         document = {'credit_note': {'credit_note_id': link.xero_id}} if move.move_type.endswith('refund') else \
             {'invoice': {'invoice_id': link.xero_id}}
         element, = self.org._xero().save('payments', [dict(
-                                         document, account={'code': code}, date=date or fields.Date.today(), amount=amount,
-                                         reference='Paid in Xero')], f'test-pay-{move.id}-{amount}-{date}')
+            document, account={'code': code}, date=date or fields.Date.today(), amount=amount,
+            reference='Paid in Xero')], f'test-pay-{move.id}-{amount}-{date}')
         self.assertTrue(element.ok, element.errors)
         return element.xero_id
 
@@ -62,8 +62,8 @@ class TestPaymentRegister(RegisterCase):
         self.assertEqual(len(links.partial_id), 4, 'each link holds its own reconciliation')
         self.assertEqual(links.payment_id.journal_id, self.bank, 'the journal mapped to the Xero account')
         self.assertLessEqual(set(links.payment_id.mapped('state')), {'in_process', 'paid'}, 'posted')
-        self.assertEqual(twice.matched_payment_ids, links.filtered(lambda l: l.move_id == twice).payment_id)
-        self.assertEqual(sorted(links.filtered(lambda l: l.move_id == twice).mapped('amount')),
+        self.assertEqual(twice.matched_payment_ids, links.filtered(lambda link: link.move_id == twice).payment_id)
+        self.assertEqual(sorted(links.filtered(lambda link: link.move_id == twice).mapped('amount')),
                          sorted([40.0, round(twice.amount_total - 40.0, 2)]))
         self.assertBooksAgree(full | twice | once)
         # The same page again (the next poll reads the watermark's second again): nothing twice.
@@ -203,7 +203,8 @@ class TestPaymentPollVolume(RegisterCase):
         for link in links:
             total = link.move_id.amount_total
             part = round(total / self.PAYMENTS_PER_INVOICE, 2)
-            amounts = [part] * (self.PAYMENTS_PER_INVOICE - 1) + [round(total - part * (self.PAYMENTS_PER_INVOICE - 1), 2)]
+            rest = round(total - part * (self.PAYMENTS_PER_INVOICE - 1), 2)
+            amounts = [part] * (self.PAYMENTS_PER_INVOICE - 1) + [rest]
             payments += [{'Invoice': {'InvoiceID': link.xero_id}, 'Account': {'Code': '090'}, 'Amount': amount,
                           'Reference': f'Xero {link.move_id.name} {n}'} for n, amount in enumerate(amounts)]
         token = self.org.token_id._get_access_token()

@@ -19,8 +19,8 @@ class PaymentCase(SyncCase):
 
     def setUp(self):
         super().setUp()
-        self.bank = self.env['account.journal'].search([*self.env['account.journal']._check_company_domain(self.env.company),
-                                                        ('type', '=', 'bank')], limit=1)
+        self.bank = self.env['account.journal'].search(
+            [*self.env['account.journal']._check_company_domain(self.env.company), ('type', '=', 'bank')], limit=1)
         mapping = self.org.journal_mapping_ids.filtered(lambda m: m.journal_id == self.bank)
         values = {'xero_account_id': self.xero_account(self.org, '090').id}
         mapping.write(values) if mapping else self.env['xero.journal.mapping'].create(
@@ -80,7 +80,7 @@ class TestPaymentsToXero(PaymentCase):
         self.pay(paid_in_xero)
         self.pay(other)
         self.push()
-        refused = self.payment_links(paid_in_xero).filtered(lambda l: not l.from_xero)
+        refused = self.payment_links(paid_in_xero).filtered(lambda link: not link.from_xero)
         self.assertEqual(refused.sync_state, 'error')
         self.assertIn('exceeds the amount outstanding', refused.last_error.lower())
         self.assertEqual(self.payment_links(other).sync_state, 'synced', 'the rest of the batch landed')
@@ -126,7 +126,7 @@ class TestPaymentsToXero(PaymentCase):
         invoice = self.make_move()
         refund = self.make_move('out_refund', lines=[(40.0, 1, self.sale15, 0.0)])
         self.push()
-        lines = (invoice | refund).line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        lines = (invoice | refund).line_ids.filtered(lambda line: line.account_id.account_type == 'asset_receivable')
         lines.reconcile()
         link = self.payment_links(invoice)
         self.assertEqual(link.kind, 'allocations')

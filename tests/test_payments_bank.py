@@ -31,7 +31,7 @@ class BankPaymentMixin:
             'payment_ref': f'DEPOSIT {move.name}', 'amount': amount, 'partner_id': move.partner_id.id,
         }, **values))
         _liquidity, suspense, _other = line.with_context(skip_account_move_synchronization=True)._seek_for_lines()
-        target = move.line_ids.filtered(lambda l: l.account_type in ('asset_receivable', 'liability_payable'))
+        target = move.line_ids.filtered(lambda line: line.account_type in ('asset_receivable', 'liability_payable'))
         suspense.account_id = target.account_id
         (suspense | target).reconcile()
         return line
@@ -58,8 +58,8 @@ class BankPaymentMixin:
         self.assertEqual(len(references), len(set(references)), 'each Odoo reconciliation once in Xero')
         links = self.env['xero.payment.link'].search([('move_id', 'in', moves.ids), ('kind', '=', 'payments'),
                                                       ('from_xero', '=', False)])
-        sent = links.filtered(lambda l: l.xero_id and l.xero_status != 'DELETED')
-        self.assertEqual(sorted(l.xero_id.lower() for l in sent),
+        sent = links.filtered(lambda link: link.xero_id and link.xero_status != 'DELETED')
+        self.assertEqual(sorted(link.xero_id.lower() for link in sent),
                          sorted(p['PaymentID'] for p in live
                                 if any(p['_doc'][1] == self.link(m).xero_id.lower() for m in moves)),
                          'what Odoo holds as sent is what Xero holds')
@@ -190,7 +190,7 @@ class TestBankFeedLineReconciled(BankPaymentMixin, BankFeedCase, PaymentCase):
         self.assertTrue(old_id)
         # Reconciled in Odoo after the feed sent it: a payment too would count the money twice.
         _liquidity, suspense, _other = line.with_context(skip_account_move_synchronization=True)._seek_for_lines()
-        target = bill.line_ids.filtered(lambda l: l.account_type == 'liability_payable')
+        target = bill.line_ids.filtered(lambda line: line.account_type == 'liability_payable')
         suspense.account_id = target.account_id
         (suspense | target).reconcile()
         self.push()
@@ -233,7 +233,7 @@ class TestPaymentRates(BankPaymentMixin, PaymentCase):
     def odoo_gain(self, link):
         """Odoo's exchange difference of the link's reconciliation, in NZD (a gain positive)."""
         lines = link.partial_id.exchange_move_id.line_ids.filtered(
-            lambda l: l.account_id.account_type not in ('asset_receivable', 'liability_payable'))
+            lambda line: line.account_id.account_type not in ('asset_receivable', 'liability_payable'))
         return -sum(lines.mapped('balance'))
 
     def xero_gain(self, link):
@@ -310,10 +310,10 @@ class TestPaymentRates(BankPaymentMixin, PaymentCase):
         links = self.payment_links(bill).sorted('date')
         self.assertEqual(links.mapped('sync_state'), ['synced', 'synced'], links.mapped('last_error'))
         self.assertEqual(links.mapped('amount'), [60.0, 55.0])
-        rates = [float(self.sim_payment(l)['CurrencyRate']) for l in links]
+        rates = [float(self.sim_payment(link)['CurrencyRate']) for link in links]
         self.assertAlmostEqual(rates[0], 0.62, places=3)
         self.assertAlmostEqual(rates[1], 0.58, places=3)
-        gains = [self.odoo_gain(l) for l in links]
+        gains = [self.odoo_gain(link) for link in links]
         self.assertGreater(gains[0], 0, 'a bill paid when USD is cheaper: a gain')
         self.assertLess(gains[1], 0, 'and dearer: a loss')
         for link in links:

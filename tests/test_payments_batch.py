@@ -28,6 +28,10 @@ class BatchCase(KeyWindowMixin, PaymentCase):
     def members(self, batch):
         return [self.sim_org().payments[pid] for pid in batch['_members']]
 
+    @staticmethod
+    def receivable(moves):
+        return moves.line_ids.filtered(lambda line: line.account_id.account_type == 'asset_receivable')
+
     def assertBothBooks(self, moves):
         """For every document, Odoo's payment state and residual are Xero's Status and AmountDue;
         Xero holds each payment once (no live duplicate, none made twice)."""
@@ -109,7 +113,7 @@ class TestBatchPaymentsToXero(BatchCase):
         self.push()
         first, = self.sim_batches()
         links = self.payment_links(moves)
-        moves[0].line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').remove_move_reconcile()
+        self.receivable(moves[0]).remove_move_reconcile()
         self.assertEqual(set(links.mapped('to_delete')), {True}, 'the whole batch goes')
         self.push()
         self.assertEqual(first['Status'], 'DELETED')
@@ -124,7 +128,7 @@ class TestBatchPaymentsToXero(BatchCase):
         self.assertEqual(self.sim_doc(self.link(moves[0]))['Status'], 'AUTHORISED')
         self.assertBothBooks(moves)
         # Undone for a second invoice: one document left, a single payment.
-        moves[1].line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').remove_move_reconcile()
+        self.receivable(moves[1]).remove_move_reconcile()
         self.push()
         self.assertFalse(self.sim_batches('AUTHORISED'))
         last = self.payment_links(moves[2])
@@ -167,11 +171,11 @@ class TestBatchPaymentsToXero(BatchCase):
         line = self.env['account.bank.statement.line'].create({
             'journal_id': self.bank.id, 'date': fields.Date.today(), 'payment_ref': 'Deposit',
             'partner_id': self.customer.id, 'amount': sum(moves.mapped('amount_total'))})
-        suspense = line.move_id.line_ids.filtered(lambda l: l.account_id != self.bank.default_account_id)
-        receivable = moves.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        suspense = line.move_id.line_ids.filtered(lambda line: line.account_id != self.bank.default_account_id)
+        receivable = moves.line_ids.filtered(lambda line: line.account_id.account_type == 'asset_receivable')
         line.move_id.with_context(skip_readonly_check=True).write({
             'line_ids': [Command.update(suspense.id, {'account_id': receivable.account_id.id})]})
-        (receivable | line.move_id.line_ids.filtered(lambda l: l.account_id == receivable.account_id)).reconcile()
+        (receivable | line.move_id.line_ids.filtered(lambda line: line.account_id == receivable.account_id)).reconcile()
         links = self.payment_links(moves)
         self.assertEqual((len(links), set(links.mapped('kind'))), (2, {'batch_payments'}))
         self.assertEqual(links.statement_line_id, line)
@@ -187,7 +191,7 @@ class TestBatchPaymentsToXero(BatchCase):
         self.xero_pay(moves[1], 10.0)
         self.pay(moves, group_payment=True)
         self.push()
-        links = self.payment_links(moves).filtered(lambda l: not l.from_xero)
+        links = self.payment_links(moves).filtered(lambda link: not link.from_xero)
         self.assertEqual(set(links.mapped('sync_state')), {'error'})
         self.assertIn('exceeds the amount outstanding', links[0].last_error)
         self.assertFalse(self.sim_batches(), 'no part of the deposit in Xero')
@@ -245,7 +249,7 @@ class TestBatchPaymentLostAnswer(BatchCase):
     @mute_logger(ENGINE_LOGGER)
     def test_undone_while_its_answer_is_lost_the_batch_found_is_deleted_and_the_rest_goes_again(self):
         moves, links = self._batch_in_flight()
-        moves[0].line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').remove_move_reconcile()
+        self.receivable(moves[0]).remove_move_reconcile()
         self.assertEqual(set(links.mapped('sync_state')), {'in_flight'}, 'still to be found in Xero')
         with self.later(AFTER):
             self.push()
@@ -279,10 +283,10 @@ class TestBatchPaymentsFromXero(BatchCase):
     def xero_batch(self, moves, amounts=None):
         """A batch payment entered in Xero (through the API, as Xero's screens would)."""
         batch, = self.org._xero().save_batch_payments([{
-                                                      'account': {'code': '090'}, 'date': fields.Date.today(), 'reference': 'Deposit in Xero',
-                                                      'payments': [{'invoice': {'invoice_id': self.link(m).xero_id}, 'amount': amount}
-                                                      for m, amount in zip(moves, amounts or moves.mapped('amount_total'))]}],
-                                                      f'test-batch-{moves.ids}')
+            'account': {'code': '090'}, 'date': fields.Date.today(), 'reference': 'Deposit in Xero',
+            'payments': [{'invoice': {'invoice_id': self.link(m).xero_id}, 'amount': amount}
+                         for m, amount in zip(moves, amounts or moves.mapped('amount_total'))]}],
+            f'test-batch-{moves.ids}')
         self.assertTrue(batch.ok, batch.errors)
         return batch
 
@@ -328,7 +332,7 @@ class TestBatchPaymentsFromXero(BatchCase):
         links = self.payment_links(moves)
         self.assertEqual((len(links), len(links.payment_id)), (2, 1), 'one deposit, one Odoo payment')
         self.assertFalse(links.payment_id.partner_id, 'several customers: the payment names none')
-        receivable = links.payment_id.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        receivable = self.receivable(links.payment_id.move_id)
         self.assertEqual(receivable.partner_id, moves.commercial_partner_id, 'each line its customer')
         self.poll()
         self.assertEqual(self.payment_links(moves), links, 'registered once')

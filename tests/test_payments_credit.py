@@ -30,8 +30,8 @@ class CreditCase(KeyWindowMixin, PaymentCase):
         # through a Xero bank account in the company's currency (USD, in an NZD organisation).
         currency = self.env.company.currency_id.name
         self.org._xero().create_account({
-                                        'code': 'BNKUSD', 'name': f'Bank {currency}', 'type': 'BANK', 'bank_account_number': f'12-{currency}',
-                                        'currency_code': currency}, f'test-bank-{currency}')
+            'code': 'BNKUSD', 'name': f'Bank {currency}', 'type': 'BANK', 'bank_account_number': f'12-{currency}',
+            'currency_code': currency}, f'test-bank-{currency}')
         self.env['xero.account']._import_from_xero(self.org)
         self.bank_account = self.xero_account(self.org, 'BNKUSD')
         self.org.journal_mapping_ids.filtered(lambda m: m.journal_id == self.bank).xero_account_id = self.bank_account
@@ -50,8 +50,8 @@ class CreditCase(KeyWindowMixin, PaymentCase):
 
     def open_lines(self, records):
         lines = records.line_ids if records._name == 'account.move' else records.move_id.line_ids
-        return lines.filtered(lambda l: l.account_id.account_type in ('asset_receivable', 'liability_payable')
-                              and not l.reconciled)
+        return lines.filtered(lambda line: line.account_id.account_type in ('asset_receivable', 'liability_payable')
+                              and not line.reconciled)
 
     def commit_hooks(self):
         """What runs when the user's transaction commits (the prepayment check)."""
@@ -246,7 +246,7 @@ class TestOverpayments(CreditCase):
         self.push()
         (self.open_lines(payment) | self.open_lines(invoice)).reconcile()
         self.push()
-        allocation = self.allocation_links(invoice).filtered(lambda l: l.xero_status != 'DELETED')
+        allocation = self.allocation_links(invoice).filtered(lambda link: link.xero_status != 'DELETED')
         self.assertEqual(allocation.sync_state, 'synced', allocation.last_error)
         self.assertEqual([c['Status'] for c in self.credits()], ['VOIDED'])
         self.assertEqual([c['Status'] for c in self.credits('prepayments')], ['AUTHORISED'])
@@ -338,13 +338,13 @@ class TestCreditsFromXero(CreditCase):
         to ``invoice``."""
         contact = self.link(invoice.partner_id.commercial_partner_id).xero_id
         element, = self.org._xero().save_credits([{
-                                                 'type': 'RECEIVE-OVERPAYMENT', 'contact': {'contact_id': contact}, 'bank_account': {'code': 'BNKUSD'},
-                                                 'date': fields.Date.today(), 'line_amount_types': 'NoTax',
-                                                 'line_items': [{'description': 'Paid too much', 'line_amount': amount}]}], 'test-op')
+            'type': 'RECEIVE-OVERPAYMENT', 'contact': {'contact_id': contact}, 'bank_account': {'code': 'BNKUSD'},
+            'date': fields.Date.today(), 'line_amount_types': 'NoTax',
+            'line_items': [{'description': 'Paid too much', 'line_amount': amount}]}], 'test-op')
         self.assertTrue(element.ok, element.errors)
         allocation, = self.org._xero().allocate_credit('overpayments', element.xero_id, [{
-                                                       'invoice': {'invoice_id': self.link(invoice).xero_id}, 'amount': allocated,
-                                                       'date': fields.Date.today()}], 'test-op-alloc')
+            'invoice': {'invoice_id': self.link(invoice).xero_id}, 'amount': allocated,
+            'date': fields.Date.today()}], 'test-op-alloc')
         self.assertTrue(allocation.ok, allocation.errors)
         return element, allocation
 
@@ -377,9 +377,9 @@ class TestCreditsFromXero(CreditCase):
         self.org._xero().delete_credit_allocation('overpayments', element.xero_id, allocation.xero_id)
         txn = self.sim_org().bank_transactions[element.xero_id.lower()]
         voided, = self.org._xero().save_credits([{
-                                                'bank_transaction_id': element.echo['bank_transaction_id'], 'type': txn['Type'], 'status': 'DELETED',
-                                                'contact': {'contact_id': txn['Contact']['ContactID']}, 'bank_account': {'code': 'BNKUSD'},
-                                                'line_items': [{'description': 'Paid too much', 'line_amount': 200.0}]}], 'test-op-void')
+            'bank_transaction_id': element.echo['bank_transaction_id'], 'type': txn['Type'], 'status': 'DELETED',
+            'contact': {'contact_id': txn['Contact']['ContactID']}, 'bank_account': {'code': 'BNKUSD'},
+            'line_items': [{'description': 'Paid too much', 'line_amount': 200.0}]}], 'test-op-void')
         self.assertTrue(voided.ok, voided.errors)
         self.sim.clock.advance(60)
         self.pull_credits()
@@ -397,8 +397,8 @@ class TestCreditsFromXero(CreditCase):
         self.push()
         credit = self.credit_links(payment)
         allocation, = self.org._xero().allocate_credit('overpayments', credit.xero_id, [{
-                                                       'invoice': {'invoice_id': self.link(second).xero_id}, 'amount': 23.0,
-                                                       'date': fields.Date.today()}], 'test-alloc')
+            'invoice': {'invoice_id': self.link(second).xero_id}, 'amount': 23.0,
+            'date': fields.Date.today()}], 'test-alloc')
         self.sim.clock.advance(60)
         self.pull_credits()
         self.assertEqual(self.allocation_links(second).xero_id, allocation.xero_id)

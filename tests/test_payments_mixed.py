@@ -212,10 +212,10 @@ class TestPaymentsMixed(PaymentCase):
         moves = move | self.siblings[move.id]
         with self.as_xero():
             batch, = self.org._xero().save_batch_payments([{
-                                                          'account': {'code': '090'}, 'date': fields.Date.today(), 'reference': 'Deposit in Xero',
-                                                          'payments': [{'invoice': {'invoice_id': self.link(m).xero_id},
-                                                          'amount': float(self.xero_doc(m)['AmountDue'])} for m in moves]}],
-                                                          f'test-batch-{moves.ids}')
+                'account': {'code': '090'}, 'date': fields.Date.today(), 'reference': 'Deposit in Xero',
+                'payments': [{'invoice': {'invoice_id': self.link(m).xero_id},
+                              'amount': float(self.xero_doc(m)['AmountDue'])} for m in moves]}],
+                f'test-batch-{moves.ids}')
         self.assertTrue(batch.ok, batch.errors)
 
     def way_overpayment(self, move):
@@ -226,7 +226,7 @@ class TestPaymentsMixed(PaymentCase):
 
     def way_undo_cancel_payment(self, move):
         """The Odoo payment is reset to draft and cancelled."""
-        for payment in self.payment_links(move).filtered(lambda l: not l.from_xero).payment_id:
+        for payment in self.payment_links(move).filtered(lambda link: not link.from_xero).payment_id:
             payment.action_draft()
             payment.action_cancel()
 
@@ -308,7 +308,8 @@ class TestPaymentsMixed(PaymentCase):
 
     @staticmethod
     def settled_lines(moves):
-        return moves.line_ids.filtered(lambda l: l.account_id.account_type in ('asset_receivable', 'liability_payable'))
+        return moves.line_ids.filtered(
+            lambda line: line.account_id.account_type in ('asset_receivable', 'liability_payable'))
 
     def as_xero(self):
         """Xero's own screens: their writes are not the engine's, and are never lost."""
@@ -450,18 +451,18 @@ class TestPaymentsMixed(PaymentCase):
         org = self.sim.organisation(NZ_TENANT_ID)
         live = {p['PaymentID'].lower() for p in org.payments.values() if p['Status'] != 'DELETED'}
         links = self.env['xero.payment.link'].search([('organisation_id', '=', self.org.id)])
-        held = links.filtered(lambda l: l.xero_id and l.xero_status not in ('DELETED', 'VOIDED'))
-        linked = [l.xero_id.lower() for l in held if l.kind not in ALLOCATION_KINDS + CREDIT_KINDS]
+        held = links.filtered(lambda link: link.xero_id and link.xero_status not in ('DELETED', 'VOIDED'))
+        linked = [link.xero_id.lower() for link in held if link.kind not in ALLOCATION_KINDS + CREDIT_KINDS]
         allocations = [a['AllocationID'].lower() for note in org.credit_notes.values()
                        for a in note.get('Allocations') or [] if a.get('Status') != 'DELETED']
-        allocated = [l.xero_id.lower() for l in held if l.kind == 'allocations']
+        allocated = [link.xero_id.lower() for link in held if link.kind == 'allocations']
         credit_problems = []
-        for link in held.filtered(lambda l: l.kind in CREDIT_KINDS):
+        for link in held.filtered(lambda link: link.kind in CREDIT_KINDS):
             credit = (getattr(org, 'overpayments', {}).get(link.xero_id.lower())
                       or getattr(org, 'prepayments', {}).get(link.xero_id.lower()))
             open_credit = abs(sum(link.payment_id.move_id.line_ids.filtered(
-                lambda l: l.account_id.account_type in ('asset_receivable', 'liability_payable')
-                and not l.reconciled).mapped('amount_residual')))
+                lambda line: line.account_id.account_type in ('asset_receivable', 'liability_payable')
+                and not line.reconciled).mapped('amount_residual')))
             if not credit or link.payment_id.currency_id.compare_amounts(float(credit['RemainingCredit']), open_credit):
                 credit_problems.append(f'{link.payment_id.name}: open credit in Odoo {open_credit:.2f}; Xero '
                                        f'{credit and credit["RemainingCredit"]}')

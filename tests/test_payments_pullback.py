@@ -50,13 +50,13 @@ class PullbackCase(RegisterCase):
 
     def exchange_difference(self, move):
         """Odoo's exchange difference on ``move`` (company currency; a gain is positive)."""
-        lines = move.line_ids.filtered(lambda l: l.account_type == 'asset_receivable')
+        lines = move.line_ids.filtered(lambda line: line.account_type == 'asset_receivable')
         partials = lines.matched_debit_ids | lines.matched_credit_ids
         company = self.env.company
         gain = 0.0
         for entry in partials.exchange_move_id:
             gain -= sum(entry.line_ids.filtered(
-                lambda l: l.account_id in (company.income_currency_exchange_account_id,
+                lambda line: line.account_id in (company.income_currency_exchange_account_id,
                                            company.expense_currency_exchange_account_id)).mapped('balance'))
         return round(gain, 2)
 
@@ -95,7 +95,7 @@ class TestPullbackCurrencyRate(PullbackCase):
         self.poll()
         payment = self.env['xero.payment.link'].search([('xero_id', '=', xero_id)]).payment_id
         self.assertEqual((payment.currency_id, payment.amount), (self.eur, 115.0))
-        liquidity = payment.move_id.line_ids.filtered(lambda l: l.account_id == payment.outstanding_account_id)
+        liquidity = payment.move_id.line_ids.filtered(lambda line: line.account_id == payment.outstanding_account_id)
         self.assertAlmostEqual(liquidity.balance, 287.5, places=2, msg='115 EUR at 0.4 (not at Odoo\'s 0.5)')
         # Xero: 115 / 0.4 - 115 / 0.5 = 57.50 of exchange gain; Odoo books the same.
         self.assertAlmostEqual(self.exchange_difference(move), round(115 / 0.4 - 115 / 0.5, 2), places=2)
@@ -115,7 +115,7 @@ class TestPullbackCurrencyRate(PullbackCase):
         links = self.env['xero.payment.link'].search([('xero_id', 'in', [first, second, on_bill])])
         self.assertEqual(len(links), 3)
         balance = {link.xero_id: abs(link.payment_id.move_id.line_ids.filtered(
-            lambda l, p=link.payment_id: l.account_id == p.outstanding_account_id).balance) for link in links}
+            lambda line, p=link.payment_id: line.account_id == p.outstanding_account_id).balance) for link in links}
         self.assertAlmostEqual(balance[first], 125.0, places=2)
         self.assertAlmostEqual(balance[second], 104.0, places=2)
         self.assertAlmostEqual(balance[on_bill], 250.0, places=2)
@@ -124,10 +124,10 @@ class TestPullbackCurrencyRate(PullbackCase):
         self.assertAlmostEqual(self.exchange_difference(invoice), xero_difference, places=2)
         self.assertAlmostEqual(xero_difference, -1.0, places=2)
         # The bill: 250.00 paid for 230.00 owed, a loss of 20.00 in both books.
-        payable = bill.line_ids.filtered(lambda l: l.account_type == 'liability_payable')
+        payable = bill.line_ids.filtered(lambda line: line.account_type == 'liability_payable')
         company = self.env.company
         loss = sum((payable.matched_debit_ids | payable.matched_credit_ids).exchange_move_id.line_ids.filtered(
-            lambda l: l.account_id == company.expense_currency_exchange_account_id).mapped('balance'))
+            lambda line: line.account_id == company.expense_currency_exchange_account_id).mapped('balance'))
         self.assertAlmostEqual(loss, round(115 / 0.46 - 115 / 0.5, 2), places=2)
         self.assertBooksAgree(invoice | bill)
         self.assertXeroHoldsEachPaymentOnce(invoice | bill)
@@ -220,7 +220,8 @@ class TestPullbackVoided(PullbackCase):
         review.action_retry()
         self.assertEqual(review.state, 'done')
         self.assertEqual(move.state, 'cancel')
-        self.assertFalse(payment.move_id.line_ids.filtered(lambda l: l.account_type == 'asset_receivable').reconciled,
+        receivable = payment.move_id.line_ids.filtered(lambda line: line.account_type == 'asset_receivable')
+        self.assertFalse(receivable.reconciled,
                          "Odoo's payment is unreconciled, as Odoo's own cancel does")
         self.assertEqual(self.writes(), writes, 'nothing sent back to Xero')
         self.assertGoneAgree(move)

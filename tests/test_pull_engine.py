@@ -1,6 +1,8 @@
 """The pull engine over real HTTP to the simulator, its crons run by Odoo's cron runner: one
 organisation's trouble (Xero's answer, or one record Odoo refuses) never stops another, nothing
 is skipped between pages, and nothing comes in twice."""
+# The errors raised here stand for a localisation's checks: their text is not for translators.
+# pylint: disable=translation-required
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -61,9 +63,9 @@ class PullEngineCase(PaymentCase):
 
     def xero_payment(self, organisation, invoice_id, amount, account='090'):
         element, = organisation._xero().save('payments', [{
-                                             'invoice': {'invoice_id': invoice_id}, 'account': {'code': account},
-                                             'date': fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}],
-                                             f'test-pay-{invoice_id}-{amount}-{account}')
+            'invoice': {'invoice_id': invoice_id}, 'account': {'code': account},
+            'date': fields.Date.today(), 'amount': amount, 'reference': 'Paid in Xero'}],
+            f'test-pay-{invoice_id}-{amount}-{account}')
         self.assertTrue(element.ok, element.errors)
         return element.xero_id
 
@@ -120,7 +122,8 @@ class TestPullIsolation(PullEngineCase):
     @mute_logger(ENGINE_LOGGER)
     def test_contact_pull_goes_on_for_the_other_organisation(self):
         for tenant in (NZ_TENANT_ID, self.tenant_b):
-            self.sim.seed(tenant, contacts=[{'Name': f'New in {tenant[:4]}', 'EmailAddress': f'{tenant[:4]}@example.com'}])
+            self.sim.seed(tenant, contacts=[{'Name': f'New in {tenant[:4]}',
+                                             'EmailAddress': f'{tenant[:4]}@example.com'}])
         self.sim.faults.add('status', method='GET', path=CONTACTS, tenant_id=NZ_TENANT_ID, count=1, status=503)
         self.run_cron('ir_cron_xero_pull')
         Partner = self.env['res.partner']

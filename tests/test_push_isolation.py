@@ -111,7 +111,8 @@ class TestPushIsolation(XeroTransactionCase):
 
         def refuse_bad(links):
             if bad['id'] in links.move_id.ids:
-                raise UserError('The customer of this invoice has no tax number.')
+                # As a localisation's check would: its text is not for translators.
+                raise UserError('The customer of this invoice has no tax number.')  # pylint: disable=translation-required
             return payloads(links)
         with patch.object(Link, '_xero_payloads', refuse_bad):
             self._run_cron()

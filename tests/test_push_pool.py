@@ -127,5 +127,5 @@ class TestPushPool(XeroTransactionCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             links = env['xero.move.link'].search([('organisation_id', '=', self.org_id)])
-            self.assertFalse(links.filtered(lambda l: l.sync_state == 'in_flight'),
+            self.assertFalse(links.filtered(lambda link: link.sync_state == 'in_flight'),
                              'no worker was left sending when the error was raised')

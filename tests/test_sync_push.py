@@ -116,7 +116,7 @@ class TestSyncPush(SyncCase):
             with freeze_time(fields.Datetime.now() + timedelta(minutes=minutes)):
                 self.push()
         self.assertEqual(set(links.mapped('sync_state')), {'synced'})
-        self.assertFalse(links.filtered(lambda l: l.sync_state == 'error'))
+        self.assertFalse(links.filtered(lambda link: link.sync_state == 'error'))
 
     @mute_logger(ENGINE_LOGGER)
     def test_daily_limit_parks_then_resumes(self):

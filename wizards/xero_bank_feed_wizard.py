@@ -46,7 +46,8 @@ class XeroBankFeedWizard(models.TransientModel):
         org.check_access('write')
         if self.journal_ids.filtered(lambda j: j.type not in FEED_JOURNAL_TYPES or j.company_id != org.company_id):
             raise UserError(_('Choose bank or credit card journals of %s.', org.company_id.name))
-        taken = self.journal_ids.filtered(lambda j: j.xero_feed_organisation_id not in (org, self.env['xero.organisation']))
+        taken = self.journal_ids.filtered(
+            lambda j: j.xero_feed_organisation_id not in (org, self.env['xero.organisation']))
         if taken:
             raise UserError(_('Journal %(journal)s already feeds %(org)s.', journal=taken[0].name,
                               org=taken[0].xero_feed_organisation_id.name))

@@ -458,7 +458,8 @@ def document_from_sdk(kind, obj):
         'sub_total': _plain(obj.sub_total),
         'total_tax': _plain(obj.total_tax),
         'total': _plain(obj.total),
-        'amount_due': _plain(getattr(obj, 'amount_due', None) if kind == 'invoices' else getattr(obj, 'remaining_credit', None)),
+        'amount_due': _plain(getattr(obj, 'amount_due', None) if kind == 'invoices'
+                             else getattr(obj, 'remaining_credit', None)),
         'amount_paid': _plain(getattr(obj, 'amount_paid', None)),
         'updated': _date(obj.updated_date_utc),
     }

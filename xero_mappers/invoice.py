@@ -72,12 +72,12 @@ def document_payload(doc):
             # A payment-term, tax or cash-rounding line carries money Xero must not receive as
             # an extra line; the Odoo side sends invoice lines only.
             raise ValueError('Unexpected line display_type %r' % line.get('display_type'))
-    product = [l for l in lines if _display(l) == 'product']
+    product = [line for line in lines if _display(line) == 'product']
     rates = _rates(product)
-    taxed = [l for l in product if dec(l.get('tax_rate') or 0)]
+    taxed = [line for line in product if dec(line.get('tax_rate') or 0)]
     # Xero takes one LineAmountTypes per document; a document mixing both keeps Exclusive and
     # its price-included lines are converted to their tax-excluded amounts below.
-    inclusive = bool(taxed) and all(l.get('price_include') for l in taxed)
+    inclusive = bool(taxed) and all(line.get('price_include') for line in taxed)
     line_amount_types = 'Inclusive' if inclusive else 'Exclusive'
     allow_discount = kind == 'invoice' and doc['xero_type'] == 'ACCREC'
 

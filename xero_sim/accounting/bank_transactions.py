@@ -68,7 +68,7 @@ def build(sim, org, data, existing, unitdp4, created_contacts):
     lat = data.get('LineAmountTypes') or txn.get('LineAmountTypes') or 'Exclusive'
     lat = {t.lower(): t for t in line_rules.LINE_AMOUNT_TYPES}.get(str(lat).lower(), lat)
     source = data['LineItems'] if 'LineItems' in data else [
-        {k: v for k, v in l.items() if k != 'TaxAmount'} for l in txn.get('LineItems') or []]
+        {k: v for k, v in line.items() if k != 'TaxAmount'} for line in txn.get('LineItems') or []]
     if txn_type in credit.TYPES:
         source = credit.lines(org, txn_type, source)
     new_lines, totals, line_errors = line_rules.compute(

@@ -141,8 +141,8 @@ def build(sim, org, kind, data, existing, unitdp4, created_contacts):
     if 'LineItems' in data:
         source = data['LineItems']
     else:  # re-validate stored lines (e.g. DRAFT -> AUTHORISED needs accounts)
-        source = [{k: v for k, v in l.items() if k != 'TaxAmount'}
-                  for l in doc.get('LineItems') or []]
+        source = [{k: v for k, v in line.items() if k != 'TaxAmount'}
+                  for line in doc.get('LineItems') or []]
     new_lines, totals, line_errors = line_rules.compute(
         org, source, lat, unitdp4,
         allow_discount=kind.discounts and doc_type == 'ACCREC',
@@ -210,9 +210,9 @@ def _money_changed(old, new):
             'SubTotal', 'TotalTax', 'Total')
     if any(old.get(k) != new.get(k) for k in keys):
         return True
-    money = [[(str(l.get('Quantity')), str(l.get('UnitAmount')), l.get('AccountCode'),
-               l.get('TaxType'), str(l['LineAmount']), str(l['TaxAmount']))
-              for l in d['LineItems']] for d in (old, new)]
+    money = [[(str(line.get('Quantity')), str(line.get('UnitAmount')), line.get('AccountCode'),
+               line.get('TaxType'), str(line['LineAmount']), str(line['TaxAmount']))
+              for line in d['LineItems']] for d in (old, new)]
     return money[0] != money[1]
 
 
@@ -247,8 +247,8 @@ def present(org, kind, doc, unitdp4):
     out['UpdatedDateUTCString'] = iso_date_string(doc['UpdatedDateUTC']) + 'Z'
     if out.get('DueDate') is None:
         out.pop('DueDate', None)
-    out['IsDiscounted'] = any(l.get('DiscountRate') or l.get('DiscountAmount')
-                              for l in doc['LineItems'])
+    out['IsDiscounted'] = any(line.get('DiscountRate') or line.get('DiscountAmount')
+                              for line in doc['LineItems'])
     if not out['IsDiscounted']:
         out.pop('TotalDiscount', None)
     if kind.key == 'CreditNotes':

@@ -154,12 +154,12 @@ def compute(org, lines_in, line_amount_types, unitdp4, allow_discount, strict_ac
 
 
 def totals_of(lines, line_amount_types):
-    line_sum = sum((l['LineAmount'] for l in lines), ZERO)
-    tax = sum((l['TaxAmount'] for l in lines), ZERO)
+    line_sum = sum((line['LineAmount'] for line in lines), ZERO)
+    tax = sum((line['TaxAmount'] for line in lines), ZERO)
     sub_total = line_sum - tax if line_amount_types == 'Inclusive' else line_sum
     return {'SubTotal': round2(sub_total), 'TotalTax': round2(tax),
             'Total': round2(sub_total + tax),
-            'TotalDiscount': round2(sum((l['_discount'] for l in lines), ZERO))}
+            'TotalDiscount': round2(sum((line['_discount'] for line in lines), ZERO))}
 
 
 def present_lines(lines, unitdp4):
@@ -173,6 +173,6 @@ def present_lines(lines, unitdp4):
 
 
 def fingerprint_lines(lines):
-    return tuple((l.get('Description'), str(l.get('Quantity')), str(l.get('UnitAmount')),
-                  l.get('AccountCode'), l.get('TaxType'), str(l['LineAmount']))
-                 for l in lines)
+    return tuple((line.get('Description'), str(line.get('Quantity')), str(line.get('UnitAmount')),
+                  line.get('AccountCode'), line.get('TaxType'), str(line['LineAmount']))
+                 for line in lines)

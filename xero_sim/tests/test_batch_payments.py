@@ -26,7 +26,8 @@ def test_batch_creates_member_payments_and_settles(sim, api, client, nz, spec):
     made = api.create_batch_payment(nz, batch((a.invoice_id, 115), (b.invoice_id, 230),
                                               (c.invoice_id, 20)), summarize_errors='false').batch_payments[0]
     spec('BatchPayments', raw(client[2]))
-    assert (made.status, made.type, made.total_amount, made.reference) == ('AUTHORISED', 'RECBATCH', D('365.00'), 'DEP-1')
+    assert (made.status, made.type, made.total_amount, made.reference) == \
+        ('AUTHORISED', 'RECBATCH', D('365.00'), 'DEP-1')
     assert len(made.payments) == 3 and all(p.payment_id for p in made.payments)
     statuses = {i.invoice_id: (i.status, i.amount_due) for i in api.get_invoices(
         nz, i_ds=[a.invoice_id, b.invoice_id, c.invoice_id]).invoices}

@@ -36,7 +36,7 @@ def test_rounding_guide_example(api, client, nz, spec):
     inv = create(api, nz, invoice([line(25.06), line(25.61), line(25.63)]))[0]
     assert inv.total_tax == D('11.44')  # per-line rounding, not 11.45 on the total
     assert inv.sub_total == D('76.30') and inv.total == D('87.74')
-    assert [l.tax_amount for l in inv.line_items] == [D('3.76'), D('3.84'), D('3.84')]
+    assert [line.tax_amount for line in inv.line_items] == [D('3.76'), D('3.84'), D('3.84')]
     assert inv.amount_due == D('87.74') and inv.status == 'AUTHORISED'
     body = raw(client[2])
     spec('Invoices', body)
@@ -46,7 +46,7 @@ def test_rounding_guide_example(api, client, nz, spec):
 
 def test_inclusive_and_no_tax(api, nz):
     inc = create(api, nz, invoice([line(115.00), line(10.01)], lat=LineAmountTypes.INCLUSIVE))[0]
-    assert [l.tax_amount for l in inc.line_items] == [D('15.00'), D('1.31')]
+    assert [line.tax_amount for line in inc.line_items] == [D('15.00'), D('1.31')]
     assert (inc.sub_total, inc.total_tax, inc.total) == (D('108.70'), D('16.31'), D('125.01'))
     none = create(api, nz, invoice([line(99.99, tax='NONE')], lat=LineAmountTypes.NOTAX))[0]
     assert (none.total_tax, none.total) == (D('0.00'), D('99.99'))
@@ -70,7 +70,7 @@ def test_unit_amount_rounding_and_unitdp4(api, client, nz):
 def test_discounts_only_on_accrec(api, nz):
     sale = create(api, nz, invoice([line(200, discount_rate=10),
                                     line(50, discount_amount=5)]))[0]
-    assert [l.line_amount for l in sale.line_items] == [D('180.00'), D('45.00')]
+    assert [line.line_amount for line in sale.line_items] == [D('180.00'), D('45.00')]
     assert sale.total_discount == D('25.00') and sale.is_discounted is True
     bill = create(api, nz, invoice([line(200, discount_rate=10, tax='INPUT2', account='300')],
                                    type='ACCPAY'), summarize_errors='false')[0]
@@ -83,7 +83,7 @@ def test_multi_component_tax_rate(api, nz):
     assert len(rate.tax_components) == 2
     assert rate.effective_rate == D('17.3000') and rate.display_tax_rate == D('17.0000')
     inv = create(api, nz, invoice([line(100, tax='TAX001'), line(33.33, tax='TAX001')]))[0]
-    assert [l.tax_amount for l in inv.line_items] == [D('17.30'), D('5.77')]
+    assert [line.tax_amount for line in inv.line_items] == [D('17.30'), D('5.77')]
     assert inv.total == D('156.40')
 
 
