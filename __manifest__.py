@@ -10,7 +10,7 @@
     'author': 'Xero Integration maintainers',
     'license': 'LGPL-3',
     'depends': ['account', 'mail'],
-    'external_dependencies': {'python': ['xero_python', 'cryptography', 'requests']},
+    'external_dependencies': {'python': ['xero_python', 'cryptography', 'requests', 'phonenumbers']},
     'data': [
         'security/security.xml',
         'security/ir.model.access.csv',

@@ -281,7 +281,7 @@ class _Lookup:
         self._links = None
         self._partners = None
         self.prefix = env['xero.partner.link']._contact_number_prefix()
-        self.calling_code = organisation.company_id.country_id.phone_code or None
+        self.phone_region = organisation.company_id.country_id.code or None  # national numbers read there
         self._new = []
         self._reserved = set()
 
@@ -294,7 +294,7 @@ class _Lookup:
     def reserve(self, contact):
         """Keep a new contact for its page's batch; False when another new contact of this pull
         has its email or phone (the two would be one partner, or two: a person decides)."""
-        keys = [k for k in contact_keys(contact, self.calling_code)[1:] if k]
+        keys = [k for k in contact_keys(contact, self.phone_region)[1:] if k]
         if any(key in self._reserved for key in keys):
             return False
         self._reserved.update(keys)
@@ -328,7 +328,7 @@ class _Lookup:
         ContactNumber Odoo gave it, else by email, else by phone."""
         Partner = self.env['res.partner']
         index = self._index()
-        number, email, phone = contact_keys(contact, self.calling_code)
+        number, email, phone = contact_keys(contact, self.phone_region)
         if number and number.startswith(self.prefix) and number[len(self.prefix):].isdigit():
             partner_id = int(number[len(self.prefix):])
             if partner_id in index['ids']:
@@ -354,7 +354,7 @@ class _Lookup:
                 index['ids'].add(partner_id)
                 if email:
                     index['email'].setdefault(email.strip().lower(), set()).add(partner_id)
-                key = normalise_phone(phone, self.calling_code)
+                key = normalise_phone(phone, self.phone_region)
                 if key:
                     index['phone'].setdefault(key, set()).add(partner_id)
             self._partners = index

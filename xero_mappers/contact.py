@@ -8,6 +8,8 @@ name with someone else's contact is resolved by the caller with ``disambiguated_
 import re
 from email.utils import getaddresses
 
+import phonenumbers
+
 # Xero's limits (xero_accounting.yaml, schemas Contact, Address, Phone). Longer values are
 # refused as a whole, so they are cut rather than lose the contact.
 NAME_MAX = 255
@@ -89,23 +91,36 @@ def _address(partner):
 
 # === MATCHING === #
 
-def normalise_phone(text, default_country_calling_code=None):
-    """Digits only, international when known: '+64 (0)9 123 4567' and '0064 9 123 4567' give
-    '6491234567'; '09 123 4567' gives '6491234567' with default code '64', else '091234567'.
+def normalise_phone(text, default_region=None):
+    """The key two phone numbers meet on: the number's international digits (E.164 without the
+    '+'), parsed by ``phonenumbers`` as Odoo's own phone_validation does. '+64 (0)9 123 4567'
+    and '0064 9 123 4567' give '6491234567'; so does the national '09 123 4567' with the
+    default region 'NZ' (the company's country; its calling code '64' is understood too).
+    A number ``phonenumbers`` cannot place (national, and no default region) keeps its digits:
+    '09 123 4567' alone gives '091234567'. An extension stays part of the key ('x12').
     """
     text = (text or '').strip()
     if not text:
         return ''
-    international = text.startswith('+') or text.startswith('00')
-    # '(0)' after a country code is the national trunk prefix, never dialled from abroad.
-    text = re.sub(r'\(\s*0\s*\)', '', text) if international else text
-    digits = re.sub(r'\D', '', text)
-    if international:
-        return digits[2:] if text.startswith('00') else digits
-    code = re.sub(r'\D', '', str(default_country_calling_code or ''))
-    if code and digits:
-        return code + digits.lstrip('0')
-    return digits
+    # '00' is the international prefix of most of the world: read it so in any region.
+    candidate = '+' + text[2:] if text.startswith('00') else text
+    try:
+        number = phonenumbers.parse(candidate, _region(default_region))
+    except phonenumbers.NumberParseException:
+        return re.sub(r'\D', '', text)
+    key = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip('+')
+    return f'{key}x{number.extension}' if number.extension else key
+
+
+def _region(default):
+    """A region phonenumbers knows ('NZ') from a country code ('nz') or a calling code ('+64',
+    64); None when there is none."""
+    default = str(default or '').strip()
+    if default.lstrip('+').isdigit():
+        region = phonenumbers.region_code_for_country_code(int(default.lstrip('+')))
+    else:
+        region = default.upper()
+    return region if region in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def same_party(a, b):
@@ -167,10 +182,11 @@ def partner_values(contact):
     return values
 
 
-def contact_keys(contact, default_country_calling_code=None):
-    """What an unlinked Xero contact may be matched on: (contact number, email, phone)."""
+def contact_keys(contact, default_region=None):
+    """What an unlinked Xero contact may be matched on: (contact number, email, phone); a
+    national phone number is read in ``default_region`` (see ``normalise_phone``)."""
     phones = contact.get('phones') or {}
     phone = phones.get('DEFAULT') or phones.get('MOBILE') or phones.get('DDI')
     email = _first_email(contact.get('email'))
     return (contact.get('contact_number') or None, email.lower() if email else None,
-            normalise_phone(phone, default_country_calling_code) or None)
+            normalise_phone(phone, default_region) or None)

@@ -79,6 +79,39 @@ def test_normalise_phone():
     assert normalise_phone(None) == normalise_phone('  ') == ''
 
 
+def test_national_and_international_forms_meet_in_the_default_region():
+    # The default region is the company's country (its ISO code, as Odoo's country has it).
+    forms = {
+        'NZ': ('09 123 4567', '(09) 123-4567', '+64 9 123 4567', '+64 (0)9 123 4567', '0064 9 123 4567'),
+        'AU': ('(02) 9876 5432', '02 9876 5432', '+61 2 9876 5432', '0061 2 9876 5432'),
+        'GB': ('020 7946 0018', '+44 (0)20 7946 0018', '+44 20 7946 0018'),
+        'US': ('(555) 010-0199', '555-010-0199', '+1 555 010 0199', '011 1 555 010 0199'),
+    }
+    for region, numbers in forms.items():
+        keys = {normalise_phone(number, region) for number in numbers}
+        assert len(keys) == 1, (region, keys)
+    assert normalise_phone('09 123 4567', 'NZ') == normalise_phone('09 123 4567', 'nz') == '6491234567'
+    assert normalise_phone('(02) 9876 5432', 'AU') == '61298765432'
+
+
+def test_a_national_number_is_read_in_its_own_region_only():
+    # The same national digits are different numbers in two countries; an international number
+    # is the same wherever it is read.
+    assert normalise_phone('09 123 4567', 'NZ') != normalise_phone('09 123 4567', 'AU')
+    assert normalise_phone('+64 9 123 4567', 'AU') == normalise_phone('+64 9 123 4567', 'NZ') == '6491234567'
+    # The US dials abroad with 011, not 00: a hand-written rule read this as a national number.
+    assert normalise_phone('011 64 9 123 4567', 'US') == '6491234567'
+    # No default region (a company without a country), or one phonenumbers does not know: a
+    # national number keeps its digits, and never meets an international one by chance.
+    assert normalise_phone('09 123 4567') == normalise_phone('09 123 4567', 'XX') == '091234567'
+
+
+def test_phone_extension_and_text_that_is_no_number():
+    assert normalise_phone('+64 9 555 0101 ext. 12') == '6495550101x12'
+    assert normalise_phone('+64 9 555 0101 ext. 12') != normalise_phone('+64 9 555 0101')
+    assert normalise_phone('n/a', 'NZ') == ''
+
+
 def test_same_party():
     odoo = {'email': 'Accounts@Deco.example', 'vat': 'NZ 123-456-789'}
     assert same_party(odoo, {'email_address': 'accounts@deco.example'})

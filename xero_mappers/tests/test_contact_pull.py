@@ -49,5 +49,12 @@ def test_keys_are_case_and_format_insensitive():
     assert contact_keys(national, '64')[2] == phone, 'a national number meets its international form'
 
 
+def test_keys_read_a_national_phone_in_the_company_country():
+    national = dict(BAYSIDE, phones={'DEFAULT': '(09) 555-0101'})
+    assert contact_keys(national, 'NZ')[2] == contact_keys(BAYSIDE, 'NZ')[2] == '6495550101'
+    # Read in another country, the same national digits are another number.
+    assert contact_keys(national, 'AU')[2] == '6195550101'
+
+
 def test_no_keys():
     assert contact_keys({'name': 'Nobody'}) == (None, None, None)
