@@ -51,7 +51,6 @@ from . import xero_bank_feed_currency
 from . import xero_bank_feed_rule
 from . import xero_organisation_bank_feed
 from . import xero_organisation_welcome
-from . import xero_organisation_demo
 from . import xero_pull_engine
 from . import xero_push_pool
 from . import xero_payment_register

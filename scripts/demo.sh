@@ -16,13 +16,15 @@ BASE_URL="http://localhost:$ODOO_PORT"
 
 setup_all
 
+# The addon, and the demo module (demo_addons/xero_integration_demo: demo mode), installed here only.
 if ! db_exists "$DEMO_DB"; then
     log "creating the demo database $DEMO_DB"
     clone_db "$TEMPLATE_DB" "$DEMO_DB"
-    mode=(-i xero_integration)
+    mode=(-i "xero_integration,$DEMO_MODULE")
 else
     log "updating the addon in the demo database $DEMO_DB"
-    mode=(-u xero_integration)
+    # -i installs the demo module into a database made before it existed; -u updates both.
+    mode=(-i "$DEMO_MODULE" -u "xero_integration,$DEMO_MODULE")
 fi
 odoo -d "$DEMO_DB" "${mode[@]}" --stop-after-init --log-level=warn > "$LOG_DIR/demo-install.log" 2>&1 \
     || { tail -n 40 "$LOG_DIR/demo-install.log" >&2; die "installing the addon failed"; }

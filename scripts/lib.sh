@@ -101,8 +101,11 @@ ensure_odoo() {
 
 # --- Python ------------------------------------------------------------------------------------
 
-# What the virtualenv is built from: the addon's own needs, and the linters.
-VENV_REQUIREMENTS=("$REPO_DIR/requirements.txt" "$REPO_DIR/scripts/requirements-lint.txt")
+# What the virtualenv is built from: the addon's own needs (requirements.txt, what an existing
+# Odoo needs added), Odoo's own environment and the test tools, and the linters. All of them make
+# the venv's cache key, so that a change to any one builds a new venv.
+VENV_REQUIREMENTS=("$REPO_DIR/requirements.txt" "$REPO_DIR/scripts/requirements-odoo.txt"
+                   "$REPO_DIR/scripts/requirements-lint.txt")
 
 # Sets VENV_PY.
 ensure_venv() {
@@ -140,7 +143,7 @@ run_lint() {
     log "lint: ruff"
     (cd "$REPO_DIR" && "$VENV_PY" -m ruff check --no-cache --quiet .) || rc=1
     log "lint: pylint-odoo"
-    (cd "$ADDONS_DIR" && "$VENV_PY" -m pylint --rcfile="$REPO_DIR/.pylintrc" xero_integration) || rc=1
+    (cd "$ADDONS_DIR" && "$VENV_PY" -m pylint --rcfile="$REPO_DIR/.pylintrc" xero_integration "$DEMO_MODULE") || rc=1
     return "$rc"
 }
 
@@ -220,10 +223,14 @@ db_exists() { [ "$(psql_odoo -c "SELECT 1 FROM pg_database WHERE datname = '$1'"
 
 # The addons path needs a folder that holds this repository under its technical name.
 # One folder per checkout, so that two clones (or git worktrees) can run their tests side by side.
+# The demo module (demo mode, demo_addons/) sits beside it: on the path, installed only by
+# scripts/demo.sh, scripts/screenshots.sh and, for its test, scripts/test.sh.
+DEMO_MODULE=xero_integration_demo
 ensure_addons_dir() {
     ADDONS_DIR="$CACHE_DIR/addons-$(printf '%s' "$REPO_DIR" | sha256sum | cut -c1-10)"
     mkdir -p "$ADDONS_DIR"
     ln -sfn "$REPO_DIR" "$ADDONS_DIR/xero_integration"
+    ln -sfn "$REPO_DIR/demo_addons/$DEMO_MODULE" "$ADDONS_DIR/$DEMO_MODULE"
 }
 
 # `odoo [SUBCOMMAND] OPTIONS...`: the subcommand (shell, ...) must come before the options.

@@ -34,7 +34,7 @@ cleanup() {
     drop_db "$SHOTS_DB"
 }
 trap cleanup EXIT INT TERM
-odoo -d "$SHOTS_DB" -i xero_integration --stop-after-init --log-level=warn > "$LOG_DIR/shots-install.log" 2>&1 \
+odoo -d "$SHOTS_DB" -i "xero_integration,$DEMO_MODULE" --stop-after-init --log-level=warn > "$LOG_DIR/shots-install.log" 2>&1 \
     || { tail -n 40 "$LOG_DIR/shots-install.log" >&2; die "installing the addon failed"; }
 XERO_SIM_URL="$SIM_URL" XERO_DEMO_BASE_URL="$BASE_URL" \
     odoo shell -d "$SHOTS_DB" --no-http --log-level=warn < "$REPO_DIR/scripts/demo_data.py" \

@@ -4,6 +4,7 @@
 #   scripts/test.sh                 lint (ruff, pylint-odoo) + all tests: plain pytest (simulator,
 #                                   client, mappers) + Odoo tests
 #   XERO_TEST_TAGS=/xero_integration:TestOAuth scripts/test.sh     a subset of the Odoo tests
+#                                   (the demo's test: /xero_integration_demo:TestDemo)
 #   XERO_SKIP_PYTEST=1 / XERO_SKIP_ODOO=1                          one half only
 #   XERO_SKIP_LINT=1                                               no lint (scripts/lint.sh alone)
 #
@@ -63,7 +64,8 @@ if [ -z "${XERO_SKIP_ODOO:-}" ]; then
     clone_db "$TEMPLATE_DB" "$db"
     trap 'drop_db "$db"' EXIT
     set +e
-    odoo -d "$db" -i xero_integration --test-tags "${XERO_TEST_TAGS:-/xero_integration}" \
+    # The demo module too, inert until its test switches demo mode on: its test proves the demo.
+    odoo -d "$db" -i "xero_integration,$DEMO_MODULE" --test-tags "${XERO_TEST_TAGS:-/xero_integration,/$DEMO_MODULE}" \
         --stop-after-init --http-interface=127.0.0.1 --http-port="$http_port" --workers=0 \
         --max-cron-threads=0 > "$odoo_log" 2>&1
     rc=$?
@@ -93,7 +95,7 @@ if [ -z "${XERO_SKIP_ODOO:-}" ]; then
     # failing test's own FAIL/ERROR lines, already counted as failed above.
     unexpected=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$odoo_log" \
         | grep -v 'selfie_segmentation' \
-        | grep -vE ' (FAIL|ERROR): | odoo\.modules\.loading: (Module xero_integration: [0-9]+ failures|At least one test failed)' \
+        | grep -vE ' (FAIL|ERROR): | odoo\.modules\.loading: (Module xero_integration(_demo)?: [0-9]+ failures|At least one test failed)' \
         | grep -vE 'odoo\.tests\.result: [0-9]+ failed' || true)
     if [ -n "$unexpected" ]; then
         log "the Odoo log has ERROR lines that a green run must not have:"
@@ -101,6 +103,9 @@ if [ -z "${XERO_SKIP_ODOO:-}" ]; then
         failed=$((failed + 1)); status=1
     fi
 fi
+
+# The test-to-source line ratios (scripts/ratio.sh): printed, never a failure.
+bash "$REPO_DIR/scripts/ratio.sh" || true
 
 total=$((passed + failed))
 [ "$total" -gt 0 ] || status=1

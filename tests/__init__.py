@@ -20,7 +20,6 @@ from . import test_client_secret
 from . import test_import_writes
 from . import test_migration
 from . import test_bank_feed
-from . import test_demo
 from . import test_polish
 from . import test_tours
 from . import test_security

@@ -3,12 +3,13 @@ that proves the demo works end to end. Idempotent.
 
 After it, Connect and Allow are enough: the main company is "Demo Company (NZ)" in NZD and a
 second company "Demo Company (AU)" in AUD, named like the simulator's two organisations, which
-demo mode ties to them (see models/xero_organisation_demo.py); the bank journal carries the
-account number of Xero's bank account 090, so it maps by itself; and four invoices are posted.
+demo mode ties to them (see models/xero_organisation.py of this module); the bank journal
+carries the account number of Xero's bank account 090, so it maps by itself; and four invoices
+are posted.
 """
 from odoo import Command, fields
 
-from .models.xero_organisation_demo import DEMO_PARAM
+from .models.xero_organisation import DEMO_PARAM
 
 NZ_NAME = 'Demo Company (NZ)'
 AU_NAME = 'Demo Company (AU)'

@@ -1,20 +1,22 @@
-from odoo import _, api, models
-
-from .xero_organisation_mapping import SYNCED_MOVE_TYPES
+from odoo import api, models
 
 DEMO_PARAM = 'xero_integration.demo_mode'
-# Xero's sales account type, and the switches the demo turns on.
+# The switches the demo turns on.
 DEMO_AUTO_SYNC = ('auto_sync_contacts', 'auto_sync_invoices', 'auto_sync_payments')
 
 
 class XeroOrganisation(models.Model):
-    """Demo mode (set by scripts/demo.sh, never in production): Connect and Allow are enough to
-    see the demo's invoices reach the simulator, with nothing to map by hand.
+    """Demo mode (this module is installed by scripts/demo.sh, never in production; the demo's
+    set-up, ``demo.load_demo_data``, switches it on): Connect and Allow are enough to see the
+    demo's invoices reach the simulator, with nothing to map by hand.
 
     What a real accountant decides is decided here, and said in each organisation's chatter:
     each organisation goes to the company of the same name, the suggested tax mappings are
     confirmed, the company's main income account goes to Xero's sales account, and contacts,
     invoices and payments sync by themselves, starting with the invoices already posted.
+
+    The system parameter keeps the module inert until the demo's set-up runs, so that the test
+    command can install it beside the addon without changing what the addon's tests see.
     """
     _inherit = 'xero.organisation'
 
@@ -51,10 +53,12 @@ class XeroOrganisation(models.Model):
                 {'organisation_id': org.id, 'account_id': income.id, 'xero_account_id': sales.id})
         org.write(dict.fromkeys(DEMO_AUTO_SYNC, True))
         # Posting queues a document only once its company is connected: the demo's invoices were
-        # posted before, so they are queued now, as "Sync to Xero" on the list would.
+        # posted before, so they are queued now, as "Sync to Xero" on the list would. (The
+        # documents the addon syncs: invoices, bills and their credit notes.)
         self.env['account.move'].sudo().search([
             ('company_id', '=', org.company_id.id), ('state', '=', 'posted'),
-            ('move_type', 'in', SYNCED_MOVE_TYPES)])._xero_queue()
-        org.message_post(body=_('Demo mode: suggested tax mappings confirmed, the main income account '
-                                'mapped to %s, and auto-sync switched on for contacts, invoices and '
-                                'payments.', sales.display_name or _('(no sales account)')))
+            ('move_type', 'in', self.env['account.move'].get_invoice_types())])._xero_queue()
+        org.message_post(body=self.env._(
+            'Demo mode: suggested tax mappings confirmed, the main income account mapped to %s, and '
+            'auto-sync switched on for contacts, invoices and payments.',
+            sales.display_name or self.env._('(no sales account)')))

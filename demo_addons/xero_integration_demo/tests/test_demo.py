@@ -1,5 +1,6 @@
+from odoo.addons.xero_integration.tests.common import XeroTransactionCase
+
 from ..demo import AU_NAME, NZ_NAME, load_demo_data
-from .common import XeroTransactionCase
 
 
 class TestDemo(XeroTransactionCase):
