@@ -65,8 +65,9 @@ if [ -z "${XERO_SKIP_ODOO:-}" ]; then
     trap 'drop_db "$db"' EXIT
     set +e
     # The demo module too, inert until its test switches demo mode on: its test proves the demo.
-    odoo -d "$db" -i "xero_integration,$DEMO_MODULE" --test-tags "${XERO_TEST_TAGS:-/xero_integration,/$DEMO_MODULE}" \
-        --stop-after-init --http-interface=127.0.0.1 --http-port="$http_port" --workers=0 \
+    odoo -d "$db" -i "xero_integration,$DEMO_MODULE" \
+        --test-tags "${XERO_TEST_TAGS:-/xero_integration,/$DEMO_MODULE}" --stop-after-init \
+        --http-interface=127.0.0.1 --http-port="$http_port" --workers=0 \
         --max-cron-threads=0 > "$odoo_log" 2>&1
     rc=$?
     set -e
