@@ -30,7 +30,7 @@ class TestTours(MappingMixin, XeroHttpCase):
                                     '(scripts/lib.sh ensure_chromium installs it when run as root)') from None
         if websocket is None:
             raise unittest.SkipTest('The websocket-client package is missing from the virtualenv '
-                                    '(requirements.txt pins it): the browser tours cannot run')
+                                    '(scripts/requirements-odoo.txt pins it): the browser tours cannot run')
 
     def start_tour(self, url_path, tour_name, **kwargs):
         """start_tour as admin, pressing "Allow access" on the simulator's consent page when the
