@@ -283,7 +283,71 @@ class TestCronCommits(OwnDatabaseMixin, XeroTransactionCase):
         self.assertNotIn(PUSH, self.ready_crons())
         self.assertCronsHealthy()
 
+    @mute_logger(ENGINE_LOGGER)
+    def test_rate_limited_push_wakes_the_cron_when_xero_lets_it_call_again(self):
+        """Xero's 429: nothing landed, so the document is back in the queue as it was (not in
+        flight), and the push asks the runner to wake it when Xero lets it call again, a
+        committed trigger in the future; the runner does not take it before."""
+        move_id = self.post_invoice(75.0)
+        self.sim.faults.add('rate_limit', method='POST', path=INVOICES, tenant_id=NZ_TENANT_ID,
+                            problem='minute', retry_after=60, count=None)
+        started = fields.Datetime.now()
+        self.run_cron_worker()
+        link = self.odoo_move(move_id)['link']
+        self.assertEqual((link['sync_state'], link['maybe_sent']), ('pending', False), 'refused before processing')
+        self.assertGreater(link['next_attempt_date'], started, 'it waits for Xero')
+        self.assertFalse(self.sim.counters.created(NZ_TENANT_ID, 'Invoices'))
+        with self.own_env() as env:
+            cron = env.ref(f'xero_integration.{PUSH}')
+            later = env['ir.cron.trigger'].search([('cron_id', '=', cron.id), ('call_at', '>', started)])
+            self.assertTrue(later, 'the push wakes itself for when Xero lets it call again')
+        self.assertNotIn(PUSH, self.ready_crons(), 'not before')
+        self.assertCronsHealthy()
+        # The minute has passed.
+        self.sim.faults.clear()
+        self.back_off_over(move_id)
+        with self.own_env() as env:
+            env['ir.cron.trigger'].browse(later.ids).write({'call_at': fields.Datetime.now() - timedelta(seconds=1)})
+        self.assertIn(PUSH, self.ready_crons())
+        self.run_cron_worker()
+        self.assertBooksAgree(move_id, status='AUTHORISED')
+        self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'Invoices'), 1)
+        self.assertCronsHealthy()
+
     # --- pull -----------------------------------------------------------------------------------
+
+    def test_contact_made_in_xero_comes_in_through_the_pull_cron(self):
+        with self.own_env() as env:
+            org = env['xero.organisation'].browse(self.org_id)
+            element, = org._xero().save('contacts', [{'name': 'Made In Xero Ltd',
+                                                      'email_address': 'hello@madeinxero.example'}],
+                                        'cron-test-contact')
+            self.assertTrue(element.ok, element.errors)
+        self.assertNotIn(PULL, self.ready_crons(), 'the pull waits for its hour')
+        self.make_due(PULL)
+        self.assertIn(PULL, self.run_cron_worker())
+        with self.own_env() as env:
+            link = env['xero.partner.link'].search([('xero_id', '=', element.xero_id),
+                                                    ('organisation_id', '=', self.org_id)])
+            self.assertEqual(len(link), 1)
+            self.assertEqual(link.sync_state, 'synced')
+            self.assertEqual((link.partner_id.name, link.partner_id.email),
+                             ('Made In Xero Ltd', 'hello@madeinxero.example'))
+            partner_id = link.partner_id.id
+            state = env['xero.pull.state'].search([('organisation_id', '=', self.org_id), ('kind', '=', 'contacts')])
+            self.assertTrue(state.watermark, 'the next pull starts where this one ended')
+            self.assertFalse(state.run_page, 'the run is finished, committed')
+        contact, = self.xero_get(f'Contacts/{element.xero_id}')['Contacts']
+        self.assertEqual(contact['Name'], 'Made In Xero Ltd')
+        # Pulled again: matched by its link, not made twice.
+        self.make_due(PULL)
+        self.run_cron_worker()
+        with self.own_env() as env:
+            self.assertEqual(env['res.partner'].search_count([('name', '=', 'Made In Xero Ltd')]), 1)
+            self.assertEqual(env['xero.partner.link'].search([('xero_id', '=', element.xero_id)]).partner_id.id,
+                             partner_id)
+        self.assertCronsHealthy()
+
 
     def test_document_made_in_xero_comes_in_through_the_poll_cron(self):
         contact = next(c for c in self.xero_get('Contacts')['Contacts'] if c['Name'] == 'City Limousines')

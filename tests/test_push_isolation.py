@@ -27,8 +27,9 @@ class TestPushIsolation(OwnDatabaseMixin, XeroTransactionCase):
 
     Two companies, each connected to its own organisation, committed through cursors of their
     own, in a database of the class's own (dropped after it); the push runs through Odoo's cron
-    runner (``method_direct_trigger``), real commits included. Faults are injected into organisation A only; organisation A goes first in each
-    run, so B's invoice going in the same run shows that A's trouble did not stop the run.
+    runner (``method_direct_trigger``), real commits included. Faults are injected into
+    organisation A only; organisation A goes first in each run, so B's invoice going in the same
+    run shows that A's trouble did not stop the run.
     """
     configure_hosts_in_test_transaction = False
 
