@@ -44,7 +44,7 @@ def _maintenance_cursor():
     """An autocommit cursor on the server's maintenance database (CREATE and DROP DATABASE
     cannot run in a transaction)."""
     with closing(sql_db.db_connect('postgres').cursor()) as cr:
-        cr._cnx.autocommit = True  # noqa: SLF001 - as Odoo's own service.db does
+        cr._cnx.autocommit = True  # as Odoo's own service.db does
         yield cr
 
 
@@ -94,7 +94,7 @@ def open_registry(name):
 
     Installing runs with ``test_enable`` off: Odoo would otherwise run the addon's tests (this
     one among them) again, inside the install."""
-    with patch.dict(config._runtime_options, {'test_enable': False}):  # noqa: SLF001 - no public setter
+    with patch.dict(config._runtime_options, {'test_enable': False}):  # no public setter
         registry = Registry.new(name)
         with registry.cursor() as cr:
             cr.execute("SELECT state FROM ir_module_module WHERE name = %s", [MODULE])

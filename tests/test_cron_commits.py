@@ -427,7 +427,7 @@ class TestCronCommits(OwnDatabaseMixin, XeroTransactionCase):
         self.assertEqual(self.odoo_move(move_id)['payment_state'], 'not_paid', 'nothing in Odoo before the poll')
         self.make_due(POLL)
         self.assertIn(POLL, self.run_cron_worker())
-        odoo, invoice = self.assertBooksAgree(move_id, status='PAID')
+        odoo, _invoice = self.assertBooksAgree(move_id, status='PAID')
         self.assertIn(odoo['payment_state'], ('paid', 'in_payment'))
         self.assertEqual(odoo['link']['xero_status'], 'PAID')
         with self.own_env() as env:
