@@ -314,6 +314,44 @@ class TestCronCommits(OwnDatabaseMixin, XeroTransactionCase):
         self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'Invoices'), 1)
         self.assertCronsHealthy()
 
+    @mute_logger(ENGINE_LOGGER)
+    def test_serialization_failure_rolls_back_the_batch_and_claims_again(self):
+        """Another worker commits a change to a row this batch then writes: PostgreSQL refuses
+        the batch's transaction (REPEATABLE READ). The engine rolls back that batch only (the
+        contacts committed before it stay), claims again on a fresh snapshot and sends, once;
+        the runner sees a run that did not fail."""
+        move_id = self.post_invoice(90.0)
+        Engine = self.own_registry['xero.sync.engine']
+        push_links = Engine._push_links
+        calls = []
+
+        def concurrent(engine, organisation, links):
+            calls.append(links._name)
+            if links._name == 'xero.move.link' and calls.count('xero.move.link') == 1:
+                links.write({'last_error': 'uncommitted work of the refused batch'})
+                links.env.flush_all()
+                with self.own_registry.cursor() as other:  # another worker, committed
+                    other.execute("UPDATE res_partner SET ref = 'changed by another worker' WHERE id = %s",
+                                  [self.partner_id])
+                engine.env.cr.execute("UPDATE res_partner SET ref = ref WHERE id = %s", [self.partner_id],
+                                      log_exceptions=False)
+            return push_links(engine, organisation, links)
+
+        with patch.object(Engine, '_push_links', concurrent):
+            self.run_cron_worker()
+        self.assertEqual(calls.count('xero.move.link'), 2, 'refused once, claimed and pushed again')
+        odoo, _invoice = self.assertBooksAgree(move_id, status='AUTHORISED')
+        self.assertFalse(odoo['link']['last_error'], 'the refused batch left nothing behind')
+        self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'Invoices'), 1)
+        self.assertEqual(self.sim.counters.created(NZ_TENANT_ID, 'Contacts'), 1, 'the contacts batch stayed')
+        with self.own_env() as env:
+            partner = env['res.partner'].browse(self.partner_id)
+            self.assertEqual(partner.ref, 'changed by another worker', "the other worker's change stands")
+            self.assertEqual(env['xero.partner.link'].search([('partner_id', '=', partner.id),
+                                                              ('organisation_id', '=', self.org_id)]).sync_state,
+                             'synced')
+        self.assertCronsHealthy()
+
     # --- pull -----------------------------------------------------------------------------------
 
     def test_contact_made_in_xero_comes_in_through_the_pull_cron(self):
