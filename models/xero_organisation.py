@@ -56,7 +56,8 @@ class XeroOrganisation(models.Model):
 
     # Shown on the form, kept by models of their own: health (models/xero_health.py) and the
     # migration of links without organisation (models/xero_migration_run.py).
-    health_id = fields.Many2one('xero.organisation.health', compute='_compute_health_id')
+    health_id = fields.Many2one('xero.organisation.health', compute='_compute_health_id',
+                                search='_search_health_id')
     authorisation_lapses_on = fields.Datetime(related='health_id.authorisation_lapses_on')
     last_activity_date = fields.Datetime(related='health_id.last_activity_date')
     inactivity_disconnect_on = fields.Datetime(related='health_id.inactivity_disconnect_on')
@@ -87,6 +88,10 @@ class XeroOrganisation(models.Model):
         Health = self.env['xero.organisation.health'].sudo()
         for org in self:
             org.health_id = Health._of(org)
+
+    def _search_health_id(self, operator, value):
+        health = self.env['xero.organisation.health'].sudo().search([('id', operator, value)])
+        return [('id', 'in', health.organisation_id.ids)]
 
     def _compute_legacy_link_count(self):
         count = self.env['xero.migration.run']._legacy_link_count() if self else 0
