@@ -9,7 +9,7 @@ def migrate(cr, version):
     columns of the organisation table, unused)."""
     if not version:
         return
-    cr.execute("""UPDATE ir_act_server action SET model_id = model.id, model_name = model.model
+    cr.execute("""UPDATE ir_act_server action SET model_id = model.id
                     FROM ir_cron cron, ir_model_data data, ir_model model
                    WHERE data.module = 'xero_integration' AND data.model = 'ir.cron'
                      AND data.name IN ('ir_cron_xero_failure_digest', 'ir_cron_xero_inactivity')
