@@ -255,6 +255,8 @@ class TestTwoCompanies(SyncCase):
             self.assertTrue(Sudo['xero.sync.log'].search([('organisation_id', '=', org.id)]))
             self.assertEqual(Sudo['xero.sync.error'].search_count([('organisation_id', '=', org.id)]), 1)
             self.assertTrue(org.tax_mapping_ids and org.xero_account_ids and org.account_mapping_ids)
+            # Its health row, as the crons make it.
+            self.assertTrue(self.env['xero.organisation.health']._for(org))
         return au
 
     def _au_move(self, **values):
@@ -277,7 +279,7 @@ class TestTwoCompanies(SyncCase):
         env = self.env(user=user)
         seen = {'xero.organisation': env['xero.organisation'].search([])}
         for model in ('xero.move.link', 'xero.partner.link', 'xero.sync.log', 'xero.sync.error',
-                      'xero.tax.mapping', 'xero.account.mapping', 'xero.account'):
+                      'xero.tax.mapping', 'xero.account.mapping', 'xero.account', 'xero.organisation.health'):
             seen[model] = env[model].search([]).organisation_id
         return seen
 
@@ -310,8 +312,9 @@ class TestTwoCompanies(SyncCase):
         Rule = self.env['ir.rule']
         rules = Rule.search([('model_id.model', 'in', ['xero.organisation', 'xero.move.link', 'xero.partner.link',
                                                        'xero.sync.log', 'xero.sync.error', 'xero.tax.mapping',
-                                                       'xero.account.mapping', 'xero.account'])])
-        self.assertEqual(len(rules.model_id), 8, 'one rule for each list')
+                                                       'xero.account.mapping', 'xero.account',
+                                                       'xero.organisation.health'])])
+        self.assertEqual(len(rules.model_id), 9, 'one rule for each list')
         self.assertTrue(all(rule['global'] for rule in rules), 'they bind every user')
         with self.env.cr.savepoint(flush=True) as savepoint:
             rules.active = False
