@@ -125,8 +125,8 @@ class OwnDatabaseMixin:
         cls.startClassPatcher(patch.object(Registry, '_lock', DummyRLock()))
         cls.own_db = f'{cls.env.cr.dbname}_{uuid.uuid4().hex[:8]}'
         started = time.monotonic()
+        cls.addClassCleanup(drop_database, cls.own_db)  # even when the set-up fails half-way
         create_database(cls.own_db, template)
-        cls.addClassCleanup(drop_database, cls.own_db)
         cls.own_registry = open_registry(cls.own_db)
         _logger.info('%s: database %s ready in %.1fs', cls.__name__, cls.own_db, time.monotonic() - started)
 
