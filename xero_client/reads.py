@@ -5,9 +5,9 @@ reads also say whether another page may follow. Where clauses are built by ``whe
 escapes the values they carry.
 """
 from .converters import (account_from_sdk, allocation_from_sdk, contact_from_sdk,
-                         contact_group_from_sdk, document_from_sdk, element_from_sdk,
+                         contact_group_from_sdk, document_from_sdk, element_from_sdk, item_from_sdk,
                          organisation_from_sdk, payment_from_sdk, plain, reads_answer,
-                         tax_rate_from_sdk, item_from_sdk, user_from_sdk)
+                         tax_rate_from_sdk, user_from_sdk)
 from .kinds import KINDS, MAX_IDS_PER_GET, MAX_PAGE_SIZE
 from .where import all_of, any_equal, any_guid
 
