@@ -250,7 +250,6 @@ def _validation_error(body, status, method):
                                operation=method)
 
 
-
 # The typed operations, in plain values: all that the addon may ask of an organisation's
 # door (``organisation._xero().<operation>``). The raw ``call`` and the connection flow's
 # identity calls are not among them.
