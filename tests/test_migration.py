@@ -337,7 +337,7 @@ class TestMigration(SyncCase):
         self.assertEqual([(link.organisation_id, link.sync_state, link.xero_id, link.write_date) for link in links],
                          before)
         self.assertEqual(self.org.legacy_link_count, 2)
-        banner = self.env['xero.organisation']._action_open_organisations()
+        banner = self.env['xero.migration.run']._action_open_organisations()
         self.assertEqual(banner['params']['title'], '2 Xero links have no organisation.')
         self.assertEqual(banner['params']['next']['res_model'], 'xero.organisation')
 
