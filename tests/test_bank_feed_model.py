@@ -1,6 +1,8 @@
 """The bank feed as a model of its own (xero.bank.feed): its preparation runs before the engine
 claims lines, never inside the payload hook, and the feed follows its organisation's company."""
+import importlib.util
 from datetime import timedelta
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo import fields
@@ -12,6 +14,7 @@ from ..xero_sim.seed import AU_TENANT_ID, NZ_TENANT_ID
 from .test_bank_feed import BANK_TRANSACTIONS, BankFeedCase
 
 USERS = '/api.xro/2.0/Users'
+MIGRATION = Path(__file__).parents[1] / 'migrations' / '19.0.1.3.0' / 'post-migrate.py'
 
 
 class TestBankFeedModel(BankFeedCase):
@@ -123,3 +126,42 @@ class TestBankFeedModel(BankFeedCase):
         self.assertEqual(feed_b.company_id, self.env.company)
         self.assertEqual(Feed.with_user(user_b).search([]), Feed)
         self.assertEqual(Feed.with_user(user_a).search([]), feed_a | feed_b)
+
+    def test_an_upgrade_moves_the_feed_configured_on_the_organisation_into_its_feed(self):
+        """19.0.1.2.0 kept the feed in columns of xero_organisation (an upgrade leaves them in the
+        table): the migration makes the feed of each organisation that has one, with its rows."""
+        self.activate(currencies=self.eur)
+        feed = self.feed()
+        rows, rules = feed.currency_ids, self.env['xero.bank.feed.rule'].create({
+            'organisation_id': self.org.id, 'partner_id': self.uber.id})
+        bare = self.connect_organisations(tenants=[AU_TENANT_ID])
+        start, contact = feed.start_date, feed.contact_id
+        cron = self.env.ref('xero_integration.ir_cron_xero_bank_feed')
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("""ALTER TABLE xero_organisation ADD COLUMN bank_feed_active boolean,
+                          ADD COLUMN bank_feed_start_date date, ADD COLUMN bank_feed_contact_id integer,
+                          ADD COLUMN xero_user_role varchar""")
+        cr.execute("""UPDATE xero_organisation SET bank_feed_active = true, bank_feed_start_date = %s,
+                             bank_feed_contact_id = %s, xero_user_role = 'FINANCIALADVISER'
+                       WHERE id = %s""", [start, contact.id, self.org.id])
+        cr.execute('UPDATE xero_bank_feed_currency SET bank_feed_id = NULL')
+        cr.execute('UPDATE xero_bank_feed_rule SET bank_feed_id = NULL')
+        cr.execute('DELETE FROM xero_bank_feed')
+        cron.model_id = self.env['ir.model']._get_id('xero.organisation')
+        self.env.flush_all()
+        self.env.invalidate_all()
+        spec = importlib.util.spec_from_file_location('xero_post_migrate_19_0_1_3_0', MIGRATION)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(cr, '19.0.1.2.0')
+        self.env.invalidate_all()
+        moved = self.env['xero.bank.feed'].search([])
+        self.assertEqual(moved.organisation_id, self.org, 'only the organisation with a feed')
+        self.assertFalse(bare.bank_feed_id)
+        self.assertEqual((moved.activated, moved.start_date, moved.contact_id, moved.user_role),
+                         (True, start, contact, 'FINANCIALADVISER'))
+        self.assertEqual(moved.company_id, self.org.company_id)
+        self.assertEqual((moved.currency_ids, moved.rule_ids), (rows, rules))
+        self.assertEqual((self.org.bank_feed_id, self.org.bank_feed_currency_ids), (moved, rows))
+        self.assertEqual(cron.model_id.model, 'xero.bank.feed')
