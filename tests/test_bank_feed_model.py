@@ -42,6 +42,24 @@ class TestBankFeedModel(BankFeedCase):
         self.assertTrue(self.org.bank_feed_contact_id)
         self.assertEqual(self.org.xero_user_role, feed.user_role)
 
+    def test_the_organisation_form_buttons_reach_the_feed(self):
+        self.activate()
+        arch = self.env['xero.organisation'].get_views([(False, 'form')])['views']['form']['arch']
+        activate = self.env.ref('xero_integration.action_xero_bank_feed_activate')
+        read_again = self.env.ref('xero_integration.action_xero_bank_feed_refresh_lock_dates')
+        self.assertIn(f'name="{activate.id}"', arch)
+        self.assertIn(f'name="{read_again.id}"', arch)
+        self.assertEqual((activate.res_model, activate.target), ('xero.bank.feed.wizard', 'new'))
+        cron = self.env.ref('xero_integration.ir_cron_xero_bank_feed')
+        Trigger = self.env['ir.cron.trigger'].sudo()
+        before = Trigger.search_count([('cron_id', '=', cron.id)])
+        result = read_again.with_context(active_model='xero.organisation', active_id=self.org.id,
+                                         active_ids=self.org.ids).run()
+        self.assertEqual(result['tag'], 'display_notification')
+        self.assertEqual(Trigger.search_count([('cron_id', '=', cron.id)]), before + 1,
+                         'the cron is woken; nothing waits on Xero')
+        self.assertFalse(self.sim.requests)
+
     def test_the_payload_hook_calls_nothing_in_xero(self):
         self.set_default_account()
         self.activate(currencies=self.eur)
