@@ -1,5 +1,6 @@
 import datetime
 import json
+import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -10,7 +11,9 @@ from ..xero_mappers.bank_transaction import (bank_transaction_payload, bill_payl
                                              delete_payload, render_description,
                                              void_bill_payload)
 from ..xero_mappers.keys import payload_hash
-from .xero_sync_engine import Stop
+from .xero_sync_engine import CONCURRENCY_ERRORS, Stop
+
+_logger = logging.getLogger(__name__)
 
 
 class XeroStatementLineLink(models.Model):
@@ -164,7 +167,13 @@ class XeroStatementLineLink(models.Model):
             return
         engine = self.env['xero.sync.engine']
         try:
-            feed._prepare()
+            with self.env.cr.savepoint():
+                feed._prepare()
+        except CONCURRENCY_ERRORS:
+            # Another worker (the daily cron) is preparing the feed right now: what it stores
+            # is read by the next run; this one sends with what is stored.
+            _logger.info('Xero organisation %s: bank feed being prepared by another worker',
+                         organisation.id)
         except Wait as wait:
             due = engine._try_lock(self.search(engine._due_domain(organisation, self._name)))
             due._record_postponed(wait.until, str(wait))

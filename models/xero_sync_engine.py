@@ -166,8 +166,10 @@ class XeroSyncEngine(models.AbstractModel):
                 continue
             run = Log._start(organisation, MODEL_KIND[model], 'push')
             try:
-                # What this kind needs from Xero before its links are claimed (once per run).
-                self.env[model].sudo()._xero_prepare(organisation)
+                # What this kind needs from Xero before its links are claimed (once per run;
+                # a pool's workers find it done by the pool, see xero_push_pool).
+                if 'xero_pool' not in self.env.context:
+                    self.env[model].sudo()._xero_prepare(organisation)
                 handled, time_left = self._push_model(organisation, model)
             except Stop as stop:
                 _logger.info('Xero organisation %s: push stopped (%s)', organisation.id, stop)
