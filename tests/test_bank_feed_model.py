@@ -14,7 +14,7 @@ from ..xero_sim.seed import AU_TENANT_ID, NZ_TENANT_ID
 from .test_bank_feed import BANK_TRANSACTIONS, BankFeedCase
 
 USERS = '/api.xro/2.0/Users'
-MIGRATION = Path(__file__).parents[1] / 'migrations' / '19.0.1.3.0' / 'post-migrate.py'
+MIGRATION = Path(__file__).parents[1] / 'migrations' / '19.0.1.3.0' / 'post-bank-feed.py'
 
 
 class TestBankFeedModel(BankFeedCase):
