@@ -159,7 +159,7 @@ class Reads:
         LastName, ContactNumber, EmailAddress) with the name's longest quote-free run, then only
         the contacts whose Name is exactly ``name``. The run, not the whole name: what Xero's
         search does with a double quote is documented nowhere, and the run is found wherever
-        the name is.
+        the name is (a name of quotes and spaces alone: every contact, narrowed here).
         """
         name = str(name)
         kwargs = {'include_archived': True}

@@ -10,6 +10,7 @@ from xero_client.where import all_of, covering, has_quote, keep_equal, quote_fre
 from xero_sim.accounting.where import compile_where
 from xero_sim.seed import NZ_TENANT_ID
 
+from .test_batch_payments import TODAY, _invoice
 from .test_find import api  # noqa: F401 - the fixture
 
 TAP = 'Joe "The Tap" Ltd'
@@ -143,3 +144,30 @@ def test_item_codes_with_quotes(sim, api):  # noqa: F811
     assert sorted(el.number for el in api.find('items', numbers=['Q"1', 'Q1'])) == ['Q"1', 'Q1']
     assert [i['name'] for i in api.items(codes=['Q"1'])] == ['Quoted code']
     assert [i['name'] for i in api.items(codes=['Q1'])] == ['Plain code']
+
+
+def _credit_note(api, contact_id, number):
+    return api.save('credit_notes', [{
+        'type': 'ACCRECCREDIT', 'contact': {'contact_id': contact_id}, 'status': 'AUTHORISED',
+        'credit_note_number': number,
+        'line_items': [{'description': 'x', 'quantity': 1, 'unit_amount': 10, 'account_code': '200',
+                        'tax_type': 'OUTPUT2'}],
+    }], key=f'quoted-cn-{number}')[0]
+
+
+def test_numbers_and_references_with_quotes(sim, api):  # noqa: F811
+    contact = next(iter(sim.organisation(NZ_TENANT_ID).contacts.values()))['ContactID']
+    notes = {n: _credit_note(api, contact, n) for n in ('CN"1', 'CN"12', 'CN1')}
+    assert [el.xero_id for el in api.find('credit_notes', numbers=['CN"1'])] == [notes['CN"1'].xero_id]
+    assert sorted(el.number for el in api.find('credit_notes', numbers=['cn"1', 'CN1'])) == ['CN"1', 'CN1']
+    inv = _invoice(api, contact, 'quoted', 100)
+    batches = {ref: api.save_batch_payments([{
+        'account': {'code': '090'}, 'date': TODAY, 'reference': ref,
+        'payments': [{'invoice': {'invoice_id': inv.xero_id}, 'amount': 10, 'reference': ref}]}],
+        f'quoted-batch-{n}')[0] for n, ref in enumerate(('DEP "A"', 'DEP "A" 2'))}
+    assert all(b.ok for b in batches.values())
+    found = api.find_batch_payments(references=['DEP "A"'])
+    assert [b.xero_id for b in found] == [batches['DEP "A"'].xero_id]
+    assert sorted(el.number for el in api.find('payments', numbers=['DEP "A"'])) == ['DEP "A"']
+    sent = [r.query.get('where') or '' for r in sim.requests if r.method == 'GET']
+    assert not any('\\"' in clause for clause in sent)
