@@ -39,3 +39,4 @@ from . import test_rounding_global
 from . import test_withdrawn
 from . import test_bank_feed_rules
 from . import test_cover_connect
+from . import test_cover_webhook
