@@ -40,3 +40,4 @@ from . import test_withdrawn
 from . import test_bank_feed_rules
 from . import test_cover_connect
 from . import test_cover_webhook
+from . import test_cover_review_errors
