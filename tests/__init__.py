@@ -41,3 +41,4 @@ from . import test_bank_feed_rules
 from . import test_cover_connect
 from . import test_cover_webhook
 from . import test_cover_review_errors
+from . import test_cover_settings_groups
