@@ -42,3 +42,4 @@ from . import test_cover_connect
 from . import test_cover_webhook
 from . import test_cover_review_errors
 from . import test_cover_settings_groups
+from . import test_cover_migration
