@@ -38,6 +38,7 @@ from . import test_payments_pullback
 from . import test_rounding_global
 from . import test_withdrawn
 from . import test_bank_feed_rules
+from . import test_organisation_health
 from . import test_cover_connect
 from . import test_cover_webhook
 from . import test_cover_review_errors
