@@ -44,3 +44,5 @@ from . import test_cover_webhook
 from . import test_cover_review_errors
 from . import test_cover_settings_groups
 from . import test_cover_migration
+from . import test_cover_budget
+from . import test_cover_actions
