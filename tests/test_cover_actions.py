@@ -96,6 +96,14 @@ class TestCoverOrganisationButtons(SyncCase):
 
 class TestCoverMappingCheckWording(SyncCase):
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The books in the organisation's currency: no currency problem in the list.
+        nzd = cls.env.ref('base.NZD')
+        nzd.active = True
+        cls.env.company.currency_id = nzd
+
     def check(self):
         action = self.org.action_check_mappings()
         return self.env['xero.mapping.check'].browse(action['res_id'])
@@ -131,7 +139,7 @@ class TestCoverMappingCheckWording(SyncCase):
         self.assertIn('&lt;b&gt;Bold&lt;/b&gt; &amp; 9%', summary)
 
     def test_check_again_after_the_fix(self):
-        tax = self.make_tax('Unmapped 7%', 7)
+        tax = self.make_tax('Unmapped 15%', 15)
         self.make_move(lines=[(100.0, 1, tax, 0.0)])
         wizard = self.check()
         self.assertEqual(wizard.problem_count, 1)

@@ -1,5 +1,5 @@
-"""Xero's call budget as the push meets it: the daily limit set in Odoo parks the organisation
-before Xero has to refuse anything, Xero's 429s postpone without failing, the resume cron wakes
+"""Xero's call budget as the push meets it: Xero saying no call is left today parks the
+organisation before Xero has to refuse anything, Xero's 429s postpone without failing, the resume cron wakes
 the push only when a park is lifted, and the form shows the day's calls."""
 from datetime import timedelta
 
@@ -31,27 +31,27 @@ class TestCoverBudget(SyncCase):
     def links(self, moves):
         return self.env['xero.move.link'].search([('move_id', 'in', moves.ids)])
 
-    def test_the_daily_limit_set_in_odoo_parks_before_xero_refuses(self):
+    def test_xero_saying_no_call_left_today_parks_before_it_must_refuse(self):
         self.org.invalidate_recordset()
-        used = self.org.calls_today
-        self.env['ir.config_parameter'].sudo().set_param('xero_integration.daily_call_limit', used + 2)
+        used_in_xero = 5000 - self.org.calls_left_today  # what Xero's last answer said
+        self.sim.set_rate_limits(day=used_in_xero + 1)
         moves = self.make_move() | self.make_move()
         self.push()
-        self.assertEqual(len(self.api_requests()), 2, 'two calls left today: two calls made')
+        self.assertEqual([r.path for r in self.api_requests()], ['/api.xro/2.0/Contacts'],
+                         'Xero said none was left after the contact: the invoices stay home')
         self.assertEqual(self.sim.counters.rate_limited, 0, 'Xero never had to refuse one')
-        links = [*self.links(moves), self.link(self.customer)]
-        self.assertNotIn('error', [l.sync_state for l in links], 'postponed, not failed')
-        waiting = [l for l in links if l.sync_state == 'pending' and l.last_error]
-        self.assertTrue(waiting)
-        self.assertIn('daily limit', waiting[0].last_error)
+        self.assertEqual(self.link(self.customer).sync_state, 'synced')
+        for link in self.links(moves):
+            self.assertEqual(link.sync_state, 'pending', 'postponed, not failed')
+            self.assertIn('daily limit', link.last_error)
         self.org.invalidate_recordset()
-        self.assertEqual((self.org.calls_today, self.org.calls_left_today), (used + 2, 0))
+        self.assertEqual(self.org.calls_left_today, 0)
         wake = self.push_triggers()
         self.assertTrue(wake, 'the push is woken again for when the day ends')
-        self.assertGreater(min(wake.mapped('call_at')), fields.Datetime.now() + timedelta(hours=23))
+        self.assertGreater(max(wake.mapped('call_at')), fields.Datetime.now() + timedelta(hours=23))
         # Pushing again the same day calls nothing.
         self.push()
-        self.assertEqual(len(self.api_requests()), 2)
+        self.assertEqual(len(self.api_requests()), 1)
 
     def test_a_minute_429_postpones_and_wakes_the_push_at_retry_after(self):
         move = self.make_move()
