@@ -40,7 +40,8 @@ class TestCoverOrganisationButtons(SyncCase):
         self.assertEqual(self.woken(), set(CRONS))
         self.assertFalse(self.sim.requests, 'nothing waits on Xero in the click')
         self.assertTrue(self.link(move).requested, 'what waits goes, whatever the switches')
-        request = self.env['xero.sync.log'].search([('organisation_id', '=', self.org.id), ('direction', '=', 'request')])
+        request = self.env['xero.sync.log'].search([('organisation_id', '=', self.org.id),
+                                                    ('direction', '=', 'request')])
         self.assertEqual(request.user_id, self.clerk, 'the log says who asked')
         self.push()
         self.assertEqual(self.link(move).sync_state, 'synced')
