@@ -48,3 +48,4 @@ from . import test_cover_settings_groups
 from . import test_cover_migration
 from . import test_cover_budget
 from . import test_cover_actions
+from . import test_cover_category_mapping

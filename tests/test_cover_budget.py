@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import freeze_time
 
+from ..xero_client import RateLimits
 from ..xero_sim.seed import NZ_TENANT_ID
 from .sync_common import CONTACTS, INVOICES, SyncCase
 
@@ -98,7 +99,6 @@ class TestCoverBudget(SyncCase):
         self.push()
         au_governor = au._governor()
         with au_governor.call() as slot:  # AU parked for longer, by Xero's answer to one of its calls
-            from ..xero_client import RateLimits  # noqa: PLC0415
             slot.record(429, RateLimits(retry_after=7200, problem='day'))
         with freeze_time(fields.Datetime.now() + timedelta(minutes=11)):
             self.env['xero.sync.engine']._cron_resume()

@@ -1,5 +1,6 @@
 """Several workers on one budget: threads and processes, each with connections of its own,
 against a real PostgreSQL (a scratch database of this module's own)."""
+import datetime
 import multiprocessing
 import os
 import threading
@@ -90,7 +91,6 @@ def test_threads_share_the_minute_budget_exactly(dbname, org_id):
 
 
 def test_the_app_budget_is_shared_by_threads_of_several_organisations(dbname, org_id):
-    import datetime  # noqa: PLC0415 - only this test's clock
     clock = Clock(datetime.datetime(2031, 1, 1))  # a new app window, after the other tests'
     limits = Limits(app_minute=12)
     admitted, lock = [], threading.Lock()
