@@ -49,3 +49,4 @@ from . import test_cover_migration
 from . import test_cover_budget
 from . import test_cover_actions
 from . import test_cover_category_mapping
+from . import test_cover_documents
