@@ -85,7 +85,8 @@ class XeroAllocationLink(models.Model):
             for index, (note, allocations) in enumerate(by_note.items()):
                 elements += organisation._xero().allocate_credit_note(note, allocations, f'{key}-{index}')
             return elements
-        return super()._xero_send(organisation, kind, payloads, key)
+        # Payments are another model's (xero.payment.link): never sent from here.
+        raise ValueError(f'{self._name} does not send {kind!r}')
 
     def _xero_match_key(self, payload):
         if 'allocation_id' in payload:
@@ -112,7 +113,7 @@ class XeroAllocationLink(models.Model):
         invoice, of the same amount and date, that no other link holds; a deletion is done
         when the allocation is gone or marked deleted."""
         if kind not in ('allocations', 'allocation_deletes'):
-            return super()._xero_find(organisation, kind, chunk)
+            raise ValueError(f'{self._name} does not look up {kind!r}')
         found = {}
         by_note = {}
         for link, payload in chunk:

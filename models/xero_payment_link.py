@@ -209,7 +209,8 @@ class XeroPaymentLink(models.Model):
             for index, payload in enumerate(payloads):
                 elements += organisation._xero().delete_payment(payload['payment_id'], f'{key}-{index}')
             return elements
-        return super()._xero_send(organisation, kind, payloads, key)
+        # Allocations are another model's (xero.allocation.link): never sent from here.
+        raise ValueError(f'{self._name} does not send {kind!r}')
 
     def _xero_match_key(self, payload):
         if 'status' in payload and payload.get('payment_id'):
@@ -242,7 +243,7 @@ class XeroPaymentLink(models.Model):
             elements = organisation._xero().find('payments', ids=list(links))
             return {links[e.xero_id.lower()].id: e for e in elements
                     if e.xero_id and e.xero_id.lower() in links and e.status == 'DELETED'}
-        return super()._xero_find(organisation, kind, chunk)
+        raise ValueError(f'{self._name} does not look up {kind!r}')
 
     def _xero_bind_extra(self, element, payload):
         if self.to_delete:
