@@ -162,7 +162,8 @@ class XeroAllocationLink(models.Model):
         if self.to_delete:
             self.write({'xero_status': 'DELETED', 'to_delete': False})
         if element.status == 'DELETED':
-            body = _('Payment of %(amount)s deleted in Xero (%(org)s).', amount=self.amount, org=self.organisation_id.name)
+            body = _('Payment of %(amount)s deleted in Xero (%(org)s).', amount=self.amount,
+                     org=self.organisation_id.name)
         else:
             body = _('Credit note %(note)s allocated in Xero (%(amount)s).', note=self.credit_note_id.name,
                      amount=self.amount)

@@ -6,7 +6,7 @@ KINDS = [('payments', 'Payment')]
 
 
 class XeroPaymentLink(models.Model):
-    """One application of money to a synced document, and its Xero payment or allocation.
+    """One application of money to a synced document, and its Xero payment.
 
     The Odoo record is the reconciliation (``account.partial.reconcile``) between the document
     and what settles it: an ``account.payment``, or a bank statement line reconciled with the

@@ -427,7 +427,8 @@ class TestPaymentsMixed(PaymentCase):
         # Every record settled without error.
         errors = [f'{link._name} {link.id}: {link.sync_state} ({link.last_error})'
                   for links in self.links() for link in links if link.sync_state != 'synced'
-                  and not (link._name in ('xero.payment.link', 'xero.allocation.link') and link.sync_state == 'skipped')]
+                  and not (link._name in ('xero.payment.link', 'xero.allocation.link')
+                           and link.sync_state == 'skipped')]
         # Every document: Odoo's payment state and residual are Xero's status and amount due.
         disagree = []
         for move in moves:
