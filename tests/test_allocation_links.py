@@ -6,11 +6,14 @@ import importlib.util
 from pathlib import Path
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tools import mute_logger
 
 from ..xero_mappers.keys import batch_key
+from .common import XeroTransactionCase
 from .sync_common import ENGINE_LOGGER
 from .test_payments import PaymentCase
+from .test_security import TwoCompanies
 
 MIGRATION = Path(__file__).parents[1] / 'migrations' / '19.0.1.3.0' / 'post-allocation_links.py'
 PAYMENT_KINDS = ('payments', 'payment_deletes', 'batch_payments', 'batch_payment_deletes', 'credits', 'credit_voids')
@@ -175,3 +178,19 @@ class TestLinkKindsApart(PaymentCase):
         self.assertEqual((allocation.sync_state, allocation.xero_status), ('synced', 'DELETED'), allocation.last_error)
         self.assertEqual(payment.sync_state, 'synced', payment.last_error)
         self.assertEqual(self.sim_doc(self.link(invoice))['Status'], 'PAID')
+
+
+class TestAllocationLinkCompanyWall(TwoCompanies, XeroTransactionCase):
+    """The allocation links have the payment links' wall: a Xero user reads his companies'
+    only, and only the addon writes them."""
+
+    def test_users_read_only_their_companys_allocations(self):
+        org_a, org_b, _events, _budgets = self.make_rows()
+        Allocation = self.env['xero.allocation.link'].sudo()
+        rows = {org: Allocation.create({'organisation_id': org.id, 'kind': 'allocations', 'xero_id': f'a-{org.id}'})
+                for org in (org_a, org_b)}
+        for user, org in ((self.user_a, org_a), (self.user_b, org_b)):
+            with self.subTest(user=user.login):
+                self.assertEqual(self.env['xero.allocation.link'].with_user(user).search([]).ids, rows[org].ids)
+        with self.assertRaises(AccessError):
+            rows[org_a].with_user(self.user_a).write({'last_error': 'edited by hand'})
