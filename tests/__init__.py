@@ -51,3 +51,4 @@ from . import test_cover_budget
 from . import test_cover_actions
 from . import test_cover_category_mapping
 from . import test_cover_documents
+from . import test_allocation_links
