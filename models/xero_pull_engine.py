@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from ..xero_client import XeroError, XeroRateLimited
 from ..xero_client.governor import Wait
 from ..xero_client.operations import MAX_PAGE_SIZE
-from .xero_sync_engine import CONCURRENCY_ERRORS
+from .xero_sync_exceptions import CONCURRENCY_ERRORS, LockLost
 
 _logger = logging.getLogger(__name__)
 
@@ -353,7 +353,3 @@ class XeroPullEngine(models.AbstractModel):
                             record.get('xero_id'), exc_info=True)
         self.env[PULL_KINDS[kind]['model']]._pull_hold(organisation, record, reason)
         return 'held'
-
-
-class LockLost(Exception):
-    """Another worker took the organisation's pull between two batches: it goes on from there."""

@@ -10,6 +10,7 @@ from ..xero_mappers.bank_transaction import (bank_transaction_payload, bill_payl
                                              delete_payload, render_description,
                                              void_bill_payload)
 from ..xero_mappers.keys import payload_hash
+from .xero_sync_exceptions import Stop
 
 
 class XeroStatementLineLink(models.Model):
@@ -151,7 +152,6 @@ class XeroStatementLineLink(models.Model):
     # --- payloads -----------------------------------------------------------------------------
 
     def _xero_payloads(self):
-        from .xero_sync_engine import Stop
         for organisation in self.organisation_id:
             links = self.filtered(lambda l: l.organisation_id == organisation)
             try:

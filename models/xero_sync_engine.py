@@ -16,6 +16,7 @@ from ..xero_client.governor import Wait
 from ..xero_mappers.keys import KEY_WINDOW, batch_key, payload_hash, request_digest, split_batches
 from .xero_link_mixin import IN_FLIGHT_GRACE, KEY_CLEARED
 from .sync_run import MODEL_KIND, count
+from .xero_sync_exceptions import CONCURRENCY_ERRORS, NOT_ODOO_ERRORS, Stop
 
 _logger = logging.getLogger(__name__)
 
@@ -27,21 +28,8 @@ BATCH_SIZE = 50
 DEPENDENCY_WAIT = timedelta(seconds=30)
 
 
-CONCURRENCY_ERRORS = (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected,
-                      psycopg2.errors.LockNotAvailable)
-
-
 # What a send records, and what is put back when the request never reached Xero.
 SENT_FIELDS = ('maybe_sent', 'key_sent_date', 'request_key', 'request_digest', 'sent_hash')
-
-
-class Stop(Exception):
-    """This organisation's run ends here: nothing more can be sent now."""
-
-
-# What goes up through the engine's savepoints untouched: the engine's stops and Xero's answers
-# are settled by the organisation's loop, with what they recorded before leaving kept.
-NOT_ODOO_ERRORS = (Stop, Wait, XeroError)
 
 
 class XeroSyncEngine(models.AbstractModel):
