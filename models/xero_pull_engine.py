@@ -225,8 +225,9 @@ class XeroPullEngine(models.AbstractModel):
             return counts
         finally:
             if log is not None:
-                log['counts'].update(created=counts['created'], updated=counts['matched'] + counts['updated'],
-                                     skipped=counts['held'])
+                log.add('created', counts['created'])
+                log.add('updated', counts['matched'] + counts['updated'])
+                log.add('skipped', counts['held'])
                 Log._finish(log)
 
     @api.model

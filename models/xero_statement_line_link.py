@@ -55,15 +55,10 @@ class XeroStatementLineLink(models.Model):
     _organisation_line_uniq = models.UniqueIndex(
         '(organisation_id, statement_line_id) WHERE organisation_id IS NOT NULL',
         'A statement line links to one Xero transaction per organisation.')
-    _organisation_xero_uniq = models.UniqueIndex(
-        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
-        'A Xero transaction links to one statement line per organisation.')
+    _xero_unique_nouns = ('Xero transaction', 'statement line')
     _legacy_line_uniq = models.UniqueIndex(
         '(statement_line_id) WHERE organisation_id IS NULL',
         'A statement line has one legacy Xero link.')
-    _legacy_xero_uniq = models.UniqueIndex(
-        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
-        'A Xero transaction has one legacy link.')
 
     def _xero_kind(self):
         return 'feed_bills' if self._feed_form() == 'bill' else 'bank_transactions'

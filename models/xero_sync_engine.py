@@ -441,9 +441,11 @@ class XeroSyncEngine(models.AbstractModel):
         # need_sync again, and goes once this request is settled.
         links.write({'sync_state': 'in_flight', 'maybe_sent': True, 'need_sync': False,
                      'next_attempt_date': now + IN_FLIGHT_GRACE})
+        # Counted with what records the send: the count stands, as the send does, whatever
+        # becomes of the transaction that binds the answer.
+        count(self.env, 'sent', len(batch))
         self._commit(0)
         payloads = [payload for _link, payload, _digest in batch]
-        count(self.env, 'sent', len(batch))
         try:
             elements = links._xero_send(organisation, kind, payloads, key)
         except Wait as wait:

@@ -38,3 +38,5 @@ from . import test_payments_pullback
 from . import test_rounding_global
 from . import test_withdrawn
 from . import test_bank_feed_rules
+from . import test_sync_run
+from . import test_link_indexes
