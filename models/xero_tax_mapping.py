@@ -101,7 +101,7 @@ class XeroTaxMapping(models.Model):
     _description = 'Xero tax mapping'
     _order = 'organisation_id, tax_id'
     _mapping_xero_fields = ('xero_tax_rate_id',)
-    # Made by the addon until a person looks at it; anything a person sets is confirmed.
+    # Choosing another Xero rate by hand is a decision, not a suggestion.
     _mapping_by_hand = {'state': 'confirmed'}
 
     tax_id = fields.Many2one('account.tax', string='Odoo tax', required=True, index=True,
