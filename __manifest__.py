@@ -1,6 +1,6 @@
 {
     'name': 'Xero Integration',
-    'version': '19.0.1.2.0',
+    'version': '19.0.1.3.0',
     'summary': 'Connect Odoo companies to Xero organisations and keep them in sync',
     # Without it Odoo renders README.md as reStructuredText, with a page of docutils warnings.
     'description': 'Connects Odoo companies to Xero organisations over OAuth2, imports their '

@@ -12,7 +12,7 @@ from ..xero_client import (XeroError, XeroFatalError, XeroRateLimited, XeroRetry
                            XeroValidationError)
 from ..xero_client.governor import Wait
 from ..xero_client.operations import MAX_IDS_PER_GET
-from .xero_migration_line import CLASSES, GUID_SQL, MODELS
+from .xero_migration_line import CLASSES, GUID_SQL, LINKED, MODELS
 
 _logger = logging.getLogger(__name__)
 
@@ -147,6 +147,30 @@ class XeroMigrationRun(models.Model):
         action['domain'] = [('run_id', '=', self.id)]
         action['context'] = {f'search_default_{state}': 1} if state else {}
         return action
+
+    # --- the entry points: links without organisation ---------------------------------------
+
+    @api.model
+    def _legacy_link_count(self):
+        """Links made before organisations existed (or by an older version): no sync touches
+        them until the migration gives them an organisation."""
+        return sum(self.env.execute_query(SQL(
+            'SELECT count(*) FROM %s WHERE organisation_id IS NULL',
+            SQL.identifier(self.env[link]._table)))[0][0] for link in LINKED.values())
+
+    @api.model
+    def _action_open_organisations(self):
+        """The Organisations menu: the list, with a banner when links have no organisation."""
+        action = self.env['ir.actions.act_window']._for_xml_id('xero_integration.xero_organisation_action')
+        count = self._legacy_link_count()
+        if not count or not self.env.user.has_group('xero_integration.group_xero_manager'):
+            return action
+        message = (_('1 Xero link has no organisation.') if count == 1 else
+                   _('%s Xero links have no organisation.', count))
+        return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': {
+            'title': message, 'type': 'warning', 'sticky': True, 'next': action,
+            'message': _('No sync touches them until they have one: press Migrate, choose the '
+                         'organisation they were synced with, run the dry run, then Apply.')}}
 
     def action_download(self):
         self.ensure_one()

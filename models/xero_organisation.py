@@ -38,6 +38,7 @@ class XeroOrganisation(models.Model):
         ('connected', 'Connected'),
         ('needs_reconnect', 'Needs reconnect'),
         ('disconnected', 'Disconnected'),
+        ('inactive', 'Disconnected (inactive)'),  # by the inactivity cron (xero.organisation.health)
     ], string='Status', required=True, default='connected', readonly=True, tracking=True, copy=False)
     connection_id = fields.Char(string='Xero connection ID', readonly=True, copy=False)
     token_id = fields.Many2one('xero.token', readonly=True, copy=False, ondelete='set null',
@@ -48,6 +49,23 @@ class XeroOrganisation(models.Model):
     connected_date = fields.Datetime(readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
     last_error_date = fields.Datetime(readonly=True, copy=False)
+    # Who connected it and has not been told yet: the OAuth callback redirects to a server action
+    # that reads this, shows one notification and clears it. Stored, because the callback and
+    # the page it redirects to are two requests.
+    connect_notice_user_id = fields.Many2one('res.users', readonly=True, copy=False)
+
+    # Shown on the form, kept by models of their own: health (models/xero_health.py) and the
+    # migration of links without organisation (models/xero_migration_run.py).
+    health_id = fields.Many2one('xero.organisation.health', compute='_compute_health_id',
+                                search='_search_health_id')
+    authorisation_lapses_on = fields.Datetime(related='health_id.authorisation_lapses_on')
+    last_activity_date = fields.Datetime(related='health_id.last_activity_date')
+    inactivity_disconnect_on = fields.Datetime(related='health_id.inactivity_disconnect_on')
+    last_sync_summary = fields.Text(related='health_id.last_sync_summary')
+    webhook_status = fields.Char(related='health_id.webhook_status')
+    lock_dates_summary = fields.Char(related='health_id.lock_dates_summary')
+    legacy_link_count = fields.Integer(string='Xero links without organisation',
+                                       compute='_compute_legacy_link_count')
 
     _tenant_uniq = models.Constraint(
         'UNIQUE (tenant_id)',
@@ -65,6 +83,20 @@ class XeroOrganisation(models.Model):
                                   '%(company)s. Disconnect it first.',
                                   org=moved[0].name, company=moved[0].company_id.name))
         return super().write(vals)
+
+    def _compute_health_id(self):
+        Health = self.env['xero.organisation.health'].sudo()
+        for org in self:
+            org.health_id = Health._of(org)
+
+    def _search_health_id(self, operator, value):
+        health = self.env['xero.organisation.health'].sudo().search([('id', operator, value)])
+        return [('id', 'in', health.organisation_id.ids)]
+
+    def _compute_legacy_link_count(self):
+        count = self.env['xero.migration.run']._legacy_link_count() if self else 0
+        for org in self:
+            org.legacy_link_count = count
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_connected(self):
@@ -205,7 +237,31 @@ class XeroOrganisation(models.Model):
             except XeroError as e:
                 raise UserError(_('Xero did not give the details of organisation %(org)s: %(error)s',
                                   org=org.name, error=e.message)) from e
+        orgs.sudo().connect_notice_user_id = self.env.user
         return orgs
+
+    @api.model
+    def _action_connected_notice(self):
+        """The organisations list, behind a notification naming what was just connected."""
+        action = self.env['ir.actions.act_window']._for_xml_id('xero_integration.xero_organisation_action')
+        orgs = self.sudo().search([('connect_notice_user_id', '=', self.env.uid)])
+        if not orgs:
+            return action  # a reload of the page: nothing new to say
+        orgs.connect_notice_user_id = False
+        # The company is named only where it is not the one the user is working in.
+        names = ', '.join(org.name if org.company_id == self.env.company else
+                          self.env._('%(org)s (company %(company)s)', org=org.name, company=org.company_id.name)
+                          for org in orgs)
+        next_steps = _('Next: open each organisation, confirm the suggested tax mappings on its Taxes '
+                       'tab, press Check mappings, and switch on Auto-sync when it says Ready.')
+        ready = orgs.filtered(lambda org: org.auto_sync_invoices)
+        if ready and ready == orgs:
+            next_steps = _('Auto-sync is on: posted invoices go to Xero within minutes. Press Check '
+                           'mappings on an organisation to see that nothing is missing.')
+        title = _('Connected to Xero') if len(orgs) == 1 else _('%s organisations connected to Xero', len(orgs))
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'title': title, 'message': f'{names}. {next_steps}', 'type': 'success',
+                           'sticky': True, 'next': action}}
 
     @api.model
     def _company_for_connection(self, connection, company):
@@ -330,14 +386,20 @@ class XeroOrganisation(models.Model):
         """Flag the organisations and tell the Xero administrators, once."""
         self._in_own_transaction(lambda orgs: orgs._flag_needs_reconnect(reason))
 
+    @api.model
+    def _xero_administrators(self):
+        """The people told when a connection needs them (reconnect, failures, inactivity): the
+        active internal users of the Xero administrators group, OdooBot aside."""
+        return self.env.ref('xero_integration.group_xero_manager').sudo().all_user_ids.filtered(
+            lambda u: u.active and not u.share and u.id != 1)
+
     def _flag_needs_reconnect(self, reason):
         orgs = self.filtered(lambda o: o.state == 'connected')
         if not orgs:
             return
         orgs.write({'state': 'needs_reconnect', 'last_error': reason,
                     'last_error_date': fields.Datetime.now()})
-        admins = self.env.ref('xero_integration.group_xero_manager').sudo().all_user_ids.filtered(
-            lambda u: u.active and not u.share and u.id != 1)
+        admins = self._xero_administrators()
         template = self.env.ref('xero_integration.mail_template_xero_reconnect', raise_if_not_found=False)
         for org in orgs:
             for admin in admins:

@@ -17,7 +17,8 @@ REQUIRED_DEFAULTS = ('xero_receivable_account_id', 'xero_payable_account_id', 'x
 
 
 class XeroOrganisation(models.Model):
-    """Chart of accounts, tax rates, mappings and items of a Xero organisation."""
+    """Chart of accounts, tax rates, currencies, mappings and items of a Xero organisation, and
+    the pre-flight check of what stops its documents from syncing."""
     _inherit = 'xero.organisation'
 
     xero_account_ids = fields.One2many('xero.account', 'organisation_id', string='Xero accounts')
@@ -60,6 +61,12 @@ class XeroOrganisation(models.Model):
         help='Xero needs a tax type on every line: lines without tax in Odoo get this one.')
     sync_items = fields.Boolean(string='Sync items', tracking=True,
                                 help='Push Odoo products to Xero items, and pull Xero items into Odoo.')
+    # Currencies: the company's against the organisation's base currency, and the documents'
+    # against the currencies enabled in Xero. Both are said before anything is pushed.
+    xero_currency_codes = fields.Char(string='Currencies enabled in Xero', readonly=True, copy=False,
+                                      help='Read from Xero with the chart of accounts. Xero refuses a '
+                                           'document in any other currency.')
+    currency_warning = fields.Text(compute='_compute_currency_warning')
 
     @api.depends('xero_account_ids', 'xero_tax_rate_ids', 'tax_mapping_ids.state')
     def _compute_mapping_counts(self):
@@ -70,6 +77,11 @@ class XeroOrganisation(models.Model):
                 org.tax_mapping_ids.filtered(lambda m: m.state == 'suggested'))
             org.suggested_tax_mapping_label = (_('1 suggested mapping to review.') if count == 1 else
                                                _('%s suggested mappings to review.', count))
+
+    @api.depends('base_currency', 'company_id.currency_id', 'xero_currency_codes')
+    def _compute_currency_warning(self):
+        for org in self:
+            org.currency_warning = '\n'.join(org._check_currencies()) if org.id else False
 
     @api.constrains('xero_default_tax_rate_id', 'xero_sales_account_id', 'xero_purchase_account_id',
                     'xero_receivable_account_id', 'xero_payable_account_id', 'xero_rounding_account_id')
@@ -191,6 +203,13 @@ class XeroOrganisation(models.Model):
         self.env['xero.tax.rate']._import_from_xero(self)
         self.chart_import_date = fields.Datetime.now()
         self._suggest_mappings()
+        self._import_currencies()
+
+    def _import_currencies(self):
+        self.ensure_one()
+        codes = ','.join(self._xero().currencies())
+        if codes != (self.xero_currency_codes or ''):  # an unchanged list writes nothing
+            self.sudo().xero_currency_codes = codes
 
     def _suggest_mappings(self):
         """Fill what is empty; never change what a person chose."""
@@ -285,7 +304,7 @@ class XeroOrganisation(models.Model):
         problems += self._check_multi_tax_lines(domain)
         problems += self._check_accounts([account for account, in MoveLine._read_group(domain, ['account_id'])])
         problems += self._check_journals()
-        return problems
+        return problems + self._check_currencies()
 
     def _check_taxes(self, groups):
         problems = []
@@ -355,4 +374,34 @@ class XeroOrganisation(models.Model):
                 problems.append(_("Journal '%(journal)s' maps to Xero account '%(xero)s', which cannot "
                                   "take payments", journal=journal.name,
                                   xero=mapping.xero_account_id.display_name))
+        return problems
+
+    def _check_currencies(self):
+        """One sentence per currency problem, in a stable order."""
+        self.ensure_one()
+        problems = []
+        company = self.company_id
+        if self.base_currency and company.currency_id.name != self.base_currency:
+            # Xero would convert every amount at its own rates: totals in Xero's reports would
+            # not be Odoo's, and payments would leave exchange differences on both sides.
+            problems.append(_("Company '%(company)s' keeps its books in %(odoo)s, but Xero organisation "
+                              "'%(org)s' reports in %(xero)s: connect this organisation to a company in "
+                              "%(xero)s, or change the company's currency before any entry is posted",
+                              company=company.name, odoo=company.currency_id.name, org=self.name,
+                              xero=self.base_currency))
+        if not self.xero_currency_codes:
+            return problems  # not imported yet: the check already says so
+        enabled = set(self.xero_currency_codes.split(','))
+        groups = self.env['account.move'].sudo()._read_group([
+            ('company_id', '=', company.id), ('state', '=', 'posted'),
+            ('move_type', 'in', SYNCED_MOVE_TYPES),
+        ], ['currency_id'], ['__count'])
+        for currency, count in sorted(groups, key=lambda group: group[0].name):
+            if currency.name in enabled:
+                continue
+            what = (_('1 posted document is') if count == 1
+                    else _('%s posted documents are', count))
+            problems.append(_("%(what)s in %(currency)s, which is not enabled in Xero organisation "
+                              "'%(org)s': add %(currency)s under Settings > Currencies in Xero, then "
+                              "press Import chart & taxes", what=what, currency=currency.name, org=self.name))
         return problems

@@ -38,5 +38,6 @@ from . import test_payments_pullback
 from . import test_rounding_global
 from . import test_withdrawn
 from . import test_bank_feed_rules
+from . import test_organisation_health
 from . import test_sync_run
 from . import test_link_indexes

@@ -128,18 +128,18 @@ class TestFailureEmails(SyncCase):
         for _n in range(4):
             self.make_move()
         self.push()
-        self.env['xero.organisation']._cron_failure_digest()
-        self.env['xero.organisation']._cron_failure_digest()
+        self.env['xero.organisation.health']._cron_failure_digest()
+        self.env['xero.organisation.health']._cron_failure_digest()
         self.assertEqual(len(self.digests()), 1, 'a digest, not a storm')
         self.assertIn('lock date', self.digests().body_html)
         self.assertTrue(any('Failure digest sent' in (m.body or '') for m in self.org.message_ids), 'chatter trace')
         with freeze_time(fields.Datetime.now() + timedelta(minutes=30)), self.enter_registry_test_mode():
             self.make_move()
             self.push()
-            self.env['xero.organisation']._cron_failure_digest()
+            self.env['xero.organisation.health']._cron_failure_digest()
         self.assertEqual(len(self.digests()), 1, 'not within the hour')
         with freeze_time(fields.Datetime.now() + timedelta(minutes=61)):
-            self.env['xero.organisation']._cron_failure_digest()
+            self.env['xero.organisation.health']._cron_failure_digest()
         self.assertEqual(len(self.digests()), 2)
 
     @mute_logger(ENGINE_LOGGER, 'odoo.addons.xero_integration.models.xero_token')
@@ -163,12 +163,12 @@ class TestInactivity(SyncCase):
         self.push()
         start = fields.Datetime.now()
         with freeze_time(start + timedelta(days=54)):
-            self.env['xero.organisation']._cron_inactivity()
+            self.env['xero.organisation.health']._cron_inactivity()
             self.assertEqual(self.org.state, 'connected')
             self.assertTrue(self.mails('will be disconnected on'), '7 days before: a warning')
             self.assertTrue(self.org.activity_ids, 'and an activity')
-        with freeze_time(start + timedelta(days=61)), mute_logger('odoo.addons.xero_integration.models.xero_organisation_health'):
-            self.env['xero.organisation']._cron_inactivity()
+        with freeze_time(start + timedelta(days=61)), mute_logger('odoo.addons.xero_integration.models.xero_health'):
+            self.env['xero.organisation.health']._cron_inactivity()
         self.assertEqual(self.org.state, 'inactive')
         self.assertTrue(self.mails('was disconnected after a period without syncing'))
         self.assertTrue(self.link(move).xero_id, 'every link is kept')
@@ -189,7 +189,7 @@ class TestInactivity(SyncCase):
             self.make_move()
             self.push()  # something sent: activity (the token is refreshed in the test's transaction)
         with freeze_time(start + timedelta(days=61)):
-            self.env['xero.organisation']._cron_inactivity()
+            self.env['xero.organisation.health']._cron_inactivity()
         self.assertEqual(self.org.state, 'connected')
         self.assertFalse(self.mails('will be disconnected on'))
 

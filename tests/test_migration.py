@@ -330,7 +330,7 @@ class TestMigration(SyncCase):
         self.assertFalse(self.sim.requests, 'no sync reads or writes a link without organisation')
         self.assertEqual([(l.organisation_id, l.sync_state, l.xero_id, l.write_date) for l in links], before)
         self.assertEqual(self.org.legacy_link_count, 2)
-        banner = self.env['xero.organisation']._action_open_organisations()
+        banner = self.env['xero.migration.run']._action_open_organisations()
         self.assertEqual(banner['params']['title'], '2 Xero links have no organisation.')
         self.assertEqual(banner['params']['next']['res_model'], 'xero.organisation')
 

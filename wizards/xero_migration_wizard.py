@@ -48,6 +48,11 @@ class XeroMigrationWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
+        # Opened from one organisation (its form, or the list with one selected): that one.
+        context = self.env.context
+        if ('organisation_id' in fields_list and not values.get('organisation_id')
+                and context.get('active_model') == 'xero.organisation' and len(context.get('active_ids') or []) == 1):
+            values['organisation_id'] = context['active_ids'][0]
         if 'column_ids' in fields_list:
             previous = self.env['xero.migration.run'].browse(values.get('previous_run_id'))
             chosen = {(c['model'], c['column']): c['kind'] for c in previous.columns or []}
@@ -60,7 +65,7 @@ class XeroMigrationWizard(models.TransientModel):
         return values
 
     def _compute_legacy_count(self):
-        count = self.env['xero.organisation']._legacy_link_count()
+        count = self.env['xero.migration.run']._legacy_link_count()
         for wizard in self:
             wizard.legacy_count = count
 
