@@ -20,7 +20,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from xero_client import OAuthClient, XeroApi, authorize_url, make_pkce_pair, to_sdk  # noqa: E402
+from xero_client import OAuthClient, XeroApi, authorize_url, make_pkce_pair  # noqa: E402
 from xero_sim import XeroSimulator  # noqa: E402
 from xero_sim.seed import NZ_TENANT_ID  # noqa: E402
 
@@ -67,20 +67,19 @@ def main():
     try:
         token = connect(sim)
         api = XeroApi(sim.url, token['access_token'], tenant_id=NZ_TENANT_ID)
-        api.call('accounting', 'get_organisations')  # warm up the connection pool
+        api.organisation()  # warm up the connection pool
 
-        report('GET Organisation', timed(lambda i: api.call('accounting', 'get_organisations'), args.calls))
+        report('GET Organisation', timed(lambda i: api.organisation(), args.calls))
 
         def write(i):
             contacts = [{'name': f'Bench contact {i}-{j}', 'contact_number': f'B{i}-{j}',
                          'email_address': f'bench{i}.{j}@example.com'} for j in range(BATCH)]
-            api.call('accounting', 'update_or_create_contacts', to_sdk('Contacts', {'contacts': contacts}),
-                     summarize_errors=False, idempotency_key=f'bench-contacts-{i}')
+            api.save_contacts(contacts, f'bench-contacts-{i}')
         batches = max(1, args.contacts // BATCH)
         report(f'PUT Contacts x{BATCH}', timed(write, batches), BATCH)
 
         report('GET Contacts page (100)', timed(
-            lambda i: api.call('accounting', 'get_contacts', page=1 + i % max(1, batches // 2)),
+            lambda i: api.pull_contacts(page=1 + i % max(1, batches // 2), page_size=100),
             min(args.calls, 100)), 100)
     finally:
         sim.stop()

@@ -240,7 +240,7 @@ def main():
         parser.error('--partners and --invoices must be at least 1, --not-found at most --invoices')
 
     registry = start_odoo(args.db, args.odoo)
-    from odoo.addons.xero_integration.xero_client.operations import MAX_IDS_PER_GET
+    from odoo.addons.xero_integration.xero_client.kinds import MAX_IDS_PER_GET
     from odoo.addons.xero_integration.xero_sim import XeroSimulator
 
     sim = XeroSimulator(port=0, virtual_clock=True).start()

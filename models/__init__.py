@@ -15,6 +15,7 @@ from . import account_bank_statement_line
 from . import account_move
 from . import account_journal
 from . import xero_sync_engine
+from . import xero_imported_mixin
 from . import xero_account
 from . import xero_tax_rate
 from . import xero_tax_component

@@ -5,11 +5,6 @@ REVENUE_CLASS = 'REVENUE'
 EXPENSE_CLASS = 'EXPENSE'
 
 
-def sdk_value(value):
-    """The plain value of an SDK enum member (AccountType.BANK -> 'BANK'), or the value itself."""
-    return getattr(value, 'value', value)
-
-
 class XeroAccount(models.Model):
     """One account of a Xero organisation's chart, as Xero last described it.
 
@@ -18,15 +13,16 @@ class XeroAccount(models.Model):
     pre-flight check can name them.
     """
     _name = 'xero.account'
-    _inherit = ['xero.organisation.mixin']
+    _inherit = ['xero.imported.mixin']
     _description = 'Xero account'
     _order = 'organisation_id, code, name, id'
     _rec_names_search = ['code', 'name']
     _check_company_auto = True
 
+    _xero_pull_kind = 'accounts'
+    _xero_review_kind = 'account'
+
     # Mirrors of Xero's data: only an import changes them.
-    organisation_id = fields.Many2one(readonly=True)
-    active = fields.Boolean(default=True, readonly=True)
     xero_id = fields.Char(string='AccountID', required=True, readonly=True, copy=False)
     code = fields.Char(readonly=True)
     name = fields.Char(required=True, readonly=True)
@@ -58,54 +54,32 @@ class XeroAccount(models.Model):
         for account in self:
             account.display_name = f'{account.code} {account.name}' if account.code else account.name
 
-    # --- import -------------------------------------------------------------------------------
+    # --- import (xero.imported.mixin) ----------------------------------------------------------
 
     @api.model
-    def _import_from_xero(self, organisation):
-        """Create or update the organisation's accounts from GET /Accounts; archive the others.
-        Returns the accounts Xero listed, those Odoo refused (held for review) excepted."""
-        return self.env['xero.pull.engine']._read_whole(organisation, 'accounts')
-
-    # --- a kind of the pull engine, listed whole ----------------------------------------------
+    def _xero_read(self, organisation):
+        return organisation._xero().accounts()
 
     @api.model
-    def _pull_fetch(self, organisation):
-        return [self._values_from_xero(account) for account in organisation._call('get_accounts').data.accounts or []]
-
-    @api.model
-    def _pull_existing(self, organisation):
-        return {account.xero_id: account for account in self.with_context(active_test=False).search(
-            [('organisation_id', '=', organisation.id)])}
-
-    @api.model
-    def _pull_one(self, organisation, values, account):
-        if not account:
-            return 'created', self.create(dict(values, organisation_id=organisation.id))
-        if changed := account._changed_values(values):
-            account.write(changed)
-            return 'updated', account
-        return None, account
-
-    @api.model
-    def _pull_hold(self, organisation, values, reason):
-        name = f"{values['code']} {values['name']}" if values['code'] else values['name']
-        self.env['xero.review']._hold(organisation, 'account', values['xero_id'], name, reason, values)
+    def _xero_review_name(self, values):
+        return f"{values['code']} {values['name']}" if values['code'] else values['name']
 
     @api.model
     def _values_from_xero(self, xero_account):
+        """Odoo values of one account as the client reads it (``accounts()``, ``create_account``)."""
         return {
-            'xero_id': str(xero_account.account_id),
-            'code': xero_account.code or False,
-            'name': xero_account.name,
-            'account_type': sdk_value(xero_account.type) or False,
-            'account_class': sdk_value(xero_account._class) or False,
-            'status': sdk_value(xero_account.status) or False,
-            'tax_type': xero_account.tax_type or False,
-            'enable_payments': bool(xero_account.enable_payments_to_account),
-            'bank_account_type': sdk_value(xero_account.bank_account_type) or False,
-            'bank_account_number': xero_account.bank_account_number or False,
-            'currency_code': sdk_value(xero_account.currency_code) or False,
-            'system_account': sdk_value(xero_account.system_account) or False,
-            'description': xero_account.description or False,
+            'xero_id': xero_account['xero_id'],
+            'code': xero_account['code'] or False,
+            'name': xero_account['name'],
+            'account_type': xero_account['type'] or False,
+            'account_class': xero_account['class'] or False,
+            'status': xero_account['status'] or False,
+            'tax_type': xero_account['tax_type'] or False,
+            'enable_payments': xero_account['enable_payments'],
+            'bank_account_type': xero_account['bank_account_type'] or False,
+            'bank_account_number': xero_account['bank_account_number'] or False,
+            'currency_code': xero_account['currency_code'] or False,
+            'system_account': xero_account['system_account'] or False,
+            'description': xero_account['description'] or False,
             'active': True,
         }

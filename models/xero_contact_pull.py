@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from ..xero_client.operations import MAX_PAGE_SIZE
+from ..xero_client.kinds import MAX_PAGE_SIZE
 from ..xero_mappers.contact import contact_keys, contact_payload, normalise_phone, partner_values
 from ..xero_mappers.keys import payload_hash
 

@@ -11,7 +11,7 @@ from odoo.tools import SQL
 from ..xero_client import (XeroError, XeroFatalError, XeroRateLimited, XeroRetryableError,
                            XeroValidationError)
 from ..xero_client.governor import Wait
-from ..xero_client.operations import MAX_IDS_PER_GET
+from ..xero_client.kinds import MAX_IDS_PER_GET
 from .xero_migration_line import CLASSES, GUID_SQL, LINKED, MODELS
 
 _logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from odoo import sql_db
 from odoo.tools import SQL
 
 from ..const import CONNECT_ROUTE, HOST_PARAMS
-from ..xero_client import XeroApi, XeroAuthError, XeroError, XeroTokenExpired, jwt_claims
+from ..xero_client import OPERATIONS, XeroApi, XeroAuthError, XeroError, XeroTokenExpired, jwt_claims
 from ..xero_client.governor import Governor, Limits
 from .sync_run import count
 
@@ -271,12 +271,12 @@ class XeroOrganisation(models.Model):
 
     def _fetch_details(self):
         self.ensure_one()
-        info = self._call('get_organisations').data.organisations[0]
+        info = self._xero().organisation()
         self.sudo().write({
-            'name': info.name or self.name,
-            'base_currency': info.base_currency and str(getattr(info.base_currency, 'value', info.base_currency)),
-            'country_code': info.country_code and str(getattr(info.country_code, 'value', info.country_code)),
-            'short_code': info.short_code,
+            'name': info['name'] or self.name,
+            'base_currency': info['base_currency'],
+            'country_code': info['country_code'],
+            'short_code': info['short_code'],
         })
 
     # --- calling Xero ---------------------------------------------------------------------
@@ -326,27 +326,29 @@ class XeroOrganisation(models.Model):
 
         ``organisation._xero().find('invoices', numbers=[...])`` calls ``XeroApi.find``; each
         call is counted in the sync log and keeps the organisation's status true (see
-        ``_call``). Nothing above the client walks an SDK object.
+        ``_xero_call``). Only the typed operations pass (``xero_client.OPERATIONS``): nothing
+        above the client calls the SDK or walks an SDK object.
         """
         self.ensure_one()
         return _Door(self)
 
-    def _call(self, method, *args, api='accounting', **kwargs):
-        """Call Xero for this organisation; keeps the status true.
+    def _xero_call(self, operation, *args, **kwargs):
+        """Run one of the client's typed operations for this organisation (what ``_xero()``
+        does); keeps the status true.
 
-        ``api`` is 'accounting' or 'identity' for an SDK method, or 'ops' for one of the
-        client's typed operations (``save``, ``find``); prefer ``_xero()`` for those. The
-        last-call time and the budgets are the governor's business, kept in a row of their
-        own (``xero.organisation.runtime``).
+        Counted in the sync log; an access token Xero drops before its expiry is refreshed
+        once; a lost authorisation flags the organisations it concerns. The last-call time and
+        the budgets are the governor's business, kept in a row of their own
+        (``xero.organisation.runtime``).
         """
         self.ensure_one()
+        if operation not in OPERATIONS:
+            raise AttributeError(f'XeroApi has no typed operation {operation!r}')
         client = self._api()
 
         def once():
             count(self.env, 'calls')
-            if api == 'ops':
-                return getattr(client, method)(*args, **kwargs)
-            return client.call(api, method, *args, **kwargs)
+            return getattr(client, operation)(*args, **kwargs)
         try:
             try:
                 return once()
@@ -422,6 +424,6 @@ class _Door:
         self._organisation = organisation
 
     def __getattr__(self, name):
-        if name.startswith('_') or not callable(getattr(XeroApi, name, None)):
+        if name not in OPERATIONS:
             raise AttributeError(f'XeroApi has no typed operation {name!r}')
-        return lambda *args, **kwargs: self._organisation._call(name, *args, api='ops', **kwargs)
+        return lambda *args, **kwargs: self._organisation._xero_call(name, *args, **kwargs)

@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from ..xero_client import XeroError
+from ..xero_client import XeroError, equal
 from ..xero_client.governor import Wait
 from ..xero_mappers.contact import contact_payload, same_party
 
@@ -72,7 +72,7 @@ class XeroPartnerLink(models.Model):
         organisation = self.organisation_id
         name = payload['name']
         try:
-            found = organisation._xero().find('contacts', where=f'Name=="{name.replace(chr(34), "")}"')
+            found = organisation._xero().find('contacts', where=equal('Name', name))
         except (Wait, XeroError):
             found = []  # unknown for now: the refusal stands until someone presses Retry
         found = [el for el in found if el.xero_id != self.xero_id

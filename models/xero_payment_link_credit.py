@@ -2,7 +2,7 @@ import logging
 
 from odoo import _, api, fields, models
 
-from ..xero_client import Element
+from ..xero_client import Element, guid
 from ..xero_client.credit import credit_kind
 
 _logger = logging.getLogger(__name__)
@@ -446,7 +446,7 @@ class XeroPaymentLinkCredit(models.Model):
         for link, payload in chunk:
             contact_id = payload['contact']['contact_id']
             candidates, _more = organisation._xero().pull_credits(credit_kind(payload['type']),
-                                                                  where=f'Contact.ContactID==Guid("{contact_id}")')
+                                                                  where=guid('Contact.ContactID', contact_id))
             wanted = self._credit_key(payload['type'], contact_id, payload['date'],
                                       payload['line_items'][0]['line_amount'])
             for credit in candidates:

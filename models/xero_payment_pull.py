@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.tools import float_compare
 
-from ..xero_client.operations import MAX_IDS_PER_GET
+from ..xero_client import MAX_IDS_PER_GET, guid
 from .xero_document_pull import _jsonable
 
 
@@ -62,7 +62,7 @@ class XeroPaymentPull(models.AbstractModel):
     @api.model
     def _pull_payments_of(self, organisation, kind, xero_id):
         field = 'Invoice.InvoiceID' if kind == 'invoices' else 'CreditNote.CreditNoteID'
-        payments, _more = organisation._xero().pull_payments(where=f'{field}==Guid("{xero_id}")')
+        payments, _more = organisation._xero().pull_payments(where=guid(field, xero_id))
         self._pull_records(organisation, payments, {})
 
     # --- the poll: a kind of the pull engine --------------------------------------------------

@@ -187,9 +187,9 @@ class XeroProductLink(models.Model):
 
     @api.model
     def _pull_fetch(self, organisation):
-        # 'item' is the SDK's object, which _product_values reads; the rest names it for review.
-        return [{'xero_id': str(item.item_id), 'code': item.code, 'name': item.name or item.code, 'item': item}
-                for item in organisation._call('get_items', unitdp=4).data.items or []]
+        # 'item' is the client's plain item, which _product_values reads; the rest names it for review.
+        return [{'xero_id': item['xero_id'], 'code': item['code'], 'name': item['name'] or item['code'], 'item': item}
+                for item in organisation._xero().items()]
 
     @api.model
     def _pull_existing(self, organisation):
@@ -204,19 +204,19 @@ class XeroProductLink(models.Model):
         Product = self.env['product.product'].with_company(company)
         item = record['item']
         product = Product.browse(link.product_id.id) if link else Product.search([
-            *Product._check_company_domain(company), ('default_code', '=', item.code)], limit=1)
+            *Product._check_company_domain(company), ('default_code', '=', item['code'])], limit=1)
         if product:
             product.write(self._product_values(item, product))
             outcome = 'matched' if not link else 'updated'
         else:
             product = Product.create(dict(self._product_values(item, product),
-                                          default_code=item.code, company_id=company.id))
+                                          default_code=item['code'], company_id=company.id))
             outcome = 'created'
         if not link:
             Link = self.sudo()
             link = Link.search([('organisation_id', '=', organisation.id), ('product_id', '=', product.id)]) \
                 or Link.create({'organisation_id': organisation.id, 'product_id': product.id})
-        link.write({'xero_id': record['xero_id'], 'code': item.code, 'sync_state': 'synced',
+        link.write({'xero_id': record['xero_id'], 'code': item['code'], 'sync_state': 'synced',
                     'last_error': False, 'last_sync_date': fields.Datetime.now(), 'idempotency_key': False})
         # What Odoo would push now is what Xero has: no need to send it back.
         try:
@@ -232,18 +232,19 @@ class XeroProductLink(models.Model):
 
     @api.model
     def _product_values(self, item, product):
-        """Odoo values from a Xero item; leaves alone what only differs by Xero's shorter limits."""
-        values = {'sale_ok': bool(item.is_sold), 'purchase_ok': bool(item.is_purchased)}
-        name = item.name or item.code
+        """Odoo values from a Xero item (the client's plain item); leaves alone what only
+        differs by Xero's shorter limits."""
+        values = {'sale_ok': item['is_sold'], 'purchase_ok': item['is_purchased']}
+        name = item['name'] or item['code']
         if not product or product.name[:ITEM_NAME_MAX] != name:
             values['name'] = name
         # A push without a sales description sends the name; do not bring that back as one.
-        if item.description and item.description != (values.get('name') or product.name):
-            values['description_sale'] = item.description
-        if item.purchase_description and item.purchase_description != (values.get('name') or product.name):
-            values['description_purchase'] = item.purchase_description
-        if item.sales_details and item.sales_details.unit_price is not None:
-            values['list_price'] = float(item.sales_details.unit_price)
-        if item.purchase_details and item.purchase_details.unit_price is not None:
-            values['standard_price'] = float(item.purchase_details.unit_price)
+        if item['description'] and item['description'] != (values.get('name') or product.name):
+            values['description_sale'] = item['description']
+        if item['purchase_description'] and item['purchase_description'] != (values.get('name') or product.name):
+            values['description_purchase'] = item['purchase_description']
+        if item['sales']['unit_price'] is not None:
+            values['list_price'] = float(item['sales']['unit_price'])
+        if item['purchase']['unit_price'] is not None:
+            values['standard_price'] = float(item['purchase']['unit_price'])
         return values

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from ..xero_client import XeroError, XeroRateLimited
 from ..xero_client.governor import Wait
-from ..xero_client.operations import MAX_PAGE_SIZE
+from ..xero_client.kinds import MAX_PAGE_SIZE
 from .xero_sync_exceptions import CONCURRENCY_ERRORS, LockLost
 
 _logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class XeroPullEngine(models.AbstractModel):
             cron._trigger(at=organisation._governor_state_until())
         except XeroError as e:
             # A 5xx, a timeout, a refusal; a lost authorisation (the organisation is marked for
-            # reconnection by _call). A pull resumes at its page in the next run.
+            # reconnection by _xero_call). A pull resumes at its page in the next run.
             self._stopped(organisation, e.message, rollback=False)
         except LockLost:
             _logger.debug('Xero organisation %s: another worker goes on with the pull', organisation.id)

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..xero_client import guid
 from .xero_contact_pull import contact_from_json
 
 
@@ -66,7 +67,7 @@ class XeroReview(models.Model):
         for organisation in self.filtered(lambda r: r.kind == 'item').organisation_id:
             self.env['xero.product.link']._pull_items(organisation)
         for review in self.filtered(lambda r: r.kind == 'payment' or (r.data or {}).get('kind') == 'payments'):
-            payments, _more = review.organisation_id._xero().pull_payments(where=f'PaymentID==Guid("{review.xero_id}")')
+            payments, _more = review.organisation_id._xero().pull_payments(where=guid('PaymentID', review.xero_id))
             if payments and self.env['xero.payment.pull']._pull_one(review.organisation_id, payments[0]) != 'held':
                 review.state = 'done'
         for review in self.filtered(lambda r: r.kind == 'document' and (r.data or {}).get('kind') != 'payments'):

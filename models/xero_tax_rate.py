@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from .xero_account import sdk_value
-
 # ReportTaxType values that say which side of the ledger a Xero rate belongs to. Xero's enum is
 # large and regional (SPEC ReportTaxType); these keywords cover the NZ, AU, UK and US sets.
 SALE_REPORT_KEYWORDS = ('OUTPUT', 'SALES')
@@ -15,15 +13,17 @@ class XeroTaxRate(models.Model):
     carry. Rates Xero no longer lists are archived here, not deleted.
     """
     _name = 'xero.tax.rate'
-    _inherit = ['xero.organisation.mixin']
+    _inherit = ['xero.imported.mixin']
     _description = 'Xero tax rate'
     _order = 'organisation_id, name, id'
     _rec_names_search = ['name', 'tax_type']
     _check_company_auto = True
 
+    _xero_pull_kind = 'tax_rates'
+    _xero_review_kind = 'tax_rate'
+    _xero_key = 'tax_type'  # a rate is known by its TaxType code: Xero gives it no other id
+
     # Mirrors of Xero's data: only an import changes them.
-    organisation_id = fields.Many2one(readonly=True)
-    active = fields.Boolean(default=True, readonly=True)
     tax_type = fields.Char(string='Tax type', required=True, readonly=True)
     name = fields.Char(required=True, readonly=True)
     status = fields.Char(readonly=True)
@@ -74,46 +74,24 @@ class XeroTaxRate(models.Model):
         for rate in self:
             rate.display_name = f'{rate.name} ({rate.tax_type}, {rate.effective_rate:g}%)'
 
-    # --- import -------------------------------------------------------------------------------
+    # --- import (xero.imported.mixin) ----------------------------------------------------------
 
     @api.model
-    def _import_from_xero(self, organisation):
-        """Create or update the organisation's tax rates from GET /TaxRates; archive the others.
-        Returns the rates Xero listed, those Odoo refused (held for review) excepted."""
-        return self.env['xero.pull.engine']._read_whole(organisation, 'tax_rates')
-
-    # --- a kind of the pull engine, listed whole ----------------------------------------------
+    def _xero_read(self, organisation):
+        return organisation._xero().tax_rates()
 
     @api.model
-    def _pull_fetch(self, organisation):
-        # A rate is known by its TaxType code: Xero gives it no other id.
-        return [dict(values, xero_id=values['tax_type']) for values in map(
-            self._values_from_xero, organisation._call('get_tax_rates').data.tax_rates or [])]
+    def _xero_review_name(self, values):
+        return f"{values['name']} ({values['tax_type']})"
 
-    @api.model
-    def _pull_existing(self, organisation):
-        return {rate.tax_type: rate for rate in self.with_context(active_test=False).search(
-            [('organisation_id', '=', organisation.id)])}
-
-    @api.model
-    def _pull_one(self, organisation, record, rate):
-        values = {key: value for key, value in record.items() if key != 'xero_id'}
-        if not rate:
-            return 'created', self.create(dict(values, organisation_id=organisation.id))
+    def _xero_changes(self, values):
         # Components have no id in Xero: replace them as a whole, when they changed.
+        values = dict(values)
         components = values.pop('component_ids')
-        changed = rate._changed_values(values)
-        if rate._component_key() != [self._component_key_of(c[2]) for c in components]:
+        changed = self._changed_values(values)
+        if self._component_key() != [self._component_key_of(c[2]) for c in components]:
             changed['component_ids'] = [fields.Command.clear()] + components
-        if changed:
-            rate.write(changed)
-            return 'updated', rate
-        return None, rate
-
-    @api.model
-    def _pull_hold(self, organisation, record, reason):
-        self.env['xero.review']._hold(organisation, 'tax_rate', record['xero_id'],
-                                      f"{record['name']} ({record['tax_type']})", reason, record)
+        return changed
 
     def _component_key(self):
         return [self._component_key_of(c) for c in self.component_ids]
@@ -125,24 +103,25 @@ class XeroTaxRate(models.Model):
 
     @api.model
     def _values_from_xero(self, xero_rate):
+        """Odoo values of one tax rate as the client reads it (``tax_rates()``)."""
         return {
-            'tax_type': xero_rate.tax_type,
-            'name': xero_rate.name or xero_rate.tax_type,
-            'status': sdk_value(xero_rate.status) or False,
-            'report_tax_type': sdk_value(xero_rate.report_tax_type) or False,
-            'effective_rate': float(xero_rate.effective_rate or 0.0),
-            'display_rate': float(xero_rate.display_tax_rate or 0.0),
-            'can_apply_to_assets': bool(xero_rate.can_apply_to_assets),
-            'can_apply_to_equity': bool(xero_rate.can_apply_to_equity),
-            'can_apply_to_expenses': bool(xero_rate.can_apply_to_expenses),
-            'can_apply_to_liabilities': bool(xero_rate.can_apply_to_liabilities),
-            'can_apply_to_revenue': bool(xero_rate.can_apply_to_revenue),
+            'tax_type': xero_rate['tax_type'],
+            'name': xero_rate['name'] or xero_rate['tax_type'],
+            'status': xero_rate['status'] or False,
+            'report_tax_type': xero_rate['report_tax_type'] or False,
+            'effective_rate': float(xero_rate['effective_rate'] or 0.0),
+            'display_rate': float(xero_rate['display_rate'] or 0.0),
+            'can_apply_to_assets': xero_rate['can_apply_to_assets'],
+            'can_apply_to_equity': xero_rate['can_apply_to_equity'],
+            'can_apply_to_expenses': xero_rate['can_apply_to_expenses'],
+            'can_apply_to_liabilities': xero_rate['can_apply_to_liabilities'],
+            'can_apply_to_revenue': xero_rate['can_apply_to_revenue'],
             'active': True,
             'component_ids': [fields.Command.create({
                 'sequence': index,
-                'name': component.name or xero_rate.name,
-                'rate': float(component.rate or 0.0),
-                'is_compound': bool(component.is_compound),
-                'is_non_recoverable': bool(component.is_non_recoverable),
-            }) for index, component in enumerate(xero_rate.tax_components or [])],
+                'name': component['name'] or xero_rate['name'],
+                'rate': float(component['rate'] or 0.0),
+                'is_compound': component['is_compound'],
+                'is_non_recoverable': component['is_non_recoverable'],
+            }) for index, component in enumerate(xero_rate['components'])],
         }

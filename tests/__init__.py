@@ -39,5 +39,7 @@ from . import test_rounding_global
 from . import test_withdrawn
 from . import test_bank_feed_rules
 from . import test_organisation_health
+from . import test_contact_quotes
+from . import test_door
 from . import test_sync_run
 from . import test_link_indexes

@@ -46,7 +46,7 @@ class TestClientCredentials(XeroTransactionCase):
         self._set_secret(CLIENT_SECRET)
         token.sudo().expires_at = fields.Datetime.now() - timedelta(seconds=5)
         with self.enter_registry_test_mode():
-            self.assertTrue(org._call('get_organisations').data.organisations)
+            self.assertTrue(org._xero().organisation()['organisation_id'])
         self.assertEqual(self.token_calls(), calls + 2)
         token.invalidate_recordset()
         self.assertNotEqual(token._decrypt(token.refresh_token_enc), refresh_token, 'rotated')
@@ -58,7 +58,7 @@ class TestClientCredentials(XeroTransactionCase):
         org.sudo().token_id.expires_at = fields.Datetime.now() - timedelta(seconds=5)
         with self.enter_registry_test_mode():
             try:
-                org._call('get_organisations')
+                org._xero().organisation()
             except XeroClientCredentialsError as e:
                 self.assertFalse(getattr(e, 'grant_lost', False))
             else:

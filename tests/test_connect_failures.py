@@ -64,7 +64,7 @@ class TestConnectFailures(XeroHttpCase):
         orgs = self.env['xero.organisation'].search([])
         self.assertEqual(len(orgs), 2)
         self.assertEqual(set(orgs.mapped('state')), {'connected'})
-        self.assertTrue(orgs[0]._call('get_organisations').data.organisations)
+        self.assertTrue(orgs[0]._xero().organisation()['organisation_id'])
 
 
 class TestSupersededTokens(XeroTransactionCase):
@@ -84,7 +84,7 @@ class TestSupersededTokens(XeroTransactionCase):
         self.env.cr.postcommit.run()
         self.assertEqual(self._revocations(), 1)
         self.assertTrue(old_grant['revoked'])
-        self.assertTrue(orgs[0]._call('get_organisations').data.organisations, 'the new grant works')
+        self.assertTrue(orgs[0]._xero().organisation()['organisation_id'], 'the new grant works')
 
     def test_same_xero_user_consenting_again_keeps_the_new_connections(self):
         first = self.connect_organisations()
@@ -95,4 +95,4 @@ class TestSupersededTokens(XeroTransactionCase):
         # Revoking would remove every connection of that Xero user, the new consent's included.
         self.assertEqual(self._revocations(), 0)
         for org in orgs:
-            self.assertTrue(org._call('get_organisations').data.organisations)
+            self.assertTrue(org._xero().organisation()['organisation_id'])

@@ -30,7 +30,7 @@ class TestDisconnect(XeroTransactionCase):
         self.assertEqual(self._revocations(), 0, 'the grant still serves the other organisation')
         self.assertFalse(self.sim.identity.is_connected(grant, nz.tenant_id))
         self.assertTrue(self.sim.identity.is_connected(grant, au.tenant_id))
-        self.assertTrue(au._call('get_organisations').data.organisations)
+        self.assertTrue(au._xero().organisation()['organisation_id'])
 
         requests_before = len(self.sim.requests)
         au.action_disconnect()
@@ -51,4 +51,4 @@ class TestDisconnect(XeroTransactionCase):
         # Xero's revocation would drop every connection of that Xero user, AU's included.
         self.assertEqual(self._revocations(), 0)
         self.assertFalse(self.env['xero.token'].sudo().search([('organisation_ids', '=', False)]))
-        self.assertTrue(au._call('get_organisations').data.organisations)
+        self.assertTrue(au._xero().organisation()['organisation_id'])

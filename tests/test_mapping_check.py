@@ -97,7 +97,7 @@ class TestMappingCheck(MappingMixin, XeroSimMixin, AccountTestInvoicingCommon):
         self.assertEqual(nz._check_mappings(), [])
 
         # Xero archives an account that a mapping uses: the check says so.
-        nz._call('delete_account', self.xero_account(nz, '429').xero_id)
+        nz._xero().delete_account(self.xero_account(nz, '429').xero_id)
         nz.action_import_chart()
         self.assertEqual(nz._check_mappings(), [
             f"Account '{self._label(self.expense)}' maps to Xero account '429 General Expenses', "

@@ -71,7 +71,7 @@ class TestMappingImport(MappingMixin, XeroTransactionCase):
                                   'TaxComponents': [{'Name': 'GST', 'Rate': '15.0000'},
                                                     {'Name': 'Surcharge', 'Rate': '1.5000', 'IsCompound': True}]}])
         advertising = self.xero_account(nz, '400')
-        nz._call('delete_account', advertising.xero_id)
+        nz._xero().delete_account(advertising.xero_id)
         calls_before = self.sim.counters.count(endpoint='/api.xro/2.0/Accounts')
 
         nz.action_import_chart()

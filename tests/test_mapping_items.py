@@ -111,7 +111,7 @@ class TestMappingItems(MappingMixin, XeroTransactionCase):
         nz, _au = self.connect()
         nz.sync_items = True
         # Xero deletes the account the defaults point at: items using it are refused.
-        nz._call('delete_account', self.xero_account(nz, '300').xero_id)
+        nz._xero().delete_account(self.xero_account(nz, '300').xero_id)
         self.env['xero.product.link']._push_items(nz, self.widget | self.service)
         self.assertEqual(self._items_calls(), 1)
         self.assertRecordValues(self._link(nz, self.widget), [{'sync_state': 'error', 'xero_id': False}])

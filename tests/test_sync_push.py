@@ -278,7 +278,7 @@ class TestCallBookkeeping(SyncCase):
     def test_call_writes_no_organisation_row(self):
         Org = type(self.org)
         with patch.object(Org, 'write', autospec=True, side_effect=Org.write) as write:
-            self.org._call('get_organisations')
+            self.org._xero().organisation()
         self.assertFalse(write.called, 'volatile state lives in xero.organisation.runtime')
         self.org.invalidate_recordset()
         self.assertTrue(self.org.last_call_date)

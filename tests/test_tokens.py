@@ -39,11 +39,11 @@ class TestTokens(XeroTransactionCase):
         org = self.connect_organisations()[0]
         token = org.sudo().token_id
         first_refresh = token._decrypt(token.refresh_token_enc)
-        org._call('get_organisations')
+        org._xero().organisation()
         self.assertEqual(self.token_calls(), 1, 'a fresh token is reused')
         self._expire(token)
         with self.enter_registry_test_mode():
-            org._call('get_organisations')
+            org._xero().organisation()
         token.invalidate_recordset()
         self.assertEqual(self.token_calls(), 2)
         self.assertNotEqual(token._decrypt(token.refresh_token_enc), first_refresh, 'rotated')
@@ -53,8 +53,8 @@ class TestTokens(XeroTransactionCase):
         org = self.connect_organisations()[0]
         self.sim.expire_access_tokens()
         with self.enter_registry_test_mode():
-            result = org._call('get_organisations')
-        self.assertTrue(result.data.organisations)
+            result = org._xero().organisation()
+        self.assertTrue(result['organisation_id'])
         self.assertEqual(self.token_calls(), 2)
 
     def test_invalid_grant_needs_reconnect_and_notifies(self):
@@ -66,7 +66,7 @@ class TestTokens(XeroTransactionCase):
         # Not assertRaises: Odoo's rolls the test transaction back to a savepoint.
         with self.enter_registry_test_mode():
             try:
-                org._call('get_organisations')
+                org._xero().organisation()
             except XeroAuthError as e:
                 self.assertTrue(e.grant_lost)
             else:
@@ -86,7 +86,7 @@ class TestTokens(XeroTransactionCase):
         # No retry loop: the next call fails here, without asking Xero again.
         calls = self.token_calls()
         with self.assertRaises(UserError):
-            org._call('get_organisations')
+            org._xero().organisation()
         self.assertEqual(self.token_calls(), calls)
         # An administrator can still give the organisation up; Xero has nothing left to call.
         requests_before = len(self.sim.requests)
@@ -126,15 +126,13 @@ class TestTokens(XeroTransactionCase):
     def test_put_that_times_out_is_not_resent(self):
         org = self.connect_organisations()[0]
         self.sim.faults.add('drop', method='PUT', path='/api.xro/2.0/Accounts')
-        client = org._api()
-        from xero_python.accounting import Account, AccountType  # noqa: PLC0415 - test only
-        account = Account(code='777', name='Timeout test', type=AccountType.EXPENSE)
+        account = {'code': '777', 'name': 'Timeout test', 'type': 'EXPENSE'}
         with self.assertRaises(XeroRetryableError):
-            client.call('accounting', 'create_account', account, idempotency_key='timeout-test-1')
+            org._xero().create_account(account, 'timeout-test-1')
         self.assertEqual(self.sim.counters.count(method='PUT', endpoint='/api.xro/2.0/Accounts'), 1,
                          'urllib3 must not re-send the PUT by itself')
         # The PUT did land: re-sending it blindly would have duplicated the account.
-        accounts = client.call('accounting', 'get_accounts', where='Code=="777"').data.accounts
+        accounts = org._xero().accounts(codes=['777'])
         self.assertEqual(len(accounts), 1)
 
     def test_neutralize_clears_tokens(self):
@@ -198,7 +196,7 @@ class TestConcurrentRefresh(XeroTransactionCase):
         with registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             org = env['xero.organisation'].browse(ids[1][0])
-            self.assertTrue(org._call('get_organisations').data.organisations)
+            self.assertTrue(org._xero().organisation()['organisation_id'])
         self.assertEqual(self.token_calls(), 2)
 
     def _cleanup(self, token_id, org_ids):

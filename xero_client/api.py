@@ -1,10 +1,10 @@
-"""The only module that imports xero_python.
+"""XeroApi: the SDK bound to one token and tenant, and the one raw ``call`` under every typed
+operation. With ``sdk`` (which builds request models), the only module that imports xero_python.
 
 It builds the SDK clients on the configured hosts, turns off urllib3's silent retries, passes
 explicit timeouts, reads the rate-limit headers, and turns every SDK, HTTP and network error
 into one of the addon's own exceptions (``exceptions.py``).
 """
-import enum
 import json
 import logging
 from contextlib import nullcontext
@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import certifi
 import urllib3
 from xero_python.accounting import AccountingApi
-from xero_python.accounting import models as accounting_models
 from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException, HTTPStatusException
@@ -22,9 +21,11 @@ from xero_python.identity import IdentityApi
 from .exceptions import (XeroAuthError, XeroDecodeError, XeroError, XeroFatalError, XeroNotFound,
                          XeroRateLimited, XeroRetryableError, XeroTokenExpired,
                          XeroValidationError)
-from .operations import Operations, Reads, reads_answer
 from .batch_payments import BatchPaymentOperations
+from .converters import reads_answer
 from .credit import CreditOperations
+from .reads import Reads
+from .writes import Writes
 
 _logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def _admit_always():
     return nullcontext()
 
 
-class XeroApi(Operations, Reads, BatchPaymentOperations, CreditOperations):
+class XeroApi(Writes, Reads, BatchPaymentOperations, CreditOperations):
     """The SDK bound to one access token and, for accounting calls, one tenant.
 
     Not thread-safe (neither is the SDK): build one per job, and reuse it for every call of
@@ -230,34 +231,6 @@ class XeroApi(Operations, Reads, BatchPaymentOperations, CreditOperations):
         self.call('identity', 'delete_connection', connection_id)
 
 
-def to_sdk(model_name, values):
-    """Build the accounting SDK model ``model_name`` (e.g. 'Items') from plain values.
-
-    Keys are the SDK's snake_case attribute names; nested dicts and lists become the nested
-    models the SDK declares for them. Callers build, hash and store plain values and meet SDK
-    classes only here. A value the SDK refuses (too long, missing) raises XeroValidationError.
-    """
-    cls = getattr(accounting_models, model_name)
-    try:
-        return cls(**{key: _to_sdk_value(cls.openapi_types[key], value)
-                      for key, value in values.items()})
-    except ValueError as e:
-        raise XeroValidationError(f'{model_name}: {e}') from None
-
-
-def _to_sdk_value(type_name, value):
-    if value is None:
-        return None
-    if type_name.startswith('list[') and isinstance(value, (list, tuple)):
-        return [_to_sdk_value(type_name[5:-1], v) for v in value]
-    cls = getattr(accounting_models, type_name, None)
-    if isinstance(cls, type) and issubclass(cls, enum.Enum) and not isinstance(value, cls):
-        return cls(value)
-    if cls is not None and isinstance(value, dict):
-        return to_sdk(type_name, value)
-    return value
-
-
 def _json_body(error):
     try:
         return json.loads(getattr(error.http_resp, 'data', b'') or b'{}')
@@ -276,3 +249,9 @@ def _validation_error(body, status, method):
     return XeroValidationError(message, elements=elements, status=status, body=body,
                                operation=method)
 
+
+# The typed operations, in plain values: all that the addon may ask of an organisation's
+# door (``organisation._xero().<operation>``). The raw ``call`` and the connection flow's
+# identity calls are not among them.
+OPERATIONS = frozenset(name for mixin in (Writes, Reads, BatchPaymentOperations, CreditOperations)
+                       for name, value in vars(mixin).items() if callable(value) and not name.startswith('_'))

@@ -5,8 +5,10 @@ A batch comes back as an ``Element``: its id, its Reference as ``number`` (the n
 lost answer is looked up by), its status and total, and in ``echo['payments']`` its members:
 [{'xero_id', 'invoice_id', 'credit_note_id', 'amount', 'reference'}].
 """
-from .operations import MAX_BATCH, MAX_IDS_PER_GET, Element, _and, _date, _messages, _plain, any_equal, \
-    any_guid, reads_answer
+from .converters import messages, naive, plain, reads_answer
+from .kinds import MAX_BATCH, MAX_IDS_PER_GET, Element
+from .sdk import to_sdk
+from .where import all_of, any_equal, any_guid
 
 
 def _member(obj):
@@ -16,7 +18,7 @@ def _member(obj):
         'invoice_id': str(invoice.invoice_id) if invoice is not None and invoice.invoice_id else None,
         'credit_note_id': (str(credit_note.credit_note_id)
                            if credit_note is not None and credit_note.credit_note_id else None),
-        'amount': _plain(obj.amount),
+        'amount': plain(obj.amount),
         'reference': obj.reference,
     }
 
@@ -24,21 +26,21 @@ def _member(obj):
 def batch_from_sdk(obj):
     """The plain Element of one SDK BatchPayment."""
     payments = obj.payments or []
-    errors = _messages(obj.validation_errors)
+    errors = messages(obj.validation_errors)
     for payment in payments:
-        errors += [m for m in _messages(getattr(payment, 'validation_errors', None)) if m not in errors]
+        errors += [m for m in messages(getattr(payment, 'validation_errors', None)) if m not in errors]
     account = obj.account
     return Element(
         xero_id=str(obj.batch_payment_id) if obj.batch_payment_id else None,
         number=obj.reference,
-        status=_plain(obj.status),
-        total=_plain(obj.total_amount),
+        status=plain(obj.status),
+        total=plain(obj.total_amount),
         updated=obj.updated_date_utc,
         errors=errors,
         echo={'payments': [_member(p) for p in payments],
-              'date': _date(obj.date),
+              'date': naive(obj.date),
               'account_id': str(account.account_id) if account is not None and account.account_id else None,
-              'type': _plain(obj.type)},
+              'type': plain(obj.type)},
     )
 
 
@@ -51,7 +53,6 @@ class BatchPaymentOperations:
         'payments': [{'invoice': {'invoice_id'} or 'credit_note': {...}, 'amount', 'reference'}]}],
         with ``summarizeErrors=false`` (each batch answers for itself) and ``key`` as the
         Idempotency-Key. Xero cannot change a batch: it is created, or deleted whole."""
-        from .api import to_sdk
         if len(payloads) > MAX_BATCH:
             raise ValueError(f'At most {MAX_BATCH} batch payments per request, got {len(payloads)}')
         result = self.call('accounting', 'create_batch_payment',
@@ -62,7 +63,6 @@ class BatchPaymentOperations:
     @reads_answer
     def delete_batch_payment(self, batch_payment_id, key):
         """Delete a batch and every payment in it (POST /BatchPayments/{id}, Status DELETED)."""
-        from .api import to_sdk
         result = self.call('accounting', 'delete_batch_payment_by_url_param', batch_payment_id,
                            to_sdk('BatchPaymentDeleteByUrlParam', {'status': 'DELETED'}), idempotency_key=key)
         return [batch_from_sdk(b) for b in result.data.batch_payments or []]
@@ -73,7 +73,7 @@ class BatchPaymentOperations:
         references, ids = list(references or ()), list(ids or ())
         if len(references) > MAX_IDS_PER_GET or len(ids) > MAX_IDS_PER_GET:
             raise ValueError(f'At most {MAX_IDS_PER_GET} values per look-up')
-        where = _and(any_equal('Reference', references) if references else None,
+        where = all_of(any_equal('Reference', references) if references else None,
                      any_guid('BatchPaymentID', ids) if ids else None)
         kwargs = {'where': where} if where else {}
         result = self.call('accounting', 'get_batch_payments', **kwargs)

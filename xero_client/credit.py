@@ -5,9 +5,9 @@ them from /Overpayments and /Prepayments, and applies them to invoices through
 /{Overpayments|Prepayments}/{id}/Allocations (XERO_API.md §10). An overpayment or prepayment
 is voided by deleting its bank transaction once nothing is allocated from it.
 """
-import datetime
-
-from .operations import MAX_PAGE_SIZE, Element, _date, _plain, allocation_from_sdk, reads_answer
+from .converters import allocation_from_sdk, day, messages, naive, plain, reads_answer
+from .kinds import MAX_PAGE_SIZE, Element
+from .sdk import to_sdk
 
 # kind -> (GET list method, GET one method, list attribute, id attribute, allocate, delete allocation)
 CREDIT_KINDS = {
@@ -23,27 +23,23 @@ def credit_kind(txn_type):
     return 'overpayments' if txn_type and txn_type.endswith('OVERPAYMENT') else 'prepayments'
 
 
-def _day(value):
-    return value.date() if isinstance(value, datetime.datetime) else value
-
-
 def credit_from_sdk(kind, obj):
     """One Overpayment or Prepayment as plain values, its allocations as Elements."""
     xero_id = getattr(obj, CREDIT_KINDS[kind][3], None)
     return {
         'kind': kind,
         'xero_id': str(xero_id) if xero_id else None,
-        'type': _plain(obj.type),
-        'status': _plain(obj.status),
+        'type': plain(obj.type),
+        'status': plain(obj.status),
         'contact_id': str(obj.contact.contact_id) if obj.contact and obj.contact.contact_id else None,
-        'date': _day(obj.date),
-        'total': _plain(obj.total),
-        'remaining_credit': _plain(obj.remaining_credit),
-        'currency': _plain(obj.currency_code),
-        'currency_rate': _plain(obj.currency_rate),
+        'date': day(obj.date),
+        'total': plain(obj.total),
+        'remaining_credit': plain(obj.remaining_credit),
+        'currency': plain(obj.currency_code),
+        'currency_rate': plain(obj.currency_rate),
         'reference': obj.reference,
         'allocations': [allocation_from_sdk(a) for a in obj.allocations or []],
-        'updated': _date(obj.updated_date_utc),
+        'updated': naive(obj.updated_date_utc),
     }
 
 
@@ -51,15 +47,15 @@ def _credit_element(obj):
     """The Element of one bank transaction of an overpayment or prepayment type: its
     Overpayment or Prepayment id (what allocations name), and the bank transaction's own id
     (what a deletion names)."""
-    txn_type = _plain(obj.type)
+    txn_type = plain(obj.type)
     credit_id = getattr(obj, 'overpayment_id' if credit_kind(txn_type) == 'overpayments' else 'prepayment_id', None)
-    errors = [m.message for m in obj.validation_errors or [] if getattr(m, 'message', None)]
+    errors = messages(obj.validation_errors)
     contact = obj.contact
-    echo = {'type': txn_type, 'date': _day(obj.date), 'total': _plain(obj.total),
+    echo = {'type': txn_type, 'date': day(obj.date), 'total': plain(obj.total),
             'contact_id': str(contact.contact_id) if contact is not None and contact.contact_id else None,
             'bank_transaction_id': str(obj.bank_transaction_id) if obj.bank_transaction_id else None}
-    return Element(xero_id=str(credit_id) if credit_id else None, status=_plain(obj.status),
-                   total=_plain(obj.total), updated=obj.updated_date_utc, errors=errors,
+    return Element(xero_id=str(credit_id) if credit_id else None, status=plain(obj.status),
+                   total=plain(obj.total), updated=obj.updated_date_utc, errors=errors,
                    echo={k: v for k, v in echo.items() if v is not None})
 
 
@@ -70,7 +66,6 @@ class CreditOperations:
     def save_credits(self, payloads, key):
         """Create (or, with ``bank_transaction_id`` and ``status`` DELETED, void) overpayments
         and prepayments: plain BankTransaction values. One Element per element answered."""
-        from .api import to_sdk
         result = self.call('accounting', 'update_or_create_bank_transactions',
                            to_sdk('BankTransactions', {'bank_transactions': payloads}),
                            summarize_errors=False, idempotency_key=key)
@@ -80,7 +75,6 @@ class CreditOperations:
     def allocate_credit(self, kind, credit_id, allocations, key):
         """Allocate one overpayment or prepayment to invoices:
         [{'invoice': {'invoice_id'}, 'amount', 'date'}]."""
-        from .api import to_sdk
         result = self.call('accounting', CREDIT_KINDS[kind][4], credit_id,
                            to_sdk('Allocations', {'allocations': allocations}),
                            summarize_errors=False, idempotency_key=key)

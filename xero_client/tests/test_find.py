@@ -2,7 +2,7 @@
 import pytest
 
 from xero_client import OAuthClient, XeroApi
-from xero_client.operations import MAX_IDS_PER_GET, any_guid
+from xero_client import MAX_IDS_PER_GET, any_guid
 from xero_sim.seed import NZ_TENANT_ID
 
 from .test_client import CLIENT_ID, CLIENT_SECRET, REDIRECT, consent

@@ -24,6 +24,21 @@ class WhereError(ValueError):
     pass
 
 
+# A string literal's escapes, as in C#: \" and \\ (what a value with a quote needs), \n, \t,
+# \r, \uXXXX. Any other character stands for itself; non-ASCII text is taken as it is.
+_ESCAPE = re.compile(r'\\(u[0-9A-Fa-f]{4}|.)', re.S)
+_ESCAPED = {'n': '\n', 't': '\t', 'r': '\r', '0': '\0'}
+
+
+def _unescape(text):
+    def one(m):
+        code = m.group(1)
+        if len(code) == 5:
+            return chr(int(code[1:], 16))
+        return _ESCAPED.get(code, code)
+    return _ESCAPE.sub(one, text)
+
+
 def _tokenize(text):
     pos, out = 0, []
     text = text.strip()
@@ -35,7 +50,7 @@ def _tokenize(text):
         kind = m.lastgroup
         val = m.group(kind)
         if kind == 'str':
-            val = bytes(val[1:-1], 'utf-8').decode('unicode_escape')
+            val = _unescape(val[1:-1])
         out.append((kind, val))
     return out
 

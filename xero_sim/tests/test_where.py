@@ -39,3 +39,25 @@ def test_where(clause, expected):
 def test_where_errors(clause):
     with pytest.raises(WhereError):
         compile_where(clause)({'Name': 'x'})
+
+
+# A string literal escapes a double quote and a backslash with a backslash (as Xero's LINQ-like
+# filter does); everything else, non-ASCII letters included, is taken as written.
+@pytest.mark.parametrize('name, clause, expected', [
+    ('Joe "The Tap" Ltd', r'Name=="Joe \"The Tap\" Ltd"', True),
+    ('Joe The Tap Ltd', r'Name=="Joe \"The Tap\" Ltd"', False),
+    ('Joe "The Tap" Ltd', 'Name=="Joe The Tap Ltd"', False),
+    ('Joe "The Tap" Ltd', r'Name.Contains("\"The Tap\"")', True),
+    ('C:\\Temp "quoted"', r'Name=="C:\\Temp \"quoted\""', True),
+    ('Café Zürich', 'Name=="café zürich"', True),
+    ('Ōtautahi Ltd', 'Name=="Ōtautahi Ltd"', True),
+    ('Ōtautahi Ltd', r'Name=="\u014Ctautahi Ltd"', True),
+    ('Line\nbreak', r'Name=="Line\nbreak"', True),
+])
+def test_where_string_escapes(name, clause, expected):
+    assert compile_where(clause)({'Name': name}) is expected
+
+
+def test_an_unterminated_escaped_quote_is_an_error():
+    with pytest.raises(WhereError):
+        compile_where(r'Name=="Joe \"')
