@@ -81,7 +81,7 @@ def main():
         cr.commit()
         org = env['xero.organisation']._connect_authorised(token_data(sim), env.company)
         org = org.filtered(lambda o: o.tenant_id == NZ_TENANT_ID)
-        org.bank_feed_account_id = org.xero_account_ids.filtered(lambda a: a.code == '429')
+        env['xero.bank.feed']._of(org).account_id = org.xero_account_ids.filtered(lambda a: a.code == '429')
         # Verified lines go by themselves only where the bank feed's auto-sync is on.
         org.write({'auto_sync_bank_feed': True, 'auto_sync_contacts': True})
         Currency = env['res.currency'].with_context(active_test=False)
@@ -97,7 +97,7 @@ def main():
             'organisation_id': org.id, 'journal_ids': [Command.set(journals.ids)],
             'currency_ids': [Command.set((eur | gbp).ids)],
             'start_date': today - timedelta(days=30)}).action_activate()
-        org._cron_bank_feed()
+        env['xero.bank.feed']._cron_bank_feed()
         lines = env['account.bank.statement.line'].create([{
             'journal_id': journals[n % 2].id, 'date': today - timedelta(days=n % 28),
             'payment_ref': f'CARD {n}', 'amount': -round(5 + (n % 97) * 1.37, 2) if n % 10 else 42.0,

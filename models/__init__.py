@@ -46,9 +46,9 @@ from . import xero_sync_error
 from . import xero_health
 from . import xero_migration_line
 from . import xero_migration_run
+from . import xero_bank_feed
 from . import xero_bank_feed_currency
 from . import xero_bank_feed_rule
-from . import xero_organisation_bank_feed
 from . import xero_organisation_demo
 from . import xero_pull_engine
 from . import xero_push_pool

@@ -59,8 +59,8 @@ class AccountBankStatementLine(models.Model):
                  'xero_feed_link_ids.xero_id', 'xero_feed_link_ids.feed_form',
                  'xero_feed_payment_ids.sync_state', 'xero_feed_payment_ids.last_error',
                  'xero_feed_payment_ids.xero_id', 'xero_feed_payment_ids.xero_status',
-                 'journal_id.xero_feed_organisation_id.bank_feed_start_date',
-                 'journal_id.xero_feed_organisation_id.bank_feed_currency_ids.enabled')
+                 'journal_id.xero_feed_organisation_id.bank_feed_ids.start_date',
+                 'journal_id.xero_feed_organisation_id.bank_feed_ids.currency_ids.enabled')
     def _compute_xero_feed_state(self):
         for line in self:
             org = line.journal_id.xero_feed_organisation_id

@@ -10,7 +10,7 @@ class XeroBankFeedCurrency(models.Model):
     Switching a currency off stops what is not sent yet; what is in Xero stays as it is.
     """
     _name = 'xero.bank.feed.currency'
-    _inherit = ['xero.organisation.mixin']
+    _inherit = ['xero.bank.feed.part']
     _description = 'Xero bank feed currency'
     _order = 'organisation_id, currency_id'
 

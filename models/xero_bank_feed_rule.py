@@ -9,7 +9,7 @@ class XeroBankFeedRule(models.Model):
     in Xero and never rewrites what is already there.
     """
     _name = 'xero.bank.feed.rule'
-    _inherit = ['xero.organisation.mixin']
+    _inherit = ['xero.bank.feed.part']
     _description = 'Xero bank feed vendor rule'
     _order = 'organisation_id, partner_id'
     _check_company_auto = True

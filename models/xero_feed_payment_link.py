@@ -81,7 +81,7 @@ class XeroFeedPaymentLink(models.Model):
                 continue
             org = link.organisation_id
             row = org.bank_feed_currency_ids.filtered(lambda c: c.currency_id == line.currency_id)
-            lock = org._bank_feed_lock_reason(line.date)
+            lock = org.bank_feed_id._lock_reason(line.date)
             if lock or not row.xero_account_id:
                 link._record_refusal(lock or _('The Xero account "%s" is not ready.',
                                                row.account_name or line.currency_id.name))

@@ -291,6 +291,12 @@ class XeroLinkMixin(models.AbstractModel):
         when it can go."""
         return None, False
 
+    @api.model
+    def _xero_prepare(self, organisation):
+        """Read or make in Xero what this kind's payloads need, before the engine claims its
+        links for ``organisation``; may raise ``Stop`` to end that organisation's run. Payload
+        hooks call nothing in Xero. Nothing by default."""
+
     def _xero_payloads(self):
         """[(link, payload)] for the links that can be sent; the others are marked with the
         reason (a missing mapping, a refused value) and left out."""

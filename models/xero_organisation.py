@@ -67,6 +67,39 @@ class XeroOrganisation(models.Model):
     legacy_link_count = fields.Integer(string='Xero links without organisation',
                                        compute='_compute_legacy_link_count')
 
+    # --- the bank feed (xero.bank.feed) ---
+    # Its configuration and preparation live in models/xero_bank_feed.py, one feed per
+    # organisation (made on activation). The organisation's Bank feed tab shows and edits it
+    # through these related fields; they are empty (and writes to them ignored) until then.
+    bank_feed_ids = fields.One2many('xero.bank.feed', 'organisation_id', string='Bank feeds')
+    bank_feed_id = fields.Many2one('xero.bank.feed', string='Bank feed configuration',
+                                   compute='_compute_bank_feed_id', search='_search_bank_feed_id')
+    bank_feed_active = fields.Boolean(related='bank_feed_id.activated', readonly=False, tracking=True)
+    bank_feed_journal_ids = fields.Many2many(related='bank_feed_id.journal_ids',
+                                             groups='xero_integration.group_xero_manager')
+    bank_feed_start_date = fields.Date(related='bank_feed_id.start_date', readonly=False, tracking=True)
+    bank_feed_currency_ids = fields.One2many(related='bank_feed_id.currency_ids', readonly=False)
+    bank_feed_rule_ids = fields.One2many(related='bank_feed_id.rule_ids', readonly=False)
+    bank_feed_contact_id = fields.Many2one(related='bank_feed_id.contact_id', readonly=False)
+    bank_feed_account_id = fields.Many2one(
+        related='bank_feed_id.account_id', readonly=False,
+        domain="[('organisation_id', '=', id), ('account_type', '!=', 'BANK')]")
+    bank_feed_tax_rate_id = fields.Many2one(related='bank_feed_id.tax_rate_id', readonly=False,
+                                            domain="[('organisation_id', '=', id)]")
+    xero_period_lock_date = fields.Date(related='bank_feed_id.period_lock_date')
+    xero_end_of_year_lock_date = fields.Date(related='bank_feed_id.end_of_year_lock_date')
+    xero_lock_dates_read = fields.Datetime(related='bank_feed_id.lock_dates_read')
+    xero_user_role = fields.Char(related='bank_feed_id.user_role')
+
+    @api.depends('bank_feed_ids')
+    def _compute_bank_feed_id(self):
+        for org in self:
+            org.bank_feed_id = org.bank_feed_ids[:1]
+
+    def _search_bank_feed_id(self, operator, value):
+        return [('bank_feed_ids', operator, value)]
+    # --- end of the bank feed ---
+
     _tenant_uniq = models.Constraint(
         'UNIQUE (tenant_id)',
         'This Xero organisation is already connected to Odoo: one organisation links to one company.')

@@ -100,6 +100,12 @@ class XeroSyncEngine(models.AbstractModel):
             due = self.env[model].sudo().search_count(self._due_domain(organisation, model))
             if not due:
                 continue
+            try:
+                # Once, before any worker claims; committed, so that the workers read it.
+                self.env[model].sudo()._xero_prepare(organisation)
+            except Stop:
+                break
+            self._commit(0)
             results, errors = [], []
             threads = [threading.Thread(
                 target=self._push_pool_worker, name=f'xero-push-{organisation.id}-{number}',

@@ -1,7 +1,8 @@
 import datetime
 import json
+import logging
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..xero_client import XeroError
@@ -10,7 +11,9 @@ from ..xero_mappers.bank_transaction import (bank_transaction_payload, bill_payl
                                              delete_payload, render_description,
                                              void_bill_payload)
 from ..xero_mappers.keys import payload_hash
-from .xero_sync_exceptions import Stop
+from .xero_sync_exceptions import CONCURRENCY_ERRORS, Stop
+
+_logger = logging.getLogger(__name__)
 
 
 class XeroStatementLineLink(models.Model):
@@ -144,21 +147,42 @@ class XeroStatementLineLink(models.Model):
                      partner=partner.display_name, error=partner_link.last_error), True
         return _('Waiting for its contact %s to reach Xero.', partner.display_name), False
 
+    # --- before the engine claims: what the payloads need from Xero ----------------------------
+
+    @api.model
+    def _xero_prepare(self, organisation):
+        """The bank feed's preparation (Balance accounts, lock dates, role), before the engine
+        claims this organisation's lines, so that ``_xero_payloads`` calls nothing. Only when
+        lines are on their way (the lock dates are read again once a day, the accounts made
+        when missing). Xero's limit parks the organisation (``Stop``); another error of Xero
+        holds the lines due for their next attempt, and the other kinds go on."""
+        feed = organisation.bank_feed_id
+        if not feed or not self.search_count([('organisation_id', '=', organisation.id),
+                                              ('sync_state', 'in', ('pending', 'in_flight'))], limit=1):
+            return
+        engine = self.env['xero.sync.engine']
+        try:
+            with self.env.cr.savepoint():
+                feed._prepare()
+        except CONCURRENCY_ERRORS:
+            # Another worker (the daily cron) is preparing the feed right now: what it stores
+            # is read by the next run; this one sends with what is stored.
+            _logger.info('Xero organisation %s: bank feed being prepared by another worker',
+                         organisation.id)
+        except Wait as wait:
+            due = engine._try_lock(self.search(engine._due_domain(organisation, self._name)))
+            due._record_postponed(wait.until, str(wait))
+            organisation._wake_push_at(wait.until)
+            raise Stop(str(wait)) from None
+        except XeroError as e:
+            due = engine._try_lock(self.search(engine._due_domain(organisation, self._name)))
+            due._record_retry(e.message, unknown_outcome=False)
+
     # --- payloads -----------------------------------------------------------------------------
 
     def _xero_payloads(self):
-        for organisation in self.organisation_id:
-            links = self.filtered(lambda l: l.organisation_id == organisation)
-            try:
-                organisation._bank_feed_refresh_lock_dates()
-                organisation._bank_feed_ensure_accounts()
-            except Wait as wait:
-                links._record_postponed(wait.until, str(wait))
-                organisation._wake_push_at(wait.until)
-                raise Stop(str(wait)) from None
-            except XeroError as e:
-                links._record_retry(e.message, unknown_outcome=False)
-                self -= links
+        """Built from Odoo's records and what ``_xero_prepare`` stored on the bank feed: no call
+        to Xero here."""
         contacts = {(l.organisation_id.id, l.partner_id.id): l.xero_id
                     for l in self.env['xero.partner.link'].sudo().search([
                         ('organisation_id', 'in', self.organisation_id.ids),
@@ -209,7 +233,7 @@ class XeroStatementLineLink(models.Model):
             raise UserError(_('The Xero account "%(name)s" is not ready: %(error)s',
                               name=currency_row.account_name or line.currency_id.name,
                               error=currency_row.account_error or _('it is being created.')))
-        lock = org._bank_feed_lock_reason(line.date)
+        lock = org.bank_feed_id._lock_reason(line.date)
         if lock:
             raise UserError(lock)
         partner = self._contact_partner()

@@ -51,9 +51,11 @@ class XeroSyncEngine(models.AbstractModel):
     that organisation's run only; the cron goes on with the next one.
 
     Kinds plug in through the link models' hooks (see ``xero.link.mixin``):
-    ``_xero_payloads`` builds the payloads, ``_xero_dependencies`` names what must be in Xero
-    first, ``_xero_match_key`` / ``_xero_find`` find a document by its natural key, and
-    ``_xero_bind_extra`` records what else a kind keeps.
+    ``_xero_prepare`` reads or makes in Xero what the kind's payloads need, before its links
+    are claimed; ``_xero_payloads`` builds the payloads (without calling Xero),
+    ``_xero_dependencies`` names what must be in Xero first, ``_xero_match_key`` /
+    ``_xero_find`` find a document by its natural key, and ``_xero_bind_extra`` records what
+    else a kind keeps.
     """
     _name = 'xero.sync.engine'
     _description = 'Xero sync engine'
@@ -152,6 +154,10 @@ class XeroSyncEngine(models.AbstractModel):
                 continue
             run = Log._start(organisation, MODEL_KIND[model], 'push')
             try:
+                # What this kind needs from Xero before its links are claimed (once per run;
+                # a pool's workers find it done by the pool, see xero_push_pool).
+                if 'xero_pool' not in self.env.context:
+                    self.env[model].sudo()._xero_prepare(organisation)
                 handled, time_left = self._push_model(organisation, model)
             except Stop as stop:
                 _logger.info('Xero organisation %s: push stopped (%s)', organisation.id, stop)
@@ -194,6 +200,7 @@ class XeroSyncEngine(models.AbstractModel):
         organisation = organisation.sudo()
         links = links.sudo().filtered(lambda l: l.sync_state in ('pending', 'in_flight'))
         try:
+            links._xero_prepare(organisation)
             for start in range(0, len(links), BATCH_SIZE):
                 batch = self._try_lock(links[start:start + BATCH_SIZE])
                 if batch:

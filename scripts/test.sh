@@ -51,6 +51,7 @@ if [ -z "${XERO_SKIP_ODOO:-}" ]; then
     http_port=$("$VENV_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     log "running the Odoo tests on the fresh database $db (log: $odoo_log)"
     clone_db "$TEMPLATE_DB" "$db"
+    export XERO_TEMPLATE_DB="$TEMPLATE_DB"  # tests that need real commits clone it (tests/own_database.py)
     trap 'drop_db "$db"' EXIT
     set +e
     odoo -d "$db" -i xero_integration --test-tags "${XERO_TEST_TAGS:-/xero_integration}" \

@@ -38,6 +38,8 @@ from . import test_payments_pullback
 from . import test_rounding_global
 from . import test_withdrawn
 from . import test_bank_feed_rules
+from . import test_cron_commits
+from . import test_bank_feed_model
 from . import test_organisation_health
 from . import test_contact_quotes
 from . import test_door

@@ -50,7 +50,11 @@ class BankFeedCase(SyncCase):
         return self.org.bank_feed_currency_ids
 
     def run_feed_cron(self):
-        self.env['xero.organisation'].with_context(xero_no_commit=True)._cron_bank_feed()
+        self.env['xero.bank.feed'].with_context(xero_no_commit=True)._cron_bank_feed()
+
+    def feed(self):
+        """The organisation's bank feed (its configuration), made now if not activated yet."""
+        return self.env['xero.bank.feed']._of(self.org)
 
     def card_line(self, amount, partner=None, date=None, journal=None, user=None, **values):
         Line = self.env['account.bank.statement.line']
@@ -66,7 +70,7 @@ class BankFeedCase(SyncCase):
         return self.sim.organisation(NZ_TENANT_ID).bank_transactions[self.feed_link(line).xero_id.lower()]
 
     def set_default_account(self, code='429'):
-        self.org.bank_feed_account_id = self.xero_account(self.org, code)
+        self.feed().account_id = self.xero_account(self.org, code)
 
     def sim_account(self, name):
         return next(a for a in self.sim.organisation(NZ_TENANT_ID).accounts.values() if a['Name'] == name)
@@ -132,7 +136,7 @@ class TestBankFeed(BankFeedCase):
 
     def test_spend_and_receive_land_reconciled_in_the_balance_account(self):
         self.set_default_account()
-        self.org.bank_feed_tax_rate_id = self.rate(self.org, 'INPUT2')
+        self.feed().tax_rate_id = self.rate(self.org, 'INPUT2')
         rows = self.activate()
         spend = self.card_line(-57.5, partner=self.uber, label='UBER *TRIP')
         receive = self.card_line(100.0, label='REFUND')
@@ -316,7 +320,7 @@ class TestBankFeed(BankFeedCase):
         self.card_line(-1).action_xero_verify()
         self.push()
         self.assertEqual(self.calls('/api.xro/2.0/Users', 'GET'), 0, 'read today already')
-        self.org.xero_lock_dates_read = fields.Datetime.now() - timedelta(days=1, minutes=1)
+        self.feed().lock_dates_read = fields.Datetime.now() - timedelta(days=1, minutes=1)
         line = self.card_line(-2)
         line.action_xero_verify()
         self.push()

@@ -246,7 +246,7 @@ class TestBankFeedRefunds(BankFeedRulesCase):
         self.assertEqual(txn['BankAccount']['AccountID'], self.eur_account.xero_id.lower())
 
     def test_a_refund_goes_to_the_rule_account_and_tax_as_received_money(self):
-        self.org.bank_feed_tax_rate_id = self.rate(self.org, 'INPUT2')
+        self.feed().tax_rate_id = self.rate(self.org, 'INPUT2')
         self.set_default_account('429')
         self.env['xero.bank.feed.rule'].create({
             'organisation_id': self.org.id, 'partner_id': self.uber.id,
@@ -267,7 +267,7 @@ class TestBankFeedRefunds(BankFeedRulesCase):
 
     @mute_logger(ENGINE_LOGGER)
     def test_without_a_rule_the_category_purchase_account_or_the_vendors_earlier_spending(self):
-        self.org.bank_feed_tax_rate_id = self.rate(self.org, 'INPUT2')
+        self.feed().tax_rate_id = self.rate(self.org, 'INPUT2')
         self.set_default_account('429')
         travel = self.org.category_mapping_ids.filtered(lambda m: m.categ_id == self.travel)
         travel.write({'xero_purchase_account_id': self.xero_account(self.org, '404').id,

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
+from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user
 from odoo.tools import mute_logger
 
@@ -195,19 +196,134 @@ class TestInactivity(SyncCase):
 
 
 class TestTwoCompanies(SyncCase):
+    """Two companies, each with its own organisation and its own records in every list the
+    addon has (organisation, mappings, Xero's chart, contact and document links, sync log,
+    errors); a user of one company sees none of the other's. The second test switches the
+    addon's record rules off and shows the other company's records then in view: the first
+    test holds because of the rules, not for want of records."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.ref('base.AUD').active = True
+        cls.other = cls.env['res.company'].create({'name': 'Second Company Ltd',
+                                                   'currency_id': cls.env.ref('base.AUD').id})
+        cls.env['account.chart.template'].try_loading('generic_coa', cls.other, install_demo=False)
+        Account = cls.env['account.account']
+        cls.au_income = Account.search([*Account._check_company_domain(cls.other),
+                                        ('account_type', '=', 'income')], limit=1)
+        cls.au_gst = cls.env['account.tax'].create({'name': 'GST 10% (AU)', 'amount': 10, 'amount_type': 'percent',
+                                                   'type_tax_use': 'sale', 'company_id': cls.other.id})
+        cls.au_customer = cls.env['res.partner'].create({'name': 'Sydney Customer Pty', 'is_company': True,
+                                                         'company_id': cls.other.id})
+
+    def _connect_au(self):
+        """AU's organisation on the second company, mapped, with a document synced and one in
+        error (Xero's lock date), and NZ's the same on the main company."""
+        au = self.connect_organisations(tenants=[AU_TENANT_ID], company=self.other)
+        au.write({'auto_sync_contacts': True, 'auto_sync_invoices': True})
+        rate = au.xero_tax_rate_ids.filtered(lambda r: r.tax_type == 'OUTPUT')[:1]
+        mapping = au.tax_mapping_ids.filtered(lambda m: m.tax_id == self.au_gst)
+        if mapping:
+            mapping.xero_tax_rate_id = rate
+        else:
+            self.env['xero.tax.mapping'].create({'organisation_id': au.id, 'tax_id': self.au_gst.id,
+                                                 'xero_tax_rate_id': rate.id})
+        au.tax_mapping_ids.action_confirm()
+        sales = self.xero_account(au, '200')
+        mapping = au.account_mapping_ids.filtered(lambda m: m.account_id == self.au_income)
+        if mapping:
+            mapping.xero_account_id = sales
+        else:
+            self.env['xero.account.mapping'].create({'organisation_id': au.id, 'account_id': self.au_income.id,
+                                                     'xero_account_id': sales.id})
+        locked = fields.Date.today() - timedelta(days=30)
+        self.sim.set_lock_dates(AU_TENANT_ID, period=locked)
+        self.sim.set_lock_dates(NZ_TENANT_ID, period=locked)
+        old = fields.Date.today() - timedelta(days=40)
+        au_moves = [self._au_move(), self._au_move(invoice_date=old)]
+        nz_moves = [self.make_move(), self.make_move(invoice_date=old)]
+        self.push()
+        self.push(au)
+        # Each company has records of its own in every list the test separates.
+        Sudo = self.env(su=True)
+        for org, moves in ((self.org, nz_moves), (au, au_moves)):
+            links = Sudo['xero.move.link'].search([('move_id', 'in', [move.id for move in moves])])
+            self.assertEqual(sorted(links.mapped('sync_state')), ['error', 'synced'], links.mapped('last_error'))
+            self.assertEqual(links.organisation_id, org)
+            self.assertTrue(Sudo['xero.partner.link'].search([('organisation_id', '=', org.id)]))
+            self.assertTrue(Sudo['xero.sync.log'].search([('organisation_id', '=', org.id)]))
+            self.assertEqual(Sudo['xero.sync.error'].search_count([('organisation_id', '=', org.id)]), 1)
+            self.assertTrue(org.tax_mapping_ids and org.xero_account_ids and org.account_mapping_ids)
+            # Its health row, as the crons make it.
+            self.assertTrue(self.env['xero.organisation.health']._for(org))
+        return au
+
+    def _au_move(self, **values):
+        move = self.env['account.move'].with_company(self.other).create(dict({
+            'move_type': 'out_invoice', 'partner_id': self.au_customer.id, 'company_id': self.other.id,
+            'invoice_date': fields.Date.today(),
+            'invoice_line_ids': [Command.create({'name': 'Sydney work', 'price_unit': 300.0,
+                                                 'account_id': self.au_income.id,
+                                                 'tax_ids': [Command.set(self.au_gst.ids)]})],
+        }, **values))
+        move.action_post()
+        return move
+
+    def _user(self, company, login):
+        return new_test_user(self.env, login=login, groups='base.group_user,xero_integration.group_xero_user',
+                             company_id=company.id, company_ids=[company.id])
+
+    def _seen(self, user):
+        """The organisations whose records ``user`` finds, list by list."""
+        env = self.env(user=user)
+        seen = {'xero.organisation': env['xero.organisation'].search([])}
+        for model in ('xero.move.link', 'xero.partner.link', 'xero.sync.log', 'xero.sync.error',
+                      'xero.tax.mapping', 'xero.account.mapping', 'xero.account', 'xero.organisation.health'):
+            seen[model] = env[model].search([]).organisation_id
+        return seen
 
     def test_no_leak_between_companies(self):
-        other = self.env['res.company'].create({'name': 'Second Company Ltd'})
-        au = self.connect_organisations(tenants=[AU_TENANT_ID], company=other)
+        au = self._connect_au()
         orgs = self.org | au
         self.assertEqual(len(orgs.company_id), 2)
-        self.make_move()
-        self.push()
-        user = new_test_user(self.env, login='xero_company_a', groups='base.group_user,xero_integration.group_xero_user',
-                             company_id=self.env.company.id, company_ids=[self.env.company.id])
+        user = self._user(self.env.company, 'xero_company_a')
         env = self.env(user=user)
         self.assertEqual(env['xero.organisation'].search([]), self.org)
         self.assertFalse(env['xero.move.link'].search([('organisation_id', '=', au.id)]))
         self.assertFalse(env['xero.sync.log'].search([('organisation_id', '=', au.id)]))
         self.assertFalse(env['xero.sync.error'].search([('organisation_id', '=', au.id)]))
         self.assertTrue(env['xero.sync.log'].search([('organisation_id', '=', self.org.id)]))
+        # Every list, both ways: each company's user sees its own organisation's records only.
+        user_b = self._user(self.other, 'xero_company_b')
+        for login, member, org in (('A', user, self.org), ('B', user_b, au)):
+            for model, seen in self._seen(member).items():
+                self.assertEqual(seen, org, f"company {login}'s user sees {model} of {org.name} only")
+        # Nor can a record of the other company be read by its id.
+        au_link = self.env['xero.move.link'].search([('organisation_id', '=', au.id)], limit=1)
+        with self.assertRaises(AccessError):
+            au_link.with_user(user).read(['xero_id'])
+
+    def test_without_the_record_rules_the_other_company_is_in_view(self):
+        """The same records, the addon's rules switched off: company A's user now finds AU's
+        records in every list, so the separation above is the rules' doing."""
+        au = self._connect_au()
+        user = self._user(self.env.company, 'xero_company_a')
+        Rule = self.env['ir.rule']
+        rules = Rule.search([('model_id.model', 'in', ['xero.organisation', 'xero.move.link', 'xero.partner.link',
+                                                       'xero.sync.log', 'xero.sync.error', 'xero.tax.mapping',
+                                                       'xero.account.mapping', 'xero.account',
+                                                       'xero.organisation.health'])])
+        self.assertEqual(len(rules.model_id), 9, 'one rule for each list')
+        self.assertTrue(all(rule['global'] for rule in rules), 'they bind every user')
+        with self.env.cr.savepoint(flush=True) as savepoint:
+            rules.active = False
+            for model, seen in self._seen(user).items():
+                self.assertEqual(seen, self.org | au, f'without its rule, {model} shows both companies')
+            savepoint.rollback()
+        # The rules are back: what was computed without them goes from the caches.
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+        self.assertTrue(all(rules.mapped('active')))
+        for model, seen in self._seen(user).items():
+            self.assertEqual(seen, self.org, f'with its rule, {model} shows company A only')

@@ -415,6 +415,7 @@ class TestIdempotencyBankFeed(KeyWindowMixin, SyncCase):
     feed_link = test_bank_feed.TestBankFeed.feed_link
     sim_txn = test_bank_feed.TestBankFeed.sim_txn
     set_default_account = test_bank_feed.TestBankFeed.set_default_account
+    feed = test_bank_feed.TestBankFeed.feed
 
     def _lines_in_flight(self, how='drop'):
         self.set_default_account()

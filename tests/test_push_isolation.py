@@ -10,6 +10,7 @@ from odoo.modules.registry import DummyRLock, Registry
 from ..xero_mappers.keys import KEY_WINDOW
 from ..xero_sim.seed import AU_TENANT_ID, NZ_TENANT_ID
 from .common import XeroTransactionCase
+from .own_database import OwnDatabaseMixin
 from .sync_common import INVOICES
 
 # (tenant, currency, sales tax rate, Xero tax type): organisation A first, then B.
@@ -21,13 +22,14 @@ LOOK_UP_FAULTS = {
 }
 
 
-class TestPushIsolation(XeroTransactionCase):
+class TestPushIsolation(OwnDatabaseMixin, XeroTransactionCase):
     """One organisation's trouble stops no one else, and no record is lost or sent twice.
 
     Two companies, each connected to its own organisation, committed through cursors of their
-    own; the push runs through Odoo's cron runner (``method_direct_trigger``), real commits
-    included. Faults are injected into organisation A only; organisation A goes first in each
-    run, so B's invoice going in the same run shows that A's trouble did not stop the run.
+    own, in a database of the class's own (dropped after it); the push runs through Odoo's cron
+    runner (``method_direct_trigger``), real commits included. Faults are injected into
+    organisation A only; organisation A goes first in each run, so B's invoice going in the same
+    run shows that A's trouble did not stop the run.
     """
     configure_hosts_in_test_transaction = False
 
@@ -106,7 +108,7 @@ class TestPushIsolation(XeroTransactionCase):
         org_a, org_b = self.orgs
         bad, good = self._post(org_a), self._post(org_a)
         move_b = self._post(org_b)
-        Link = self.registry['xero.move.link']
+        Link = self.own_registry['xero.move.link']
         payloads = Link._xero_payloads
 
         def refuse_bad(links):
@@ -129,7 +131,7 @@ class TestPushIsolation(XeroTransactionCase):
     def test_bind_error_keeps_the_document_found_in_xero(self):
         org_a, org_b = self.orgs
         move_a, move_b = self._post(org_a), self._post(org_b)
-        Link = self.registry['xero.move.link']
+        Link = self.own_registry['xero.move.link']
         bind_extra = Link._xero_bind_extra
 
         def fail_in_a(link, element, payload):
@@ -194,7 +196,7 @@ class TestPushIsolation(XeroTransactionCase):
 
     @contextmanager
     def cursor_env(self):
-        with self.registry.cursor() as cr:
+        with self.own_registry.cursor() as cr:
             yield api.Environment(cr, SUPERUSER_ID, {})
 
     def _run_cron(self):

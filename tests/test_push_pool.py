@@ -8,15 +8,17 @@ from odoo.tools import mute_logger
 from ..xero_sim.seed import NZ_TENANT_ID
 from . import test_sync_workers
 from .common import XeroTransactionCase
+from .own_database import OwnDatabaseMixin
 from .sync_common import ENGINE_LOGGER, INVOICES
 
 INVOICE_COUNT = 260
 WORKERS = 5
 
 
-class TestPushPool(XeroTransactionCase):
+class TestPushPool(OwnDatabaseMixin, XeroTransactionCase):
     """The push cron's pool: several workers of one run push one organisation, each in its own
-    real transaction. Needs committed data, as ``TestTwoWorkers``, whose clean-up it shares."""
+    real transaction. Needs committed data, as ``TestTwoWorkers``, whose clean-up it shares, in a
+    database of the class's own (dropped after it)."""
     configure_hosts_in_test_transaction = False
 
     _disconnect = test_sync_workers.TestTwoWorkers._disconnect
@@ -25,7 +27,7 @@ class TestPushPool(XeroTransactionCase):
         super().setUp()
         # The test runner holds the registry lock, which the workers' environments need.
         self.patch(Registry, '_lock', DummyRLock())
-        with self.registry.cursor() as cr:
+        with self.own_registry.cursor() as cr:
             self.org_id = self._committed_setup(api.Environment(cr, SUPERUSER_ID, {}))
         self.addCleanup(self._disconnect, self.org_id)
 
@@ -65,14 +67,14 @@ class TestPushPool(XeroTransactionCase):
         return org.id
 
     def _run_pool(self):
-        with self.registry.cursor() as cr:
+        with self.own_registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             engine = env['xero.sync.engine']
             return engine._push_pool(env['xero.organisation'].browse(self.org_id), WORKERS)
 
     def _admitted_calls(self):
         """Calls the organisation's governor admitted (its day counter)."""
-        with self.registry.cursor() as cr:
+        with self.own_registry.cursor() as cr:
             cr.execute("SELECT day_calls FROM xero_organisation_runtime WHERE key = %s",
                        (f'org:{self.org_id}',))
             row = cr.fetchone()
@@ -89,7 +91,7 @@ class TestPushPool(XeroTransactionCase):
         with freeze_time(fields.Datetime.now() + timedelta(minutes=1)):
             done += self._run_pool()
 
-        with self.registry.cursor() as cr:
+        with self.own_registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             links = env['xero.move.link'].search([('organisation_id', '=', self.org_id)])
             self.assertEqual(len(links), INVOICE_COUNT)
@@ -113,7 +115,7 @@ class TestPushPool(XeroTransactionCase):
         """A worker's exception is raised by the pool's own thread, as a single worker's would
         be (the run is not reported as a success), and only once the others have ended."""
         calls = []
-        origin = type(self.env['xero.sync.engine'])._push_model
+        origin = self.own_registry['xero.sync.engine']._push_model
 
         def push_model(engine, organisation, model):
             calls.append(model)
@@ -121,10 +123,10 @@ class TestPushPool(XeroTransactionCase):
                 raise RuntimeError('one worker broke')
             return origin(engine, organisation, model)
 
-        self.patch(type(self.env['xero.sync.engine']), '_push_model', push_model)
+        self.patch(self.own_registry['xero.sync.engine'], '_push_model', push_model)
         with mute_logger(ENGINE_LOGGER), self.assertRaisesRegex(RuntimeError, 'one worker broke'):
             self._run_pool()
-        with self.registry.cursor() as cr:
+        with self.own_registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             links = env['xero.move.link'].search([('organisation_id', '=', self.org_id)])
             self.assertFalse(links.filtered(lambda l: l.sync_state == 'in_flight'),

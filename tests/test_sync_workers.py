@@ -10,16 +10,18 @@ from odoo.tools import mute_logger
 
 from ..xero_sim.seed import NZ_TENANT_ID
 from .common import XeroTransactionCase
+from .own_database import OwnDatabaseMixin
 from .sync_common import ENGINE_LOGGER, INVOICES
 
 INVOICE_COUNT = 60
 
 
-class TestTwoWorkers(XeroTransactionCase):
+class TestTwoWorkers(OwnDatabaseMixin, XeroTransactionCase):
     """Two workers push the same organisation at once, each in its own real transaction.
 
-    This needs committed data, so it builds a company of its own on its own cursor; at the end
-    its organisation is disconnected so that no other test's cron touches it.
+    This needs committed data, so it builds a company of its own, committed, in a database of
+    the class's own (``OwnDatabaseMixin``), dropped after it: nothing is left in the test
+    database. At the end of the test its organisation is disconnected there.
     """
     configure_hosts_in_test_transaction = False
 
@@ -27,7 +29,7 @@ class TestTwoWorkers(XeroTransactionCase):
     def test_two_workers_send_each_invoice_once_within_the_concurrency_limit(self):
         # The test runner holds the registry lock, which the workers' environments need.
         self.patch(Registry, '_lock', DummyRLock())
-        registry = self.registry
+        registry = self.own_registry
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             org_id = self._committed_setup(env)
@@ -99,7 +101,7 @@ class TestTwoWorkers(XeroTransactionCase):
     def _disconnect(self, org_id):
         """Remove the organisation and its links (the documents stay, committed): the other
         tests connect the simulator's tenant again and expect no organisation besides theirs."""
-        with self.registry.cursor() as cr:
+        with self.own_registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             org = env['xero.organisation'].browse(org_id)
             token = org.token_id

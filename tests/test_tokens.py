@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from ..xero_client import XeroAuthError, XeroRetryableError
 from .common import XeroTransactionCase
+from .own_database import OwnDatabaseMixin
 
 
 class TestTokens(XeroTransactionCase):
@@ -148,10 +149,11 @@ class TestTokens(XeroTransactionCase):
                          "the addon's crons are stopped")
 
 
-class TestConcurrentRefresh(XeroTransactionCase):
+class TestConcurrentRefresh(OwnDatabaseMixin, XeroTransactionCase):
     """Two workers, two real transactions, one expired token: exactly one refresh call.
 
-    This needs committed data, so it works on its own cursors and cleans up after itself.
+    This needs committed data, so it works on its own cursors, in a database of the class's own
+    (dropped after it), and cleans up after itself.
     """
     configure_hosts_in_test_transaction = False
 
@@ -159,7 +161,7 @@ class TestConcurrentRefresh(XeroTransactionCase):
         # The test runner holds the registry lock, which the workers' environments need
         # (Odoo's own auth_ldap tests do the same, see odoo/odoo#161438).
         self.patch(Registry, '_lock', DummyRLock())
-        registry = self.registry
+        registry = self.own_registry
         with registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             self._configure_hosts(env, self.sim.url)
@@ -200,7 +202,7 @@ class TestConcurrentRefresh(XeroTransactionCase):
         self.assertEqual(self.token_calls(), 2)
 
     def _cleanup(self, token_id, org_ids):
-        with self.registry.cursor() as cr:
+        with self.own_registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             env['mail.message'].search([('model', '=', 'xero.organisation'), ('res_id', 'in', org_ids)]).unlink()
             env['xero.organisation'].browse(org_ids).write({'state': 'disconnected'})

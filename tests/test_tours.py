@@ -141,7 +141,7 @@ class TestTours(MappingMixin, XeroHttpCase):
             'organisation_id': org.id, 'journal_ids': [Command.set(card.ids)],
             'currency_ids': [Command.set(currency.ids)], 'start_date': fields.Date.today() - timedelta(days=7)})
         wizard.action_activate()
-        self.env['xero.organisation'].with_context(xero_no_commit=True)._cron_bank_feed()
+        self.env['xero.bank.feed'].with_context(xero_no_commit=True)._cron_bank_feed()
         org.bank_feed_account_id = self.xero_account(org, '429')
         line = self.env['account.bank.statement.line'].create({
             'journal_id': card.id, 'date': fields.Date.today(), 'payment_ref': 'TOUR COFFEE', 'amount': -4.5})

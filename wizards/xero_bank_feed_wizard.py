@@ -50,21 +50,24 @@ class XeroBankFeedWizard(models.TransientModel):
         if taken:
             raise UserError(_('Journal %(journal)s already feeds %(org)s.', journal=taken[0].name,
                               org=taken[0].xero_feed_organisation_id.name))
+        feed = self.env['xero.bank.feed']._of(org)
         # Journals left out stop feeding; what they sent stays in Xero.
-        (org.bank_feed_journal_ids - self.journal_ids).sudo().write({'xero_feed_organisation_id': False})
+        (feed.journal_ids - self.journal_ids).sudo().write({'xero_feed_organisation_id': False})
         self.journal_ids.sudo().write({'xero_feed_organisation_id': org.id})
-        rows = {row.currency_id: row for row in org.bank_feed_currency_ids}
-        for currency in org.bank_feed_journal_ids._xero_feed_currency():
+        feed.invalidate_recordset(['journal_ids'])
+        rows = {row.currency_id: row for row in feed.currency_ids}
+        for currency in feed.journal_ids._xero_feed_currency():
             enabled = currency in self.currency_ids
             if currency in rows:
                 rows[currency].enabled = enabled
             else:
                 rows[currency] = self.env['xero.bank.feed.currency'].create({
-                    'organisation_id': org.id, 'currency_id': currency.id, 'enabled': enabled})
+                    'bank_feed_id': feed.id, 'currency_id': currency.id, 'enabled': enabled})
+        # Through the organisation's related fields: its chatter tracks them, as before.
         values = {'bank_feed_active': True, 'bank_feed_start_date': self.start_date}
         if self.tax_rate_id:
             values['bank_feed_tax_rate_id'] = self.tax_rate_id.id
-        if not org.bank_feed_contact_id:
+        if not feed.contact_id:
             values['bank_feed_contact_id'] = self.env['res.partner'].create({
                 'name': _('%s card transactions', org.company_id.name), 'is_company': True,
                 'company_id': org.company_id.id}).id
