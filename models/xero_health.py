@@ -77,8 +77,8 @@ class XeroOrganisationHealth(models.Model):
             last_event = org and self.env['xero.webhook.event']._last_received(org)
             health.webhook_status = (_('Last event received %s', fields.Datetime.to_string(last_event))
                                      if last_event else _('No webhook event received'))
-            period = org['period_lock_date'] if 'period_lock_date' in org._fields else None
-            year = org['end_of_year_lock_date'] if 'end_of_year_lock_date' in org._fields else None
+            # Xero's lock dates, as the bank feed last read them.
+            period, year = org.xero_period_lock_date, org.xero_end_of_year_lock_date
             health.lock_dates_summary = ', '.join(filter(None, [
                 period and _('period %s', period), year and _('end of year %s', year)])) or _('none')
 

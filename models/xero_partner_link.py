@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from ..xero_client import XeroError, equal
+from ..xero_client import XeroError
 from ..xero_client.governor import Wait
 from ..xero_mappers.contact import contact_payload, same_party
 
@@ -72,11 +72,10 @@ class XeroPartnerLink(models.Model):
         organisation = self.organisation_id
         name = payload['name']
         try:
-            found = organisation._xero().find('contacts', where=equal('Name', name))
+            found = organisation._xero().contacts_named(name)  # exactly that name, quotes and all
         except (Wait, XeroError):
             found = []  # unknown for now: the refusal stands until someone presses Retry
-        found = [el for el in found if el.xero_id != self.xero_id
-                 and (el.echo.get('name') or '').lower() == name.lower()]
+        found = [el for el in found if el.xero_id != self.xero_id]
         if not found:
             return self._xero_note_refused()
         ours = {'email': payload.get('email_address'), 'tax_number': payload.get('tax_number')}

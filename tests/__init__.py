@@ -43,5 +43,14 @@ from . import test_bank_feed_model
 from . import test_organisation_health
 from . import test_contact_quotes
 from . import test_door
+from . import test_cover_connect
+from . import test_cover_webhook
+from . import test_cover_review_errors
+from . import test_cover_settings_groups
+from . import test_cover_migration
+from . import test_cover_budget
+from . import test_cover_actions
+from . import test_cover_category_mapping
+from . import test_cover_documents
 from . import test_sync_run
 from . import test_link_indexes

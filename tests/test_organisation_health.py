@@ -2,7 +2,7 @@
 group, the failure digest, the inactivity disconnect), the migration's entry points, and the one
 look-up of the Xero administrators they all tell."""
 import importlib.util
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from odoo import fields
@@ -46,6 +46,14 @@ class TestOrganisationHealth(XeroTransactionCase):
                                        'authorisation_lapses_on', 'webhook_status', 'lock_dates_summary')],
             [org[name] for name in ('last_activity_date', 'inactivity_disconnect_on', 'last_sync_summary',
                                     'authorisation_lapses_on', 'webhook_status', 'lock_dates_summary')])
+
+    def test_health_shows_the_lock_dates_the_bank_feed_read(self):
+        org = self.connect_organisations(tenants=[NZ_TENANT_ID])
+        self.assertEqual(org.lock_dates_summary, 'none')
+        self.env['xero.bank.feed']._of(org).write({'period_lock_date': date(2026, 3, 31),
+                                                   'end_of_year_lock_date': date(2025, 12, 31)})
+        org.invalidate_recordset()
+        self.assertEqual(org.lock_dates_summary, 'period 2026-03-31, end of year 2025-12-31')
 
     def test_crons_run_on_the_health_model(self):
         for xmlid in ('ir_cron_xero_failure_digest', 'ir_cron_xero_inactivity'):

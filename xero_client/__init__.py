@@ -1,7 +1,7 @@
 """The client layer between the addon and Xero. Imports nothing from odoo.
 
 By job: ``kinds`` (the document kinds, ``Element``, the request ceilings), ``where`` (where
-clauses, their values escaped), ``converters`` (Xero's answers as plain values: the one place
+clauses, no quote in a literal), ``converters`` (Xero's answers as plain values: the one place
 that walks SDK objects), ``sdk`` (plain values into SDK request models), ``writes`` and
 ``reads`` (the typed operations, with ``batch_payments`` and ``credit``), ``api`` (``XeroApi``
 and the raw call under them), ``oauth`` (Xero's identity service), ``governor`` (the call

@@ -8,7 +8,7 @@ lost answer is looked up by), its status and total, and in ``echo['payments']`` 
 from .converters import messages, naive, plain, reads_answer
 from .kinds import MAX_BATCH, MAX_IDS_PER_GET, Element
 from .sdk import to_sdk
-from .where import all_of, any_equal, any_guid
+from .where import all_of, any_guid, covering, has_quote, keep_equal
 
 
 def _member(obj):
@@ -73,11 +73,13 @@ class BatchPaymentOperations:
         references, ids = list(references or ()), list(ids or ())
         if len(references) > MAX_IDS_PER_GET or len(ids) > MAX_IDS_PER_GET:
             raise ValueError(f'At most {MAX_IDS_PER_GET} values per look-up')
-        where = all_of(any_equal('Reference', references) if references else None,
-                     any_guid('BatchPaymentID', ids) if ids else None)
+        where = all_of(covering('Reference', references) if references else None,
+                       any_guid('BatchPaymentID', ids) if ids else None)
         kwargs = {'where': where} if where else {}
         result = self.call('accounting', 'get_batch_payments', **kwargs)
-        return [batch_from_sdk(b) for b in result.data.batch_payments or []]
+        batches = [batch_from_sdk(b) for b in result.data.batch_payments or []]
+        # A Reference with a double quote went as Reference.Contains(...): the exact ones only.
+        return keep_equal(batches, references, lambda b: b.number) if has_quote(references) else batches
 
     @reads_answer
     def read_batch_payment(self, batch_payment_id):

@@ -1,15 +1,15 @@
 """Typed reads, mixed into XeroApi: what the addon reads from Xero, in plain values.
 
 Every read returns dicts, lists of dicts or ``Element`` objects (see ``converters``); paged
-reads also say whether another page may follow. Where clauses are built by ``where``, which
-escapes the values they carry.
+reads also say whether another page may follow. Where clauses are built by ``where``; a value holding a double
+quote, which no where literal can carry, is looked up another way (see ``where``).
 """
 from .converters import (account_from_sdk, allocation_from_sdk, contact_from_sdk,
                          contact_group_from_sdk, document_from_sdk, element_from_sdk, item_from_sdk,
                          organisation_from_sdk, payment_from_sdk, plain, reads_answer,
                          tax_rate_from_sdk, user_from_sdk)
 from .kinds import KINDS, MAX_IDS_PER_GET, MAX_PAGE_SIZE
-from .where import all_of, any_equal, any_guid
+from .where import all_of, any_guid, covering, equal, has_quote, keep_equal, quote_free_run, same_text
 
 
 class Reads:
@@ -36,9 +36,10 @@ class Reads:
     def accounts(self, codes=()):
         """The chart of accounts (GET /Accounts), archived accounts included, or only the
         accounts with these codes: [see ``converters.account_from_sdk``]."""
-        kwargs = {'where': any_equal('Code', codes)} if codes else {}
+        kwargs = {'where': covering('Code', codes)} if codes else {}
         result = self.call('accounting', 'get_accounts', **kwargs)
-        return [account_from_sdk(a) for a in result.data.accounts or []]
+        accounts = [account_from_sdk(a) for a in result.data.accounts or []]
+        return keep_equal(accounts, codes, lambda a: a['code']) if has_quote(codes) else accounts
 
     @reads_answer
     def tax_rates(self):
@@ -51,9 +52,10 @@ class Reads:
         """The organisation's items (GET /Items, prices to 4 decimals), or those with these codes."""
         kwargs = {'unitdp': 4}
         if codes:
-            kwargs['where'] = any_equal('Code', codes)
+            kwargs['where'] = covering('Code', codes)
         result = self.call('accounting', 'get_items', **kwargs)
-        return [item_from_sdk(i) for i in result.data.items or []]
+        items = [item_from_sdk(i) for i in result.data.items or []]
+        return keep_equal(items, codes, lambda i: i['code']) if codes and has_quote(codes) else items
 
     @reads_answer
     def users(self):
@@ -90,6 +92,8 @@ class Reads:
         Uses Xero's dedicated filters where it has them (``InvoiceNumbers=``, ``IDs=``) and a
         ``where`` on the natural key or the id elsewhere (CreditNotes and Items have no ``IDs``
         filter); callers pass at most 50 values. A caller's ``where`` is built with ``where``.
+        A number holding a double quote goes as ``Field.Contains(...)`` of its quote-free part
+        and the answer is narrowed here to the exact numbers (``where.covering``).
         """
         numbers, ids = list(numbers or ()), list(ids or ())
         if len(numbers) > MAX_IDS_PER_GET or len(ids) > MAX_IDS_PER_GET:
@@ -108,25 +112,25 @@ class Reads:
             if ids:
                 kwargs['i_ds'] = ids
             if numbers:
-                where = all_of(where, any_equal('ContactNumber', numbers))
+                where = all_of(where, covering('ContactNumber', numbers))
         elif kind == 'credit_notes':
             method = 'get_credit_notes'
             kwargs['unitdp'] = 4
             if numbers:
-                where = all_of(where, any_equal('CreditNoteNumber', numbers))
+                where = all_of(where, covering('CreditNoteNumber', numbers))
             if ids:
                 where = all_of(where, any_guid('CreditNoteID', ids))
         elif kind == 'items':
             method = 'get_items'
             if numbers:
-                where = any_equal('Code', numbers)
+                where = covering('Code', numbers)
             if ids:
                 where = all_of(where, any_guid('ItemID', ids))
         elif kind == 'payments':
             # /Payments has no IDs filter (XERO_API.md §2): the Reference Odoo gave them.
             method = 'get_payments'
             if numbers:
-                where = any_equal('Reference', numbers)
+                where = covering('Reference', numbers)
             if ids:
                 where = all_of(where, any_guid('PaymentID', ids))
         elif kind == 'bank_transactions':
@@ -140,7 +144,34 @@ class Reads:
         if where:
             kwargs['where'] = where
         result = self.call('accounting', method, **kwargs)
-        return [element_from_sdk(kind, obj) for obj in getattr(result.data, KINDS[kind].attr) or []]
+        found = [element_from_sdk(kind, obj) for obj in getattr(result.data, KINDS[kind].attr) or []]
+        if numbers and has_quote(numbers) and kind in ('contacts', 'credit_notes', 'items', 'payments'):
+            found = keep_equal(found, numbers, lambda el: el.number)
+        return found
+
+    @reads_answer
+    def contacts_named(self, name):
+        """The contacts, archived ones included, named ``name`` as Xero's ``Name==`` compares
+        names (case-insensitively, ``where.same_text``).
+
+        A name without a double quote: ``where=Name=="name"``. With one, which no where literal
+        can carry: ``searchTerm`` (Xero's case-insensitive text search over Name, FirstName,
+        LastName, ContactNumber, EmailAddress) with the name's longest quote-free run, then only
+        the contacts whose Name is exactly ``name``. The run, not the whole name: what Xero's
+        search does with a double quote is documented nowhere, and the run is found wherever
+        the name is (a name of quotes and spaces alone: every contact, narrowed here).
+        """
+        name = str(name)
+        kwargs = {'include_archived': True}
+        if '"' in name:
+            term = quote_free_run(name)
+            if term:
+                kwargs['search_term'] = term
+        else:
+            kwargs['where'] = equal('Name', name)
+        result = self.call('accounting', 'get_contacts', **kwargs)
+        found = [element_from_sdk('contacts', c) for c in result.data.contacts or []]
+        return [el for el in found if same_text(el.echo.get('name'), name)]
 
     @reads_answer
     def credit_note_allocations(self, credit_note_id):

@@ -126,7 +126,8 @@ def filter_where(req, items):
     try:
         pred = compile_where(clause)
     except WhereError as exc:
-        raise validation_error(str(exc))
+        # Xero's answer to a clause it cannot parse (e.g. a backslash before a quote).
+        raise ApiError(400, {'ErrorNumber': 16, 'Type': 'QueryParseException', 'Message': str(exc)})
     return [i for i in items if pred(i)]
 
 

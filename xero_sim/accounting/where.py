@@ -7,36 +7,36 @@
     AmountDue>0  IsReconciled==true  Name.ToLower()=="acme"  (parentheses, NOT)
 
 String comparisons are case-insensitive (as Xero's database collation is).
-Anything else raises WhereError, which the API reports as a 400."""
+
+Xero's filter is .NET Dynamic LINQ, and its string literals are read as Dynamic LINQ reads them:
+from one double quote to the next, with no escapes at all (a backslash is a backslash, non-ASCII
+letters are taken as written). So ``Name=="Joe \"The Tap\" Ltd"`` ends its literal at the
+second quote and the rest is a syntax error, as real Xero answers it (XeroAPI/Xero-Java #347).
+Dynamic LINQ's doubled quote (``"a""b"``) is refused too: Xero documents no way to put a quote
+in a literal, and the simulator must not bless one.
+Anything else raises WhereError, which the API reports as Xero does: 400 QueryParseException
+(ErrorNumber 16) with Xero's message ("Syntax error", "Unterminated string literal")."""
 import datetime as dt
 import re
 from decimal import Decimal
 
 _TOKEN = re.compile(r'''\s*(?:
-    (?P<str>"(?:[^"\\]|\\.)*")|
+    (?P<str>"[^"]*")|
     (?P<num>-?\d+(?:\.\d+)?)|
     (?P<op>==|!=|>=|<=|&&|\|\||[<>!().,])|
     (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
 )''', re.X)
 
 
+SYNTAX_ERROR = 'Syntax error'
+
+
 class WhereError(ValueError):
-    pass
+    """A clause Xero would not parse; the message is Xero's own where it is known."""
 
-
-# A string literal's escapes, as in C#: \" and \\ (what a value with a quote needs), \n, \t,
-# \r, \uXXXX. Any other character stands for itself; non-ASCII text is taken as it is.
-_ESCAPE = re.compile(r'\\(u[0-9A-Fa-f]{4}|.)', re.S)
-_ESCAPED = {'n': '\n', 't': '\t', 'r': '\r', '0': '\0'}
-
-
-def _unescape(text):
-    def one(m):
-        code = m.group(1)
-        if len(code) == 5:
-            return chr(int(code[1:], 16))
-        return _ESCAPED.get(code, code)
-    return _ESCAPE.sub(one, text)
+    def __init__(self, message=SYNTAX_ERROR, detail=None):
+        super().__init__(message)
+        self.detail = detail  # the simulator's own words, for whoever debugs a test
 
 
 def _tokenize(text):
@@ -45,12 +45,15 @@ def _tokenize(text):
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise WhereError('Could not parse where clause near %r' % text[pos:pos + 20])
+            rest = text[pos:].lstrip()
+            if rest.startswith('"') and '"' not in rest[1:]:
+                raise WhereError('Unterminated string literal')
+            raise WhereError(detail='Could not parse where clause near %r' % text[pos:pos + 20])
         pos = m.end()
         kind = m.lastgroup
         val = m.group(kind)
         if kind == 'str':
-            val = _unescape(val[1:-1])
+            val = val[1:-1]  # as written: Dynamic LINQ has no escapes
         out.append((kind, val))
     return out
 
@@ -110,14 +113,14 @@ class _Parser:
     def take(self, value=None):
         tok = self.peek(value)
         if tok is None:
-            raise WhereError('Expected %s in where clause' % (value or 'more input'))
+            raise WhereError(detail='Expected %s in where clause' % (value or 'more input'))
         self.i += 1
         return tok
 
     def parse(self):
         fn = self.or_expr()
         if self.i != len(self.t):
-            raise WhereError('Unexpected %r in where clause' % (self.t[self.i][1],))
+            raise WhereError(detail='Unexpected %r in where clause' % (self.t[self.i][1],))
         return fn
 
     def or_expr(self):
@@ -179,7 +182,7 @@ class _Parser:
         if kind == 'num':
             return lambda o, v=Decimal(val): v
         if kind != 'ident':
-            raise WhereError('Unexpected %r in where clause' % val)
+            raise WhereError(detail='Unexpected %r in where clause' % val)
         low = val.lower()
         if low in ('true', 'false'):
             return lambda o, v=(low == 'true'): v
