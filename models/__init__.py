@@ -35,7 +35,9 @@ from . import xero_pull_state
 from . import xero_review
 from . import xero_contact_pull
 from . import xero_document_pull
+from . import xero_partial_link_mixin
 from . import xero_payment_link
+from . import xero_allocation_link
 from . import account_partial_reconcile
 from . import account_payment
 from . import xero_payment_pull
@@ -56,6 +58,7 @@ from . import xero_payment_register
 from . import xero_payment_link_bank
 from . import xero_payment_link_batch
 from . import xero_payment_link_credit
+from . import xero_allocation_link_credit
 from . import xero_overpayment_pull
 from . import xero_payment_link_direction
 from . import xero_feed_bill_pull

@@ -2,7 +2,8 @@ from odoo import api, models
 
 
 class AccountPartialReconcile(models.Model):
-    """Reconciling money with a synced document queues its Xero payment or allocation;
+    """Reconciling money with a synced document queues its Xero payment or allocation (two link
+    models, ``xero.payment.link`` and ``xero.allocation.link``);
     undoing it queues the deletion. Nothing calls Xero here."""
     _inherit = 'account.partial.reconcile'
 
@@ -14,8 +15,11 @@ class AccountPartialReconcile(models.Model):
         return partials
 
     def unlink(self):
-        links = self.env['xero.payment.link'].sudo().search([('partial_id', 'in', self.ids)])
+        links = [self.env[model].sudo().search([('partial_id', 'in', self.ids)])
+                 for model in ('xero.payment.link', 'xero.allocation.link')]
         result = super().unlink()
-        if links and not self.env.context.get('xero_pulled'):
-            links._undo()
+        if not self.env.context.get('xero_pulled'):
+            for model_links in links:
+                if model_links:
+                    model_links._undo()
         return result

@@ -29,7 +29,7 @@ LOG_KINDS = [
 MODEL_KIND = {
     'xero.partner.link': 'contacts', 'xero.move.link': 'invoices', 'xero.payment.link': 'payments',
     'xero.product.link': 'items', 'xero.statement.line.link': 'bank_feed',
-    'xero.feed.payment.link': 'bank_feed',
+    'xero.feed.payment.link': 'bank_feed', 'xero.allocation.link': 'payments',
 }
 COUNTS = ('sent', 'created', 'updated', 'failed', 'skipped', 'calls')
 MAX_ERRORS = 5

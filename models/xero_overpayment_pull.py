@@ -150,7 +150,7 @@ class XeroOverpaymentPull(models.AbstractModel):
     def _follow_allocations(self, organisation, link, record):
         """Reconcile in Odoo the allocations Xero holds that no link holds; unreconcile those
         Xero no longer holds. Returns whether one had to be held for review."""
-        Link = self.env['xero.payment.link'].sudo()
+        Link = self.env['xero.allocation.link'].sudo()
         known = Link.search([('credit_link_id', '=', link.id), ('kind', '=', 'credit_allocations')])
         live = {a.xero_id.lower(): a for a in record['allocations'] if a.xero_id and a.status != 'DELETED'}
         held = False
@@ -215,7 +215,7 @@ class XeroOverpaymentPull(models.AbstractModel):
             self._partial(lines, doc_lines, pay_lines, allocation.total)
         partial = (pay_lines.matched_debit_ids | pay_lines.matched_credit_ids).filtered(
             lambda p: document in (p.debit_move_id.move_id | p.credit_move_id.move_id)).sorted('id')[-1:]
-        self.env['xero.payment.link'].sudo().create({
+        self.env['xero.allocation.link'].sudo().create({
             'organisation_id': organisation.id, 'kind': 'credit_allocations', 'partial_id': partial.id,
             'move_id': document.id, 'payment_id': payment.id, 'credit_link_id': link.id,
             'amount': allocation.total, 'currency_id': currency.id, 'date': allocation.echo.get('date'),
@@ -242,7 +242,8 @@ class XeroOverpaymentPull(models.AbstractModel):
         if link.from_xero and payment and payment.state != 'canceled' and not payment.is_matched:
             payment.with_context(**PULLED_CONTEXT).action_draft()
             payment.with_context(**PULLED_CONTEXT).action_cancel()
-            link.search([('credit_link_id', '=', link.id)]).write({'xero_status': 'DELETED'})
+            self.env['xero.allocation.link'].sudo().search([('credit_link_id', '=', link.id)]).write(
+                {'xero_status': 'DELETED'})
             payment.message_post(body=_('%(what)s voided in Xero (%(org)s): its Odoo payment is cancelled.',
                                         what=self._label(record), org=organisation.name))
             return 'updated'

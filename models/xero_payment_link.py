@@ -1,14 +1,12 @@
 from odoo import _, api, fields, models
-from odoo.tools import float_compare
 
-from ..xero_client import Element
 from .xero_move_link import XERO_TYPES
 
-KINDS = [('payments', 'Payment'), ('allocations', 'Credit note allocation')]
+KINDS = [('payments', 'Payment')]
 
 
 class XeroPaymentLink(models.Model):
-    """One application of money to a synced document, and its Xero payment or allocation.
+    """One application of money to a synced document, and its Xero payment.
 
     The Odoo record is the reconciliation (``account.partial.reconcile``) between the document
     and what settles it: an ``account.payment``, or a bank statement line reconciled with the
@@ -16,30 +14,17 @@ class XeroPaymentLink(models.Model):
     document's currency, at the rate of the reconciliation, into the Xero bank account of the
     money's journal (one Odoo payment or bank line across several synced invoices goes as one
     Xero batch payment instead: see ``xero_payment_link_batch.py``; money left over as credit,
-    as an overpayment or prepayment: ``xero_payment_link_credit.py``); a credit note reconciled
-    with an invoice becomes a Xero Allocation. The reconciliation may be undone in Odoo: the
-    link stays, keeps its Xero id, and the Xero payment is deleted.
+    as an overpayment or prepayment: ``xero_payment_link_credit.py``). A credit note reconciled
+    with an invoice becomes a Xero Allocation, which is a link of its own
+    (``xero.allocation.link``). The reconciliation may be undone in Odoo: the link stays, keeps
+    its Xero id, and the Xero payment is deleted.
     """
     _name = 'xero.payment.link'
-    _inherit = ['xero.link.mixin']
+    _inherit = ['xero.partial.link.mixin']
     _description = 'Xero payment link'
     _order = 'id desc'
-    _xero_record_field = 'partial_id'
 
-    partial_id = fields.Many2one('account.partial.reconcile', index=True, ondelete='set null', readonly=True)
     kind = fields.Selection(KINDS, required=True, readonly=True)
-    payment_id = fields.Many2one('account.payment', index=True, ondelete='set null', readonly=True)
-    statement_line_id = fields.Many2one('account.bank.statement.line', string='Bank statement line', index=True,
-                                        ondelete='set null', readonly=True,
-                                        help='The bank line that settles the document, when it was reconciled '
-                                             'with it directly (no Odoo payment).')
-    move_id = fields.Many2one('account.move', string='Document', index=True, ondelete='cascade', readonly=True)
-    credit_note_id = fields.Many2one('account.move', string='Credit note', ondelete='cascade', readonly=True)
-    amount = fields.Monetary(currency_field='currency_id', readonly=True)
-    currency_id = fields.Many2one('res.currency', readonly=True)
-    date = fields.Date(readonly=True)
-    to_delete = fields.Boolean(readonly=True, copy=False, help='Undone in Odoo: to be deleted in Xero.')
-    from_xero = fields.Boolean(string='Made in Xero', readonly=True, copy=False)
 
     _organisation_partial_uniq = models.UniqueIndex(
         '(organisation_id, partial_id) WHERE organisation_id IS NOT NULL AND partial_id IS NOT NULL',
@@ -47,9 +32,7 @@ class XeroPaymentLink(models.Model):
     _xero_unique_nouns = ('Xero payment', 'Odoo reconciliation')
 
     def _xero_kind(self):
-        if self.to_delete:
-            return 'payment_deletes' if self.kind == 'payments' else 'allocation_deletes'
-        return self.kind
+        return 'payment_deletes' if self.to_delete else self.kind
 
     def _xero_url(self):
         return self.xero_id and self.kind == 'payments' and \
@@ -66,8 +49,11 @@ class XeroPaymentLink(models.Model):
 
     @api.model
     def _queue_partials(self, partials):
-        """Links for new reconciliations of synced documents; returns them."""
+        """Links for new reconciliations of synced documents; returns the payment links (a
+        credit note's allocation is queued as a ``xero.allocation.link``, found by its
+        reconciliation)."""
         links = self.browse()
+        allocations = self.env['xero.allocation.link']
         MoveLink = self.env['xero.move.link'].sudo()
         for partial in partials:
             debit, credit = partial.debit_move_id.move_id, partial.credit_move_id.move_id
@@ -92,48 +78,34 @@ class XeroPaymentLink(models.Model):
                                   date=(payment or st_line).date)
                 elif other.move_type in ('out_refund', 'in_refund') and document.move_type in ('out_invoice', 'in_invoice'):
                     values.update(kind='allocations', credit_note_id=other.id)
+                    allocations |= self.env['xero.allocation.link'].sudo().create(values)._mark_pending()
+                    break
                 else:
                     continue  # a write-off, an exchange difference, an entry: not a Xero payment
                 link = self.sudo().create(values)
                 links |= link._mark_pending()
                 break
-        if links:
-            links._trigger_push()
+        if links or allocations:
+            self._trigger_push()
         return links
 
-    def _undo(self):
-        """The reconciliation is gone in Odoo: delete what Xero holds of it."""
-        for link in self.sudo():
-            if link.xero_id and link.xero_status != 'DELETED':
-                link.to_delete = True
-                link._mark_pending()
-            elif not link.xero_id and link.sync_state != 'synced':
-                link._withdraw(_('Undone in Odoo before it reached Xero: nothing to send.'))
-        self._trigger_push()
-
-    def _xero_withdrawn_found(self):
-        # Undone in Odoo, in Xero after all: delete it there.
-        self.write({'to_delete': True})
-        self._mark_pending()
-
     # --- the engine's hooks -------------------------------------------------------------------
-
-    def _document_link(self, move=None):
-        return self.env['xero.move.link'].sudo().search(
-            [('move_id', '=', (move or self.move_id).id), ('organisation_id', '=', self.organisation_id.id)], limit=1)
 
     def _xero_dependencies(self):
         doc_links = self.env['xero.move.link']
         for link in self.filtered(lambda l: not l.to_delete):
             doc_links |= link._document_link()
-            if link.credit_note_id:
-                doc_links |= link._document_link(link.credit_note_id)
-        return {'xero.move.link': doc_links}
+        # An allocation of the same document that Odoo removed goes first (the document's
+        # amount due in Xero is what a payment may take), as it did when both were one kind.
+        deletes = self.env['xero.allocation.link'].sudo().search([
+            ('organisation_id', 'in', self.organisation_id.ids), ('move_id', 'in', self.move_id.ids),
+            ('to_delete', '=', True), ('sync_state', 'in', ('pending', 'in_flight'))])
+        return {'xero.move.link': doc_links, 'xero.allocation.link': deletes}
 
     def _xero_missing_dependencies(self):
         if self.to_delete:
             return None, False
-        for move in (self.move_id | self.credit_note_id):
+        for move in self.move_id:
             doc = self._document_link(move)
             if not (doc.sync_state == 'synced' and doc.xero_id):
                 refused = doc.sync_state == 'error'
@@ -171,19 +143,9 @@ class XeroPaymentLink(models.Model):
         prepared = []
         for link in self:
             if link.to_delete:
-                if link.kind == 'payments':
-                    prepared.append((link, {'payment_id': link.xero_id, 'status': 'DELETED'}))
-                else:
-                    prepared.append((link, {'allocation_id': link.xero_id,
-                                            'credit_note_id': link._document_link(link.credit_note_id).xero_id}))
+                prepared.append((link, {'payment_id': link.xero_id, 'status': 'DELETED'}))
                 continue
             doc = link._document_link()
-            if link.kind == 'allocations':
-                prepared.append((link, {
-                    'credit_note_id': link._document_link(link.credit_note_id).xero_id,
-                    'invoice': {'invoice_id': doc.xero_id},
-                    'amount': link.amount, 'date': link.date}))
-                continue
             journal = (link.payment_id or link.statement_line_id).journal_id
             mapping = link.organisation_id.journal_mapping_ids.filtered(lambda m: m.journal_id == journal)
             account = mapping.xero_account_id or link._feed_account(journal)
@@ -245,26 +207,12 @@ class XeroPaymentLink(models.Model):
             for index, payload in enumerate(payloads):
                 elements += organisation._xero().delete_payment(payload['payment_id'], f'{key}-{index}')
             return elements
-        if kind == 'allocation_deletes':
-            for payload in payloads:
-                organisation._xero().delete_allocation(payload['credit_note_id'], payload['allocation_id'])
-            # Xero answers a deletion with no body: each one that did not raise is gone.
-            return [Element(xero_id=p['allocation_id'], number=p['allocation_id'], status='DELETED')
-                    for p in payloads]
-        elements = []
-        by_note = {}
-        for payload in payloads:
-            by_note.setdefault(payload['credit_note_id'], []).append(
-                {k: v for k, v in payload.items() if k != 'credit_note_id'})
-        for index, (note, allocations) in enumerate(by_note.items()):
-            elements += organisation._xero().allocate_credit_note(note, allocations, f'{key}-{index}')
-        return elements
+        # Allocations are another model's (xero.allocation.link): never sent from here.
+        raise ValueError(f'{self._name} does not send {kind!r}')
 
     def _xero_match_key(self, payload):
         if 'status' in payload and payload.get('payment_id'):
             return payload['payment_id']
-        if 'allocation_id' in payload:
-            return payload['allocation_id']
         if 'reference' in payload:
             return payload['reference']
         return payload['invoice']['invoice_id']
@@ -277,23 +225,12 @@ class XeroPaymentLink(models.Model):
         return element.number
 
     def _xero_request_group(self, payload):
-        # Allocations go per credit note, deletions one by one: one request each.
-        if self.to_delete:
-            return payload.get('payment_id') or payload['allocation_id']
-        return payload['credit_note_id'] if self.kind == 'allocations' else None
-
-    def _xero_keyed(self, kind):
-        # Xero deletes an allocation with a DELETE, which takes no Idempotency-Key.
-        return kind != 'allocation_deletes'
-
-    def _xero_looks_up(self, payload):
-        return not self.xero_id or self.to_delete
+        # Deletions one by one: one request each.
+        return payload['payment_id'] if self.to_delete else None
 
     def _xero_find(self, organisation, kind, chunk):
         """Payments by the Reference Odoo gave them; a deletion is found done when Xero holds
-        the payment DELETED. Allocations, which have no number, by the credit note's own list:
-        one to the same invoice, of the same amount and date, that no other link holds; a
-        deletion is done when the allocation is gone or marked deleted."""
+        the payment DELETED."""
         if kind == 'payments':
             references = {payload['reference']: link for link, payload in chunk}
             elements = organisation._xero().find('payments', numbers=list(references))
@@ -304,44 +241,7 @@ class XeroPaymentLink(models.Model):
             elements = organisation._xero().find('payments', ids=list(links))
             return {links[e.xero_id.lower()].id: e for e in elements
                     if e.xero_id and e.xero_id.lower() in links and e.status == 'DELETED'}
-        found = {}
-        by_note = {}
-        for link, payload in chunk:
-            by_note.setdefault(payload['credit_note_id'], []).append((link, payload))
-        held = {xero_id.lower() for xero_id in self.search([
-            ('organisation_id', '=', organisation.id), ('kind', '=', 'allocations'),
-            ('xero_id', '!=', False)]).mapped('xero_id')}
-        for note, members in by_note.items():
-            allocations = organisation._xero().credit_note_allocations(note)
-            found.update(self._match_allocations(members, allocations, held, kind == 'allocation_deletes'))
-        return found
-
-    @api.model
-    def _match_allocations(self, members, allocations, held, deleting):
-        """Settle the look-up of ``members`` ((link, payload) pairs) against the allocations Xero
-        holds on one credit (a credit note, an overpayment or a prepayment).
-
-        A deletion is done when its allocation is gone or marked deleted. A create is found as
-        an allocation to the same invoice, of the same amount and date, that no other link holds
-        (``held``: lower-case ids, updated with each one found). Returns {link id: Element}."""
-        found = {}
-        if deleting:
-            live = {a.xero_id.lower() for a in allocations if a.xero_id and a.status != 'DELETED'}
-            for link, payload in members:
-                if payload['allocation_id'].lower() not in live:
-                    found[link.id] = Element(xero_id=payload['allocation_id'], number=payload['allocation_id'],
-                                             status='DELETED')
-            return found
-        for link, payload in members:
-            element = next((a for a in allocations if a.xero_id and a.xero_id.lower() not in held
-                            and a.status != 'DELETED'
-                            and (a.echo.get('invoice_id') or '').lower() == payload['invoice']['invoice_id'].lower()
-                            and float_compare(a.total or 0.0, payload['amount'], 2) == 0
-                            and a.echo.get('date') == payload['date']), None)
-            if element:
-                held.add(element.xero_id.lower())
-                found[link.id] = element
-        return found
+        raise ValueError(f'{self._name} does not look up {kind!r}')
 
     def _xero_bind_extra(self, element, payload):
         if self.to_delete:
@@ -354,15 +254,6 @@ class XeroPaymentLink(models.Model):
                                          'xero_amount_due': element.echo.get('document_amount_due') or 0.0})
         if element.status == 'DELETED':
             body = _('Payment of %(amount)s deleted in Xero (%(org)s).', amount=self.amount, org=self.organisation_id.name)
-        elif self.kind == 'allocations':
-            body = _('Credit note %(note)s allocated in Xero (%(amount)s).', note=self.credit_note_id.name,
-                     amount=self.amount)
         else:
             body = _('Payment of %(amount)s sent to Xero (%(org)s).', amount=self.amount, org=self.organisation_id.name)
         document._message_log(body=body)
-
-    def _xero_note_refused(self):
-        for link in self:
-            target = link.payment_id or link.move_id
-            target.message_post(body=_('Xero refused this payment in %(org)s: %(error)s',
-                                       org=link.organisation_id.name, error=link.last_error))

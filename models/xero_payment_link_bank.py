@@ -29,11 +29,12 @@ class XeroStatementLineLink(models.Model):
         """The feed's transaction of a bank line is gone from Xero: a payment of that line which
         waited for it (not to count the money twice) goes now."""
         result = super()._replaced(old_id)
-        waiting = self.env['xero.payment.link'].sudo().search([
-            ('organisation_id', '=', self.organisation_id.id),
-            ('statement_line_id', '=', self.statement_line_id.id),
-            ('sync_state', '=', 'error'), ('waiting_dependency', '=', True), ('to_delete', '=', False)])
-        if waiting:
-            waiting._mark_pending()
-            waiting._trigger_push()
+        for model in ('xero.payment.link', 'xero.allocation.link'):
+            waiting = self.env[model].sudo().search([
+                ('organisation_id', '=', self.organisation_id.id),
+                ('statement_line_id', '=', self.statement_line_id.id),
+                ('sync_state', '=', 'error'), ('waiting_dependency', '=', True), ('to_delete', '=', False)])
+            if waiting:
+                waiting._mark_pending()
+                waiting._trigger_push()
         return result

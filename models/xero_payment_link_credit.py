@@ -7,9 +7,6 @@ from ..xero_client.credit import credit_kind
 
 _logger = logging.getLogger(__name__)
 
-# The link of the money itself (one per Odoo payment or bank line), and one per document it is
-# applied to.
-CREDIT_KINDS = ('credits', 'credit_allocations')
 # What each document type takes money from: an invoice from money in, a bill from money out.
 INVOICE_DIRECTION = {'out_invoice': 'RECEIVE', 'in_invoice': 'SPEND'}
 OPEN_TYPES = ('asset_receivable', 'liability_payable')
@@ -23,7 +20,8 @@ class XeroPaymentLinkCredit(models.Model):
     OVERPAYMENT (or -PREPAYMENT) for the whole amount, whose credit is then allocated to
     invoices. So a money source (an Odoo payment, or a bank statement line reconciled directly)
     has one link of kind ``credits`` (the overpayment or prepayment), and each reconciliation of
-    it with a synced invoice or bill one link of kind ``credit_allocations``.
+    it with a synced invoice or bill an allocation link of kind ``credit_allocations``
+    (``xero.allocation.link``, ``xero_allocation_link_credit.py``).
 
     - **Overpayment**: a reconciliation leaves the money source's receivable (payable) line
       open (``_queue_partials``).
@@ -41,13 +39,10 @@ class XeroPaymentLinkCredit(models.Model):
     """
     _inherit = 'xero.payment.link'
 
-    kind = fields.Selection(selection_add=[('credits', 'Overpayment or prepayment'),
-                                           ('credit_allocations', 'Overpayment or prepayment allocation')],
-                            ondelete={'credits': 'cascade', 'credit_allocations': 'cascade'})
+    kind = fields.Selection(selection_add=[('credits', 'Overpayment or prepayment')],
+                            ondelete={'credits': 'cascade'})
     credit_type = fields.Char(string='Xero type', readonly=True,
                               help='RECEIVE-OVERPAYMENT, SPEND-OVERPAYMENT, RECEIVE-PREPAYMENT or SPEND-PREPAYMENT.')
-    credit_link_id = fields.Many2one('xero.payment.link', string='Overpayment or prepayment', index=True,
-                                     ondelete='cascade', readonly=True)
     xero_bank_transaction_id = fields.Char(string='Xero bank transaction', readonly=True, copy=False,
                                            help='The bank transaction of the overpayment or prepayment, '
                                                 'which voiding it deletes.')
@@ -64,8 +59,10 @@ class XeroPaymentLinkCredit(models.Model):
     @api.model
     def _queue_partials(self, partials):
         """Reconciliations whose money leaves credit over, or whose money is already an
-        overpayment or prepayment in Xero, become allocations of it; the rest go on."""
+        overpayment or prepayment in Xero, become allocations of it (``xero.allocation.link``,
+        found by their reconciliation); the rest go on."""
         links = self.browse()
+        allocations = self.env['xero.allocation.link']
         taken = partials.browse()
         for partial in partials:
             found = self._credit_partial(partial)
@@ -83,14 +80,15 @@ class XeroPaymentLinkCredit(models.Model):
             taken |= partial
             amount = (partial.debit_amount_currency if document == partial.debit_move_id.move_id
                       else partial.credit_amount_currency)
-            link = self.sudo().create({
+            link = self.env['xero.allocation.link'].sudo().create({
                 'organisation_id': doc_link.organisation_id.id, 'kind': 'credit_allocations',
                 'partial_id': partial.id, 'move_id': document.id, 'payment_id': payment.id,
                 'statement_line_id': statement_line.id, 'credit_link_id': credit.id,
                 'currency_id': document.currency_id.id, 'amount': abs(amount), 'date': partial.max_date})
-            links |= credit.filtered(lambda c: c.sync_state == 'pending') | link._mark_pending()
-        if links:
-            links._trigger_push()
+            links |= credit.filtered(lambda c: c.sync_state == 'pending')
+            allocations |= link._mark_pending()
+        if links or allocations:
+            self._trigger_push()
         return links | super()._queue_partials(partials - taken)
 
     @api.model
@@ -211,8 +209,6 @@ class XeroPaymentLinkCredit(models.Model):
     def _xero_kind(self):
         if self.kind == 'credits':
             return 'credit_voids' if self.to_delete else 'credits'
-        if self.kind == 'credit_allocations':
-            return 'credit_allocation_deletes' if self.to_delete else 'credit_allocations'
         return super()._xero_kind()
 
     def _xero_url(self):
@@ -227,23 +223,18 @@ class XeroPaymentLinkCredit(models.Model):
         return self.payment_id.journal_id or self.statement_line_id.journal_id
 
     def _xero_dependencies(self):
-        mine = self.filtered(lambda l: l.kind in CREDIT_KINDS)
+        mine = self.filtered(lambda l: l.kind == 'credits')
         deps = super(XeroPaymentLinkCredit, self - mine)._xero_dependencies()
-        payment_links = deps.get('xero.payment.link', self.env['xero.payment.link'])
+        allocation_links = deps.get('xero.allocation.link', self.env['xero.allocation.link'])
         partner_links = deps.get('xero.partner.link', self.env['xero.partner.link'])
-        move_links = deps.get('xero.move.link', self.env['xero.move.link'])
         for link in mine:
-            if link.kind == 'credits' and not link.to_delete:
+            if not link.to_delete:
                 partner = link._credit_partner()
                 partner_links |= self.env['xero.partner.link'].sudo().search(
                     [('partner_id', '=', partner.id), ('organisation_id', '=', link.organisation_id.id)])
-            elif link.kind == 'credits':
-                payment_links |= link._credit_allocations().filtered('to_delete')
-            elif not link.to_delete:
-                move_links |= link._document_link()
-                payment_links |= link.credit_link_id
-        return dict(deps, **{'xero.payment.link': payment_links, 'xero.partner.link': partner_links,
-                             'xero.move.link': move_links})
+            else:
+                allocation_links |= link._credit_allocations().filtered('to_delete')
+        return dict(deps, **{'xero.allocation.link': allocation_links, 'xero.partner.link': partner_links})
 
     def _credit_feed_transaction(self):
         """The bank feed's transaction of this credit's bank line in Xero, when it holds one (or
@@ -256,16 +247,17 @@ class XeroPaymentLinkCredit(models.Model):
             lambda l: l.xero_status not in ('DELETED', 'VOIDED'))[:1]
 
     def _credit_allocations(self):
-        return self.search([('credit_link_id', '=', self.id), ('kind', '=', 'credit_allocations')])
+        return self.env['xero.allocation.link'].search([('credit_link_id', '=', self.id),
+                                                        ('kind', '=', 'credit_allocations')])
 
     def _xero_missing_dependencies(self):
-        if self.kind not in CREDIT_KINDS:
+        if self.kind != 'credits':
             return super()._xero_missing_dependencies()
-        if self.kind == 'credits' and self.to_delete:
+        if self.to_delete:
             if self._credit_allocations().filtered(lambda a: a.to_delete and a.sync_state in ('pending', 'in_flight')):
                 return _('Waiting for its allocations to be removed in Xero.'), False
             return None, False
-        if self.kind == 'credits' and self._credit_feed_transaction():
+        if self._credit_feed_transaction():
             # The money is in Xero already, as the bank feed's transaction of this bank line:
             # an overpayment too would count it twice.
             return _("The bank line '%(line)s' is already in Xero (%(org)s) as a bank transaction of the bank "
@@ -273,33 +265,18 @@ class XeroPaymentLinkCredit(models.Model):
                      "press Unverify, then Replace in Xero: that transaction is deleted in Xero and this goes in "
                      "its place.", line=self.statement_line_id.payment_ref or self.statement_line_id.display_name,
                      org=self.organisation_id.name), True
-        if self.kind == 'credits':
-            partner = self._credit_partner()
-            partner_link = self.env['xero.partner.link'].sudo().search(
-                [('partner_id', '=', partner.id), ('organisation_id', '=', self.organisation_id.id)], limit=1)
-            if partner_link.sync_state == 'synced' and partner_link.xero_id:
-                return None, False
-            if partner_link.sync_state == 'error':
-                return _('Its contact %(partner)s is not in Xero: %(error)s', partner=partner.display_name,
-                         error=partner_link.last_error), True
-            return _('Waiting for its contact %s to reach Xero.', partner.display_name), False
-        if self.to_delete:
+        partner = self._credit_partner()
+        partner_link = self.env['xero.partner.link'].sudo().search(
+            [('partner_id', '=', partner.id), ('organisation_id', '=', self.organisation_id.id)], limit=1)
+        if partner_link.sync_state == 'synced' and partner_link.xero_id:
             return None, False
-        doc = self._document_link()
-        if not (doc.sync_state == 'synced' and doc.xero_id):
-            return _('Waiting for %(doc)s to reach Xero%(why)s.', doc=self.move_id.display_name,
-                     why=(': ' + doc.last_error) if doc.sync_state == 'error' and doc.last_error else ''), \
-                doc.sync_state == 'error'
-        credit = self.credit_link_id
-        if not (credit.sync_state == 'synced' and credit.xero_id) or credit.to_delete:
-            refused = credit.sync_state in ('error', 'skipped')
-            return _('Waiting for the overpayment or prepayment of %(money)s to reach Xero%(why)s.',
-                     money=(credit.payment_id or credit.statement_line_id).display_name,
-                     why=(': ' + credit.last_error) if refused and credit.last_error else ''), refused
-        return None, False
+        if partner_link.sync_state == 'error':
+            return _('Its contact %(partner)s is not in Xero: %(error)s', partner=partner.display_name,
+                     error=partner_link.last_error), True
+        return _('Waiting for its contact %s to reach Xero.', partner.display_name), False
 
     def _xero_payloads(self):
-        mine = self.filtered(lambda l: l.kind in CREDIT_KINDS)
+        mine = self.filtered(lambda l: l.kind == 'credits')
         prepared = super(XeroPaymentLinkCredit, self - mine)._xero_payloads()
         for link in mine:
             payload = link._credit_payload()
@@ -309,13 +286,6 @@ class XeroPaymentLinkCredit(models.Model):
 
     def _credit_payload(self):
         """The payload of one credit link, or None once it is marked with why it cannot go."""
-        if self.kind == 'credit_allocations':
-            credit = self.credit_link_id
-            values = {'credit_kind': credit_kind(credit.credit_type), 'credit_id': credit.xero_id}
-            if self.to_delete:
-                return dict(values, allocation_id=self.xero_id)
-            return dict(values, invoice={'invoice_id': self._document_link().xero_id},
-                        amount=self.amount, date=self.date)
         journal = self._credit_journal()
         mapping = self.organisation_id.journal_mapping_ids.filtered(lambda m: m.journal_id == journal)
         if not mapping:
@@ -365,23 +335,6 @@ class XeroPaymentLinkCredit(models.Model):
     def _xero_send(self, organisation, kind, payloads, key):
         if kind in ('credits', 'credit_voids'):
             return organisation._xero().save_credits(payloads, key)
-        if kind == 'credit_allocation_deletes':
-            for payload in payloads:
-                organisation._xero().delete_credit_allocation(payload['credit_kind'], payload['credit_id'],
-                                                              payload['allocation_id'])
-            # Xero's answer to a deletion says only that it is gone: each one that did not raise.
-            return [Element(xero_id=p['allocation_id'], number=p['allocation_id'], status='DELETED')
-                    for p in payloads]
-        if kind == 'credit_allocations':
-            elements = []
-            by_credit = {}
-            for payload in payloads:
-                by_credit.setdefault((payload['credit_kind'], payload['credit_id']), []).append(
-                    {k: v for k, v in payload.items() if k not in ('credit_kind', 'credit_id')})
-            for index, ((ckind, credit_id), allocations) in enumerate(by_credit.items()):
-                elements += organisation._xero().allocate_credit(ckind, credit_id, allocations,
-                                                                 f'{key}-{index}')
-            return elements
         return super()._xero_send(organisation, kind, payloads, key)
 
     @staticmethod
@@ -391,20 +344,12 @@ class XeroPaymentLinkCredit(models.Model):
     def _xero_match_key(self, payload):
         if self.kind == 'credits':
             return 'credit'  # one per request (_xero_request_group): Xero's one answer is its
-        if self.kind == 'credit_allocations':
-            if self.to_delete:
-                return payload['allocation_id'].lower()
-            return payload['invoice']['invoice_id'].lower()
         return super()._xero_match_key(payload)
 
     def _xero_match_key_of_element(self, element):
         first = self[:1]
         if first.kind == 'credits':
             return 'credit'
-        if first.kind == 'credit_allocations':
-            if first.to_delete:
-                return (element.xero_id or '').lower()
-            return (element.echo.get('invoice_id') or '').lower()
         return super()._xero_match_key_of_element(element)
 
     def _xero_request_group(self, payload):
@@ -412,19 +357,12 @@ class XeroPaymentLinkCredit(models.Model):
             # One overpayment per request: Xero keeps no Reference on them to match a batch's
             # answers with, and a refused element echoes no total.
             return ('credit', self.id)
-        if self.kind == 'credit_allocations':
-            # Allocations go per overpayment, deletions one by one: one request each.
-            return payload['allocation_id'] if self.to_delete else payload['credit_id']
         return super()._xero_request_group(payload)
-
-    def _xero_keyed(self, kind):
-        # Xero deletes an allocation with a DELETE, which takes no Idempotency-Key.
-        return kind != 'credit_allocation_deletes' and super()._xero_keyed(kind)
 
     def _xero_find(self, organisation, kind, chunk):
         """Overpayments and prepayments by their contact, type, date and amount, one no other
         link holds (Xero keeps no Reference on them); a void is found done when Xero holds the
-        overpayment VOIDED. Allocations by the overpayment's own list, as credit notes' are."""
+        overpayment VOIDED."""
         if kind == 'credits':
             return self._find_credits(organisation, chunk)
         if kind == 'credit_voids':
@@ -435,8 +373,6 @@ class XeroPaymentLinkCredit(models.Model):
                     found[link.id] = Element(xero_id=link.xero_id, status='VOIDED',
                                              echo={'bank_transaction_id': link.xero_bank_transaction_id})
             return found
-        if kind in ('credit_allocations', 'credit_allocation_deletes'):
-            return self._find_allocations(organisation, kind, chunk)
         return super()._xero_find(organisation, kind, chunk)
 
     def _find_credits(self, organisation, chunk):
@@ -460,41 +396,19 @@ class XeroPaymentLinkCredit(models.Model):
                     break
         return found
 
-    def _find_allocations(self, organisation, kind, chunk):
-        found = {}
-        by_credit = {}
-        for link, payload in chunk:
-            by_credit.setdefault((payload['credit_kind'], payload['credit_id']), []).append((link, payload))
-        held = {x.lower() for x in self.search([('organisation_id', '=', organisation.id),
-                                                 ('kind', '=', 'credit_allocations'),
-                                                 ('xero_id', '!=', False)]).mapped('xero_id')}
-        for (ckind, credit_id), members in by_credit.items():
-            credit = organisation._xero().credit(ckind, credit_id)
-            allocations = credit['allocations'] if credit else []
-            found.update(self._match_allocations(members, allocations, held,
-                                                 kind == 'credit_allocation_deletes'))
-        return found
-
     def _xero_bind_extra(self, element, payload):
-        if self.kind not in CREDIT_KINDS:
+        if self.kind != 'credits':
             return super()._xero_bind_extra(element, payload)
         money = self.payment_id or self.statement_line_id
-        if self.kind == 'credits' and self.to_delete:
+        if self.to_delete:
             self.write({'xero_status': 'VOIDED', 'to_delete': False})
             body = _('%(what)s voided in Xero (%(org)s).', what=self._credit_label(), org=self.organisation_id.name)
-        elif self.kind == 'credits':
+        else:
             self.write({'xero_bank_transaction_id': element.echo.get('bank_transaction_id') or self.xero_bank_transaction_id})
             # Its allocations held because Xero had refused it can go now.
             self._credit_allocations().filtered('waiting_dependency')._mark_pending()
             body = _('%(what)s of %(amount)s sent to Xero (%(org)s).', what=self._credit_label(), amount=self.amount,
                      org=self.organisation_id.name)
-        elif self.to_delete:
-            self.write({'xero_status': 'DELETED', 'to_delete': False})
-            body = _('Allocation of %(amount)s to %(doc)s removed in Xero (%(org)s).', amount=self.amount,
-                     doc=self.move_id.display_name, org=self.organisation_id.name)
-        else:
-            body = _('%(what)s allocated to %(doc)s in Xero (%(amount)s).', what=self.credit_link_id._credit_label(),
-                     doc=self.move_id.display_name, amount=self.amount)
         for record in (money, self.move_id):
             if record and hasattr(record, '_message_log'):
                 record._message_log(body=body)
@@ -503,14 +417,13 @@ class XeroPaymentLinkCredit(models.Model):
         return _('Overpayment') if 'OVER' in (self.credit_type or '') else _('Prepayment')
 
     def _xero_note_refused(self):
-        mine = self.filtered(lambda l: l.kind in CREDIT_KINDS)
+        mine = self.filtered(lambda l: l.kind == 'credits')
         super(XeroPaymentLinkCredit, self - mine)._xero_note_refused()
         for link in mine:
             target = link.payment_id or link.move_id
             if target:
                 target.message_post(body=_('Xero refused this %(what)s in %(org)s: %(error)s',
-                                           what=link._credit_label().lower() if link.kind == 'credits'
-                                           else _('allocation'),
+                                           what=link._credit_label().lower(),
                                            org=link.organisation_id.name, error=link.last_error))
 
 

@@ -23,7 +23,8 @@ _logger = logging.getLogger(__name__)
 # Dependencies first: contacts and items before the documents and transactions that name them,
 # documents before the payments made on them.
 LINK_MODELS = ('xero.partner.link', 'xero.product.link', 'xero.move.link',
-               'xero.statement.line.link', 'xero.payment.link', 'xero.feed.payment.link')
+               'xero.statement.line.link', 'xero.payment.link', 'xero.allocation.link',
+               'xero.feed.payment.link')
 BATCH_SIZE = 50
 DEPENDENCY_WAIT = timedelta(seconds=30)
 

@@ -7,7 +7,7 @@ from .sync_run import LOG_KINDS, MODEL_KIND
 ERROR_SOURCES = {
     'xero.partner.link': 'partner_id', 'xero.move.link': 'move_id', 'xero.payment.link': 'payment_id',
     'xero.product.link': 'product_id', 'xero.statement.line.link': 'statement_line_id',
-    'xero.feed.payment.link': 'statement_line_id',
+    'xero.feed.payment.link': 'statement_line_id', 'xero.allocation.link': 'move_id',
 }
 
 

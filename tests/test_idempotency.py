@@ -313,7 +313,7 @@ class TestIdempotencyPayments(KeyWindowMixin, PaymentCase):
         self.push()
         lines = (invoice | refund).line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
         lines.reconcile()
-        link = self.payment_links(invoice)
+        link = self.credit_note_allocations(invoice)
         self.assertEqual(link.kind, 'allocations')
         self.lose_answer('PUT', ALLOCATIONS, how)
         self.push()
@@ -357,7 +357,7 @@ class TestIdempotencyPayments(KeyWindowMixin, PaymentCase):
         for invoice, refund in pairs:
             (invoice | refund).line_ids.filtered(
                 lambda l: l.account_id.account_type == 'asset_receivable').reconcile()
-        first, second = (self.payment_links(invoice) for invoice, _refund in pairs)
+        first, second = (self.credit_note_allocations(invoice) for invoice, _refund in pairs)
         self.sim.faults.add('drop', method='PUT', count=1,
                             path=f'/api.xro/2.0/CreditNotes/{self.link(pairs[1][1]).xero_id}/Allocations')
         self.push()

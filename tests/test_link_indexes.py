@@ -16,7 +16,8 @@ SHARED = {
 RECORD_SIDE = {
     'xero.partner.link': 'organisation_partner_uniq', 'xero.move.link': 'organisation_move_uniq',
     'xero.product.link': 'organisation_product_uniq', 'xero.statement.line.link': 'organisation_line_uniq',
-    'xero.payment.link': 'organisation_partial_uniq', 'xero.feed.payment.link': 'organisation_line_uniq',
+    'xero.payment.link': 'organisation_partial_uniq', 'xero.allocation.link': 'organisation_partial_uniq',
+    'xero.feed.payment.link': 'organisation_line_uniq',
 }
 
 

@@ -46,6 +46,10 @@ class PaymentCase(SyncCase):
     def payment_links(self, moves):
         return self.env['xero.payment.link'].search([('move_id', 'in', moves.ids)])
 
+    def credit_note_allocations(self, moves):
+        """The allocation links of these documents (a link model of their own)."""
+        return self.env['xero.allocation.link'].search([('move_id', 'in', moves.ids)])
+
     def xero_pay(self, move, amount):
         """A payment entered in Xero (through the API, as Xero's own screens would)."""
         link = self.link(move)
@@ -128,7 +132,7 @@ class TestPaymentsToXero(PaymentCase):
         self.push()
         lines = (invoice | refund).line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
         lines.reconcile()
-        link = self.payment_links(invoice)
+        link = self.credit_note_allocations(invoice)
         self.assertEqual(link.kind, 'allocations')
         self.push()
         self.assertEqual(link.sync_state, 'synced', link.last_error)

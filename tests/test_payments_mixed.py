@@ -343,7 +343,7 @@ class TestPaymentsMixed(PaymentCase):
 
     def links(self):
         return [self.env[model].search([('organisation_id', '=', self.org.id)])
-                for model in ('xero.partner.link', 'xero.move.link', 'xero.payment.link')]
+                for model in ('xero.partner.link', 'xero.move.link', 'xero.payment.link', 'xero.allocation.link')]
 
     def unsettled(self):
         return [link for links in self.links() for link in links if link.sync_state not in SETTLED]
@@ -427,7 +427,8 @@ class TestPaymentsMixed(PaymentCase):
         # Every record settled without error.
         errors = [f'{link._name} {link.id}: {link.sync_state} ({link.last_error})'
                   for links in self.links() for link in links if link.sync_state != 'synced'
-                  and not (link._name == 'xero.payment.link' and link.sync_state == 'skipped')]
+                  and not (link._name in ('xero.payment.link', 'xero.allocation.link')
+                           and link.sync_state == 'skipped')]
         # Every document: Odoo's payment state and residual are Xero's status and amount due.
         disagree = []
         for move in moves:
@@ -451,10 +452,13 @@ class TestPaymentsMixed(PaymentCase):
         live = {p['PaymentID'].lower() for p in org.payments.values() if p['Status'] != 'DELETED'}
         links = self.env['xero.payment.link'].search([('organisation_id', '=', self.org.id)])
         held = links.filtered(lambda l: l.xero_id and l.xero_status not in ('DELETED', 'VOIDED'))
+        # Allocations are links of their own model (xero.allocation.link).
+        held_allocations = self.env['xero.allocation.link'].search([('organisation_id', '=', self.org.id)]).filtered(
+            lambda l: l.xero_id and l.xero_status not in ('DELETED', 'VOIDED'))
         linked = [l.xero_id.lower() for l in held if l.kind not in ALLOCATION_KINDS + CREDIT_KINDS]
         allocations = [a['AllocationID'].lower() for note in org.credit_notes.values()
                        for a in note.get('Allocations') or [] if a.get('Status') != 'DELETED']
-        allocated = [l.xero_id.lower() for l in held if l.kind == 'allocations']
+        allocated = [l.xero_id.lower() for l in held_allocations if l.kind == 'allocations']
         credit_problems = []
         for link in held.filtered(lambda l: l.kind in CREDIT_KINDS):
             credit = (getattr(org, 'overpayments', {}).get(link.xero_id.lower())
