@@ -20,6 +20,7 @@ from . import xero_account
 from . import xero_tax_rate
 from . import xero_tax_component
 from . import xero_mapping_audit
+from . import xero_mapping_mixin
 from . import xero_tax_mapping
 from . import xero_account_mapping
 from . import xero_journal_mapping

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .xero_account import EXPENSE_CLASS, REVENUE_CLASS
+from .xero_mapping_mixin import mapping_source
 
 # Odoo account types whose lines reach Xero as invoice and bill lines, and the Xero class that
 # fits them. Auto-mapping never crosses classes: a code or name that happens to match an asset
@@ -26,10 +27,10 @@ def normalised_name(name):
 class XeroAccountMapping(models.Model):
     """Which Xero account an Odoo income or expense account becomes, in one organisation."""
     _name = 'xero.account.mapping'
-    _inherit = ['xero.organisation.mixin', 'xero.mapping.audit']
+    _inherit = ['xero.mapping.mixin']
     _description = 'Xero account mapping'
     _order = 'organisation_id, account_id'
-    _check_company_auto = True
+    _mapping_xero_fields = ('xero_account_id',)
 
     # Any account an invoice or bill line can use; receivables, payables and bank accounts reach
     # Xero through the organisation's defaults and the payment accounts instead.
@@ -41,18 +42,13 @@ class XeroAccountMapping(models.Model):
         'xero.account', string='Xero account', required=True, ondelete='cascade',
         domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]")
     xero_code = fields.Char(related='xero_account_id.code', string='Xero code')
-    source = fields.Selection([
-        ('auto_code', 'Same code'),
-        ('auto_name', 'Same name'),
-        ('manual', 'By hand'),
-    ], required=True, default='manual', readonly=True)
+    source = mapping_source(('auto_code', 'Same code'), ('auto_name', 'Same name'))
 
     _organisation_account_uniq = models.Constraint(
         'UNIQUE (organisation_id, account_id)', 'An Odoo account maps to one Xero account per organisation.')
 
     @api.constrains('organisation_id', 'xero_account_id')
     def _check_xero_account(self):
-        self._check_same_organisation('xero_account_id')
         for mapping in self:
             xero_account = mapping.xero_account_id
             # Xero refuses invoice lines coded to a bank account.
@@ -68,11 +64,6 @@ class XeroAccountMapping(models.Model):
 
     def _audit_target(self):
         return self.xero_account_id.display_name
-
-    def write(self, vals):
-        if 'xero_account_id' in vals and 'source' not in vals:
-            vals = dict(vals, source='manual')
-        return super().write(vals)
 
     # --- automatic mapping ----------------------------------------------------------------
 

@@ -30,9 +30,7 @@ class XeroAllocationLink(models.Model):
     _organisation_partial_uniq = models.UniqueIndex(
         '(organisation_id, partial_id) WHERE organisation_id IS NOT NULL AND partial_id IS NOT NULL',
         'A reconciliation links to one Xero allocation per organisation.')
-    _organisation_xero_uniq = models.UniqueIndex(
-        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
-        'A Xero allocation links to one Odoo reconciliation per organisation.')
+    _xero_unique_nouns = ('Xero allocation', 'Odoo reconciliation')
 
     def _xero_kind(self):
         return 'allocation_deletes' if self.to_delete else self.kind

@@ -33,9 +33,7 @@ class XeroFeedPaymentLink(models.Model):
     _organisation_line_uniq = models.UniqueIndex(
         '(organisation_id, statement_line_id) WHERE organisation_id IS NOT NULL',
         'A statement line has one bill payment per organisation.')
-    _organisation_xero_uniq = models.UniqueIndex(
-        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
-        'A Xero payment links to one statement line per organisation.')
+    _xero_unique_nouns = ('Xero payment', 'statement line')
 
     def _xero_kind(self):
         return 'feed_payment_deletes' if self.to_delete else 'feed_payments'

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .xero_account_mapping import normalised_name
+from .xero_mapping_mixin import mapping_source
 
 PAYMENT_JOURNAL_TYPES = ('bank', 'cash')
 
@@ -13,10 +14,10 @@ def digits(text):
 class XeroJournalMapping(models.Model):
     """The Xero account that receives the payments of one Odoo bank or cash journal."""
     _name = 'xero.journal.mapping'
-    _inherit = ['xero.organisation.mixin', 'xero.mapping.audit']
+    _inherit = ['xero.mapping.mixin']
     _description = 'Xero payment account mapping'
     _order = 'organisation_id, journal_id'
-    _check_company_auto = True
+    _mapping_xero_fields = ('xero_account_id',)
 
     journal_id = fields.Many2one('account.journal', required=True, index=True, ondelete='cascade',
                                  check_company=True,
@@ -27,18 +28,13 @@ class XeroJournalMapping(models.Model):
         'xero.account', string='Xero payment account', required=True, ondelete='cascade',
         domain="[('organisation_id', '=', organisation_id), ('can_take_payments', '=', True)]")
     xero_code = fields.Char(related='xero_account_id.code', string='Xero code')
-    source = fields.Selection([
-        ('auto_number', 'Same bank account number'),
-        ('auto_name', 'Same name'),
-        ('manual', 'By hand'),
-    ], required=True, default='manual', readonly=True)
+    source = mapping_source(('auto_number', 'Same bank account number'), ('auto_name', 'Same name'))
 
     _organisation_journal_uniq = models.Constraint(
         'UNIQUE (organisation_id, journal_id)', 'A journal maps to one Xero account per organisation.')
 
     @api.constrains('organisation_id', 'journal_id', 'xero_account_id')
     def _check_payment_account(self):
-        self._check_same_organisation('xero_account_id')
         for mapping in self:
             xero_account = mapping.xero_account_id
             if not xero_account.can_take_payments:
@@ -56,11 +52,6 @@ class XeroJournalMapping(models.Model):
 
     def _audit_target(self):
         return self.xero_account_id.display_name
-
-    def write(self, vals):
-        if 'xero_account_id' in vals and 'source' not in vals:
-            vals = dict(vals, source='manual')
-        return super().write(vals)
 
     @api.model
     def _auto_map(self, organisation):

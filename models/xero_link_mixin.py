@@ -26,13 +26,34 @@ KEY_CLEARED = {'idempotency_key': False, 'key_sent_date': False, 'request_key': 
                'request_digest': False}
 
 
+def _link_nouns(env, diagnostics):
+    """(Xero noun, Odoo noun) of the link model whose table refused a row."""
+    table = diagnostics.table_name if diagnostics else None
+    for name, model_class in env.registry.items():
+        if model_class._table == table and not model_class._abstract:
+            return env[name]._xero_unique_nouns
+    return XeroLinkMixin._xero_unique_nouns
+
+
+def _organisation_xero_message(env, diagnostics):
+    xero, odoo = _link_nouns(env, diagnostics)
+    return env._('A %(xero)s links to one %(odoo)s per organisation.', xero=xero, odoo=odoo)
+
+
+def _legacy_xero_message(env, diagnostics):
+    return env._('A %s has one legacy link.', _link_nouns(env, diagnostics)[0])
+
+
 class XeroLinkMixin(models.AbstractModel):
     """The Xero side of one Odoo record in one organisation, and its place in the outbox.
 
     Concrete links add a required Many2one to their Odoo record (``_xero_record_field``), the
-    partial unique indexes (one link per organisation and record, one per organisation and
-    Xero id, and the same for legacy links without an organisation), and the engine's hooks:
-    ``_xero_kind``, ``_xero_payloads``, ``_xero_find`` and ``_xero_bind_extra``.
+    partial unique indexes on it (one link per organisation and record, and one legacy link
+    without an organisation per record), and the engine's hooks: ``_xero_kind``,
+    ``_xero_payloads``, ``_xero_find`` and ``_xero_bind_extra``. The unique indexes on the Xero
+    side (one link per organisation and Xero id, one legacy link per Xero id) are declared here,
+    once: Odoo gives each link table its own, named ``<table>_organisation_xero_uniq`` and
+    ``<table>_legacy_xero_uniq``.
 
     Links outlive a disconnection, so reconnecting resumes instead of creating everything again
     in Xero. Links made before organisations existed have none; no sync touches them until the
@@ -49,6 +70,8 @@ class XeroLinkMixin(models.AbstractModel):
     _name = 'xero.link.mixin'
     _description = 'Xero link'
     _xero_record_field = None
+    # What the unique indexes' messages call the Xero record and the Odoo record of a link.
+    _xero_unique_nouns = ('Xero record', 'Odoo record')
 
     organisation_id = fields.Many2one('xero.organisation', index=True, ondelete='restrict', readonly=True)
     company_id = fields.Many2one(related='organisation_id.company_id', store=True, index=True)
@@ -89,6 +112,12 @@ class XeroLinkMixin(models.AbstractModel):
     sent_hash = fields.Char(copy=False, readonly=True,
                             help='Hash of the payload last sent, accepted or not: what Xero holds '
                                  'when a look-up finds a create whose answer was lost.')
+
+    _organisation_xero_uniq = models.UniqueIndex(
+        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
+        _organisation_xero_message)
+    _legacy_xero_uniq = models.UniqueIndex(
+        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL', _legacy_xero_message)
 
     # --- the outbox ---------------------------------------------------------------------------
 

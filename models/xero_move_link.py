@@ -49,14 +49,9 @@ class XeroMoveLink(models.Model):
     _organisation_move_uniq = models.UniqueIndex(
         '(organisation_id, move_id) WHERE organisation_id IS NOT NULL',
         'A document links to one Xero document per organisation.')
-    _organisation_xero_uniq = models.UniqueIndex(
-        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
-        'A Xero document links to one Odoo document per organisation.')
+    _xero_unique_nouns = ('Xero document', 'Odoo document')
     _legacy_move_uniq = models.UniqueIndex(
         '(move_id) WHERE organisation_id IS NULL', 'A document has one legacy Xero link.')
-    _legacy_xero_uniq = models.UniqueIndex(
-        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
-        'A Xero document has one legacy link.')
 
     def _xero_kind(self):
         return XERO_TYPES[self.move_id.move_type][0]

@@ -26,14 +26,9 @@ class XeroPartnerLink(models.Model):
     _organisation_partner_uniq = models.UniqueIndex(
         '(organisation_id, partner_id) WHERE organisation_id IS NOT NULL',
         'A contact links to one Xero contact per organisation.')
-    _organisation_xero_uniq = models.UniqueIndex(
-        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
-        'A Xero contact links to one Odoo contact per organisation.')
+    _xero_unique_nouns = ('Xero contact', 'Odoo contact')
     _legacy_partner_uniq = models.UniqueIndex(
         '(partner_id) WHERE organisation_id IS NULL', 'A contact has one legacy Xero link.')
-    _legacy_xero_uniq = models.UniqueIndex(
-        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
-        'A Xero contact has one legacy link.')
 
     def _xero_kind(self):
         return 'contacts'

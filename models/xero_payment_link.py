@@ -29,9 +29,7 @@ class XeroPaymentLink(models.Model):
     _organisation_partial_uniq = models.UniqueIndex(
         '(organisation_id, partial_id) WHERE organisation_id IS NOT NULL AND partial_id IS NOT NULL',
         'A reconciliation links to one Xero payment per organisation.')
-    _organisation_xero_uniq = models.UniqueIndex(
-        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
-        'A Xero payment links to one Odoo reconciliation per organisation.')
+    _xero_unique_nouns = ('Xero payment', 'Odoo reconciliation')
 
     def _xero_kind(self):
         return 'payment_deletes' if self.to_delete else self.kind

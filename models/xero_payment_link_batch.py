@@ -6,7 +6,8 @@ from odoo.tools import float_compare
 
 from ..xero_client import Element, XeroValidationError
 from .xero_payment_register import PULLED_CONTEXT, SETTLED_TYPES
-from .xero_sync_engine import BATCH_SIZE, CONCURRENCY_ERRORS, DEPENDENCY_WAIT
+from .xero_sync_engine import BATCH_SIZE, DEPENDENCY_WAIT
+from .xero_sync_exceptions import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 

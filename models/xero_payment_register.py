@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, format_date
 
-from .xero_sync_engine import CONCURRENCY_ERRORS
+from .xero_sync_exceptions import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 

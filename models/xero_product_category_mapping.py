@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 
 from .xero_account import EXPENSE_CLASS, REVENUE_CLASS
 from .xero_account_mapping import normalised_name
+from .xero_mapping_mixin import mapping_source
 
 
 class XeroProductCategoryMapping(models.Model):
@@ -14,10 +15,10 @@ class XeroProductCategoryMapping(models.Model):
     suggested again; rows a person edited stay as they are.
     """
     _name = 'xero.product.category.mapping'
-    _inherit = ['xero.organisation.mixin', 'xero.mapping.audit']
+    _inherit = ['xero.mapping.mixin']
     _description = 'Xero product category mapping'
     _order = 'organisation_id, categ_id'
-    _check_company_auto = True
+    _mapping_xero_fields = ('xero_sales_account_id', 'xero_purchase_account_id')
 
     categ_id = fields.Many2one('product.category', string='Product category', required=True,
                                index=True, ondelete='cascade')
@@ -27,15 +28,13 @@ class XeroProductCategoryMapping(models.Model):
     xero_purchase_account_id = fields.Many2one(
         'xero.account', string='Xero purchase account', ondelete='set null',
         domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]")
-    source = fields.Selection([('auto', 'Automatic'), ('manual', 'By hand')],
-                              required=True, default='manual', readonly=True)
+    source = mapping_source(('auto', 'Automatic'))
 
     _organisation_categ_uniq = models.Constraint(
         'UNIQUE (organisation_id, categ_id)', 'A product category maps once per organisation.')
 
     @api.constrains('organisation_id', 'xero_sales_account_id', 'xero_purchase_account_id')
     def _check_xero_accounts(self):
-        self._check_same_organisation('xero_sales_account_id', 'xero_purchase_account_id')
         for mapping in self:
             for xero_account in mapping.xero_sales_account_id | mapping.xero_purchase_account_id:
                 if xero_account.account_type == 'BANK':
@@ -52,11 +51,6 @@ class XeroProductCategoryMapping(models.Model):
         return self.env._('sales %(sales)s, purchases %(purchases)s',
                           sales=self.xero_sales_account_id.display_name or none,
                           purchases=self.xero_purchase_account_id.display_name or none)
-
-    def write(self, vals):
-        if ({'xero_sales_account_id', 'xero_purchase_account_id'} & set(vals)) and 'source' not in vals:
-            vals = dict(vals, source='manual')
-        return super().write(vals)
 
     @api.model
     def _auto_map(self, organisation):

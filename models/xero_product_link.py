@@ -28,14 +28,9 @@ class XeroProductLink(models.Model):
     _organisation_product_uniq = models.UniqueIndex(
         '(organisation_id, product_id) WHERE organisation_id IS NOT NULL',
         'A product links to one Xero item per organisation.')
-    _organisation_xero_uniq = models.UniqueIndex(
-        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
-        'A Xero item links to one Odoo product per organisation.')
+    _xero_unique_nouns = ('Xero item', 'Odoo product')
     _legacy_product_uniq = models.UniqueIndex(
         '(product_id) WHERE organisation_id IS NULL', 'A product has one legacy Xero link.')
-    _legacy_xero_uniq = models.UniqueIndex(
-        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
-        'A Xero item has one legacy link.')
 
     def _xero_kind(self):
         return 'items'

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from ..xero_client import XeroError, XeroRateLimited
 from ..xero_client.governor import Wait
 from ..xero_client.kinds import MAX_PAGE_SIZE
-from .xero_sync_engine import CONCURRENCY_ERRORS
+from .xero_sync_exceptions import CONCURRENCY_ERRORS, LockLost
 
 _logger = logging.getLogger(__name__)
 
@@ -225,8 +225,9 @@ class XeroPullEngine(models.AbstractModel):
             return counts
         finally:
             if log is not None:
-                log['counts'].update(created=counts['created'], updated=counts['matched'] + counts['updated'],
-                                     skipped=counts['held'])
+                log.add('created', counts['created'])
+                log.add('updated', counts['matched'] + counts['updated'])
+                log.add('skipped', counts['held'])
                 Log._finish(log)
 
     @api.model
@@ -353,7 +354,3 @@ class XeroPullEngine(models.AbstractModel):
                             record.get('xero_id'), exc_info=True)
         self.env[PULL_KINDS[kind]['model']]._pull_hold(organisation, record, reason)
         return 'held'
-
-
-class LockLost(Exception):
-    """Another worker took the organisation's pull between two batches: it goes on from there."""

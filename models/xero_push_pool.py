@@ -7,7 +7,8 @@ from odoo import api, models
 from odoo.modules import module
 
 from ..xero_client.governor import Limits
-from .xero_sync_engine import BATCH_SIZE, LINK_MODELS, Stop
+from .xero_sync_engine import BATCH_SIZE, LINK_MODELS
+from .xero_sync_exceptions import Stop
 
 # Context keys of a cron run that belong to the cron's own thread: a pool worker commits its
 # progress itself, and writing the run's progress row from five threads would only collide.

@@ -11,7 +11,7 @@ from ..xero_mappers.bank_transaction import (bank_transaction_payload, bill_payl
                                              delete_payload, render_description,
                                              void_bill_payload)
 from ..xero_mappers.keys import payload_hash
-from .xero_sync_engine import CONCURRENCY_ERRORS, Stop
+from .xero_sync_exceptions import CONCURRENCY_ERRORS, Stop
 
 _logger = logging.getLogger(__name__)
 
@@ -58,15 +58,10 @@ class XeroStatementLineLink(models.Model):
     _organisation_line_uniq = models.UniqueIndex(
         '(organisation_id, statement_line_id) WHERE organisation_id IS NOT NULL',
         'A statement line links to one Xero transaction per organisation.')
-    _organisation_xero_uniq = models.UniqueIndex(
-        '(organisation_id, xero_id) WHERE organisation_id IS NOT NULL AND xero_id IS NOT NULL',
-        'A Xero transaction links to one statement line per organisation.')
+    _xero_unique_nouns = ('Xero transaction', 'statement line')
     _legacy_line_uniq = models.UniqueIndex(
         '(statement_line_id) WHERE organisation_id IS NULL',
         'A statement line has one legacy Xero link.')
-    _legacy_xero_uniq = models.UniqueIndex(
-        '(xero_id) WHERE organisation_id IS NULL AND xero_id IS NOT NULL',
-        'A Xero transaction has one legacy link.')
 
     def _xero_kind(self):
         return 'feed_bills' if self._feed_form() == 'bill' else 'bank_transactions'

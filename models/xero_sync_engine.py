@@ -16,6 +16,7 @@ from ..xero_client.governor import Wait
 from ..xero_mappers.keys import KEY_WINDOW, batch_key, payload_hash, request_digest, split_batches
 from .xero_link_mixin import IN_FLIGHT_GRACE, KEY_CLEARED
 from .sync_run import MODEL_KIND, count
+from .xero_sync_exceptions import CONCURRENCY_ERRORS, NOT_ODOO_ERRORS, Stop
 
 _logger = logging.getLogger(__name__)
 
@@ -28,21 +29,8 @@ BATCH_SIZE = 50
 DEPENDENCY_WAIT = timedelta(seconds=30)
 
 
-CONCURRENCY_ERRORS = (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected,
-                      psycopg2.errors.LockNotAvailable)
-
-
 # What a send records, and what is put back when the request never reached Xero.
 SENT_FIELDS = ('maybe_sent', 'key_sent_date', 'request_key', 'request_digest', 'sent_hash')
-
-
-class Stop(Exception):
-    """This organisation's run ends here: nothing more can be sent now."""
-
-
-# What goes up through the engine's savepoints untouched: the engine's stops and Xero's answers
-# are settled by the organisation's loop, with what they recorded before leaving kept.
-NOT_ODOO_ERRORS = (Stop, Wait, XeroError)
 
 
 class XeroSyncEngine(models.AbstractModel):
@@ -461,9 +449,11 @@ class XeroSyncEngine(models.AbstractModel):
         # need_sync again, and goes once this request is settled.
         links.write({'sync_state': 'in_flight', 'maybe_sent': True, 'need_sync': False,
                      'next_attempt_date': now + IN_FLIGHT_GRACE})
+        # Counted with what records the send: the count stands, as the send does, whatever
+        # becomes of the transaction that binds the answer.
+        count(self.env, 'sent', len(batch))
         self._commit(0)
         payloads = [payload for _link, payload, _digest in batch]
-        count(self.env, 'sent', len(batch))
         try:
             elements = links._xero_send(organisation, kind, payloads, key)
         except Wait as wait:

@@ -1,10 +1,9 @@
-import threading
-from collections import Counter
 from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .sync_run import _RUNS, COUNTS, DEFAULT_RETENTION_DAYS, LOG_KINDS
+from .sync_run import COUNTS, DEFAULT_RETENTION_DAYS, LOG_KINDS, end_run, start_run
+
 
 class XeroSyncLog(models.Model):
     """One row per sync run of one kind for one organisation: what it did, and its first errors."""
@@ -37,22 +36,22 @@ class XeroSyncLog(models.Model):
 
     @api.model
     def _start(self, organisation, kind, direction):
-        run = {'organisation': organisation.id, 'kind': kind, 'direction': direction,
-               'start': fields.Datetime.now(), 'counts': Counter(), 'errors': []}
-        _RUNS[(self.env.cr.dbname, threading.get_ident())] = run
-        return run
+        """Begin a run: what this cursor's transaction counts from now on is the run's
+        (``sync_run.count``), and is rolled back with the transaction or savepoint it was made in."""
+        return start_run(self.env, organisation.id, kind, direction, fields.Datetime.now())
 
     @api.model
     def _finish(self, run):
-        _RUNS.pop((self.env.cr.dbname, threading.get_ident()), None)
-        counts = run['counts']
+        """End the run and write its row, with the counts that stand (none: no row)."""
+        end_run(self.env, run)
+        counts, errors = run.totals()
         if not any(counts.values()):
             return self.browse()  # nothing happened: no row for an empty run
         return self.sudo().create({
-            'organisation_id': run['organisation'], 'kind': run['kind'], 'direction': run['direction'],
-            'start_date': run['start'],
-            'duration': (fields.Datetime.now() - run['start']).total_seconds(),
-            'errors': '\n'.join(run['errors']) or False,
+            'organisation_id': run.organisation_id, 'kind': run.kind, 'direction': run.direction,
+            'start_date': run.start,
+            'duration': (fields.Datetime.now() - run.start).total_seconds(),
+            'errors': '\n'.join(errors) or False,
             **{key: counts[key] for key in COUNTS},
         })
 

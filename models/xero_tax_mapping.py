@@ -97,10 +97,12 @@ def suggestion_score(tax, xero_rate):
 class XeroTaxMapping(models.Model):
     """Which Xero tax type an Odoo sale or purchase tax becomes, in one organisation."""
     _name = 'xero.tax.mapping'
-    _inherit = ['xero.organisation.mixin', 'xero.mapping.audit']
+    _inherit = ['xero.mapping.mixin']
     _description = 'Xero tax mapping'
     _order = 'organisation_id, tax_id'
-    _check_company_auto = True
+    _mapping_xero_fields = ('xero_tax_rate_id',)
+    # Choosing another Xero rate by hand is a decision, not a suggestion.
+    _mapping_by_hand = {'state': 'confirmed'}
 
     tax_id = fields.Many2one('account.tax', string='Odoo tax', required=True, index=True,
                              ondelete='cascade', check_company=True,
@@ -122,7 +124,6 @@ class XeroTaxMapping(models.Model):
 
     @api.constrains('tax_id', 'xero_tax_rate_id', 'organisation_id')
     def _check_rates_match(self):
-        self._check_same_organisation('xero_tax_rate_id')
         for mapping in self:
             tax, rate = mapping.tax_id, mapping.xero_tax_rate_id
             if not rate.active or rate.status != 'ACTIVE':
@@ -144,12 +145,6 @@ class XeroTaxMapping(models.Model):
     def _audit_target(self):
         state = dict(self._fields['state']._description_selection(self.env))[self.state]
         return f'{self.xero_tax_rate_id.display_name} ({state.lower()})'
-
-    def write(self, vals):
-        # Choosing another Xero rate by hand is a decision, not a suggestion.
-        if 'xero_tax_rate_id' in vals and 'state' not in vals:
-            vals = dict(vals, state='confirmed')
-        return super().write(vals)
 
     def action_confirm(self):
         self.write({'state': 'confirmed'})

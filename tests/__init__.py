@@ -52,3 +52,5 @@ from . import test_cover_actions
 from . import test_cover_category_mapping
 from . import test_cover_documents
 from . import test_allocation_links
+from . import test_sync_run
+from . import test_link_indexes
