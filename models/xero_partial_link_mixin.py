@@ -29,6 +29,15 @@ class XeroPartialLinkMixin(models.AbstractModel):
     to_delete = fields.Boolean(readonly=True, copy=False, help='Undone in Odoo: to be deleted in Xero.')
     from_xero = fields.Boolean(string='Made in Xero', readonly=True, copy=False)
 
+    def _xero_match_key_of_element(self, element):
+        # A payment or allocation echoes the document it settles; a deletion answers with the
+        # id of what it deleted.
+        if element.echo.get('invoice_id') and not element.number:
+            return element.echo['invoice_id']
+        if element.status == 'DELETED' and element.xero_id:
+            return element.xero_id
+        return element.number
+
     def _document_link(self, move=None):
         return self.env['xero.move.link'].sudo().search(
             [('move_id', '=', (move or self.move_id).id), ('organisation_id', '=', self.organisation_id.id)], limit=1)

@@ -218,13 +218,6 @@ class XeroPaymentLink(models.Model):
             return payload['reference']
         return payload['invoice']['invoice_id']
 
-    def _xero_match_key_of_element(self, element):
-        if element.echo.get('invoice_id') and not element.number:
-            return element.echo['invoice_id']
-        if element.status == 'DELETED' and element.xero_id:
-            return element.xero_id
-        return element.number
-
     def _xero_request_group(self, payload):
         # Deletions one by one: one request each.
         return payload['payment_id'] if self.to_delete else None
