@@ -336,6 +336,7 @@ class XeroMigrationRun(models.Model):
         """Work on this run until it is finished, has to wait, or the cron's time is up."""
         self.ensure_one()
         organisation = self.organisation_id.sudo()
+        handled, total = 0, self._remaining()  # the dashboard's progress, per batch
         while self.state in ('checking', 'applying'):
             try:
                 done = self._check_next(organisation) if self.state == 'checking' \
@@ -357,8 +358,11 @@ class XeroMigrationRun(models.Model):
                 _logger.info('Xero migration %s stopped: %s', self.id, self.last_error)
                 self._progress(0)
                 return True
+            handled += done
+            organisation._progress(handled, max(handled, total), _('Migrating links'))
             if not self._progress(done):
                 return False
+        organisation._progress_clear()
         return True
 
     def _postpone(self, until, reason):

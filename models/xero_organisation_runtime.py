@@ -26,6 +26,11 @@ class XeroOrganisationRuntime(models.Model):
     day_remaining = fields.Integer(readonly=True)
     retry_at = fields.Datetime(readonly=True)
     paused_until = fields.Datetime(readonly=True)
+    # A long run's progress (first pull, large push, migration), written per batch by
+    # xero.organisation._progress on this same side cursor, so other users see it during the run.
+    progress_done = fields.Integer(readonly=True)
+    progress_total = fields.Integer(readonly=True)
+    progress_label = fields.Char(readonly=True)
     # For the multi-company rule. Computed, not stored: the governor, which imports nothing from
     # Odoo, writes these rows and knows only the organisation's id. The app's row has none.
     company_id = fields.Many2one('res.company', compute='_compute_company_id',

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -242,3 +246,151 @@ class XeroOrganisation(models.Model):
 
     def _resume_if_due(self):
         return self.filtered(lambda org: resume(org._budget_cursor, org.id))
+
+    # --- the dashboard: counts that open their records, and a long run's progress --------------
+
+    difference_count = fields.Integer(string='Differences', compute='_compute_dashboard',
+                                      help='Records whose two sides disagree, as the last comparison found them.')
+    log_synced_today_count = fields.Integer(
+        string='Records synced today', compute='_compute_dashboard',
+        help='Records sent, created or updated today, as the sync log counts them.')
+    last_runs_summary = fields.Text(string='Last run per kind', compute='_compute_dashboard')
+    sync_graph = fields.Html(string='Records synced, last 14 days', compute='_compute_dashboard',
+                             sanitize=False)
+    has_differences_model = fields.Boolean(compute='_compute_dashboard')
+    progress_done = fields.Integer(string='Run: done', compute='_compute_progress')
+    progress_total = fields.Integer(string='Run: total', compute='_compute_progress')
+    progress_label = fields.Char(string='Running', compute='_compute_progress')
+    progress_text = fields.Char(string='Run progress', compute='_compute_progress')
+
+    def _difference_domain(self):
+        return [('organisation_id', '=', self.id or 0), ('state', '=', 'open')]
+
+    def _synced_today_domain(self):
+        start_of_day = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        return [('organisation_id', '=', self.id or 0), ('start_date', '>=', start_of_day),
+                ('direction', 'in', ('push', 'pull'))]
+
+    def _compute_dashboard(self):
+        Log = self.env['xero.sync.log'].sudo()
+        has_differences = 'xero.difference' in self.env
+        kinds = [(kind, label) for kind, label in Log._fields['kind']._description_selection(self.env)
+                 if kind != 'request']
+        today = fields.Date.context_today(self)
+        days = [today - timedelta(days=n) for n in range(13, -1, -1)]
+        for org in self:
+            org.has_differences_model = has_differences
+            org.difference_count = (self.env['xero.difference'].sudo().search_count(org._difference_domain())
+                                    if has_differences else 0)
+            today_logs = Log.search(org._synced_today_domain())
+            org.log_synced_today_count = sum(today_logs.mapped(lambda log: log.sent + log.created + log.updated))
+            lines = []
+            for kind, label in kinds:
+                log = Log.search([('organisation_id', '=', org.id or 0), ('kind', '=', kind)], limit=1)
+                if log:
+                    lines.append(self.env._('%(kind)s: %(date)s, %(count)s records', kind=label,
+                                            date=fields.Datetime.to_string(log.start_date),
+                                            count=log.sent + log.created + log.updated))
+            org.last_runs_summary = '\n'.join(lines) or _('Nothing synced yet')
+            per_day = dict.fromkeys(days, 0)
+            for log in Log.search([('organisation_id', '=', org.id or 0),
+                                   ('start_date', '>=', fields.Datetime.to_datetime(days[0]))]):
+                day = fields.Date.context_today(self, log.start_date)
+                if day in per_day:
+                    per_day[day] += log.sent + log.created + log.updated
+            top = max(per_day.values()) or 1
+            bars = Markup('').join(
+                Markup('<div class="o_xero_bar d-inline-block bg-primary me-1" style="width: 6px; height: %spx;" '
+                       'title="%s: %s"></div>') % (max(1, round(24 * count / top)) if count else 1, day, count)
+                for day, count in per_day.items())
+            org.sync_graph = Markup('<div class="o_xero_sync_graph d-flex align-items-end" style="height: 26px;">'
+                                    '%s</div>') % bars
+
+    def _compute_progress(self):
+        for org in self:
+            state = {}
+            if org.id:
+                with org._budget_cursor() as cr:
+                    cr.execute('SELECT progress_done, progress_total, progress_label '
+                               'FROM xero_organisation_runtime WHERE key = %s', (f'org:{org.id}',))
+                    row = cr.fetchone()
+                state = dict(zip(('done', 'total', 'label'), row)) if row else {}
+            org.progress_done = state.get('done') or 0
+            org.progress_total = state.get('total') or 0
+            org.progress_label = state.get('label') or False
+            done, total = org.progress_done, org.progress_total
+            org.progress_text = org.progress_label and (
+                f'{org.progress_label}: {done:,} / {total:,}' if total else f'{org.progress_label}: {done:,}')
+
+    def _progress(self, done, total=0, label=None):
+        """A long run's progress, per batch; committed at once on a cursor of its own, so that
+        every user sees it while the run goes on. ``label=None`` clears it (the run is over)."""
+        self.ensure_one()
+        with self._budget_cursor() as cr:
+            cr.execute("""INSERT INTO xero_organisation_runtime
+                                 (key, organisation_id, minute_calls, day_calls, progress_done, progress_total,
+                                  progress_label)
+                          VALUES (%s, %s, 0, 0, %s, %s, %s)
+                          ON CONFLICT (key) DO UPDATE SET progress_done = EXCLUDED.progress_done,
+                                 progress_total = EXCLUDED.progress_total, progress_label = EXCLUDED.progress_label""",
+                       (f'org:{self.id}', self.id, done if label else 0, total if label else 0, label))
+
+    def _progress_clear(self):
+        self.ensure_one()
+        self._progress(0)
+
+    def _dashboard_action(self, xmlid, domain, name):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id(xmlid)
+        action.update({'domain': domain, 'context': {}, 'name': f'{self.name}: {name}'})
+        return action
+
+    def action_view_to_send(self):
+        return self._dashboard_action('xero_integration.xero_queue_item_action',
+                                      [('organisation_id', '=', self.id), ('sync_state', '=', 'pending')],
+                                      _('To send'))
+
+    def action_view_in_error(self):
+        return self._dashboard_action('xero_integration.xero_sync_error_action',
+                                      [('organisation_id', '=', self.id)], _('In error'))
+
+    def action_view_synced_today(self):
+        return self._dashboard_action('xero_integration.xero_sync_log_action', self._synced_today_domain(),
+                                      _('Synced today'))
+
+    def action_view_sync_log(self):
+        return self._dashboard_action('xero_integration.xero_sync_log_action',
+                                      [('organisation_id', '=', self.id)], _('Sync log'))
+
+    def action_view_differences(self):
+        self.ensure_one()
+        if 'xero.difference' not in self.env:
+            raise UserError(_('The difference report is not installed.'))
+        if self.env.ref('xero_integration.xero_difference_action', raise_if_not_found=False):
+            return self._dashboard_action('xero_integration.xero_difference_action', self._difference_domain(),
+                                          _('Differences'))
+        return {'type': 'ir.actions.act_window', 'res_model': 'xero.difference',
+                'name': _('%s: Differences', self.name), 'domain': self._difference_domain(),
+                'views': [(False, 'list'), (False, 'form')]}
+
+    def action_compare_now(self):
+        """Compare the two books of these organisations now (the difference report's reads)."""
+        if 'xero.difference' not in self.env:
+            raise UserError(_('The difference report is not installed.'))
+        if not self.env.user.has_group('xero_integration.group_xero_user'):
+            raise UserError(_('Only Xero users can compare.'))
+        self.check_access('read')
+        self.env['xero.difference'].action_compare_now(self.ids)
+        self.invalidate_recordset(['difference_count'])
+        count = sum(self.mapped('difference_count'))
+        message = (_('The books agree.') if not count else
+                   _('1 difference found.') if count == 1 else _('%s differences found.', count))
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'message': message, 'type': 'info' if count else 'success', 'sticky': False,
+                           'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'}}}
+
+    @api.model
+    def _get_backend_root_menu_ids(self):
+        """An organisation opened from a link (an email, a chatter mention) opens in the Xero app,
+        with its menus, not in Discuss."""
+        return [self.env.ref('xero_integration.menu_xero_root').id]

@@ -224,6 +224,7 @@ class XeroPullEngine(models.AbstractModel):
             self._commit(0)
             return counts
         finally:
+            organisation._progress_clear()
             if log is not None:
                 log.add('created', counts['created'])
                 log.add('updated', counts['matched'] + counts['updated'])
@@ -248,6 +249,9 @@ class XeroPullEngine(models.AbstractModel):
                 size = max(1, min(BATCH_RECORDS, int(BATCH_SECONDS / per_record) if per_record else BATCH_RECORDS))
                 offset += len(batch)
                 state.run_offset = offset
+                read = (state.run_page - 1) * page_size  # the progress: records of this stream read so far
+                organisation._progress(read + offset, read + len(records) + (page_size if more else 0),
+                                       _('Reading from Xero'))
                 left = len(records) - offset + (1 if more else 0) + following
                 if not self._commit(len(batch), left) and (offset < len(records) or more):
                     return False

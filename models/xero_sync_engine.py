@@ -162,6 +162,7 @@ class XeroSyncEngine(models.AbstractModel):
                 handled, time_left = self._push_model(organisation, model)
             except Stop as stop:
                 _logger.info('Xero organisation %s: push stopped (%s)', organisation.id, stop)
+                organisation._progress_clear()
                 Log._finish(run)
                 self._commit(0)
                 return done
@@ -175,9 +176,13 @@ class XeroSyncEngine(models.AbstractModel):
     def _push_model(self, organisation, model):
         """Push what is due of one kind: (links handled, whether the cron has time left)."""
         done = collisions = 0
+        # A large push shows its progress on the dashboard, per batch.
+        total = self.env[model].sudo().search_count(self._due_domain(organisation, model))
         while True:
             links = self._claim(self.env[model].sudo(), organisation)
             if not links:
+                if done or total > BATCH_SIZE:  # a run cut short by the cron's time may have left some
+                    organisation._progress_clear()
                 return done, True
             try:
                 self._push_links(organisation, links)
@@ -191,6 +196,8 @@ class XeroSyncEngine(models.AbstractModel):
                     return done, True
                 continue
             done += len(links)
+            if total > BATCH_SIZE:
+                organisation._progress(done, max(done, total), _('Sending to Xero'))
             if not self._commit(len(links)):
                 return done, False
 
