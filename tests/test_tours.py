@@ -152,3 +152,13 @@ class TestTours(MappingMixin, XeroHttpCase):
         self.push(org)  # what the cron would do
         self.env.invalidate_all()
         self.assertEqual(line.xero_feed_state, 'synced', line.xero_feed_reason)
+
+    def test_dashboard(self):
+        org = self.connected_nz()
+        org.tax_mapping_ids.action_confirm()
+        self.sim.set_lock_dates(NZ_TENANT_ID, period=fields.Date.today() - timedelta(days=30))
+        invoice = self.draft_invoice(invoice_date=fields.Date.today() - timedelta(days=40))
+        invoice.action_post()
+        self.push(org)
+        self.assertEqual(self.env['xero.move.link'].search([('move_id', '=', invoice.id)]).sync_state, 'error')
+        self.start_tour('/odoo', 'xero_dashboard')

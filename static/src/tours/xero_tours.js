@@ -170,3 +170,30 @@ tours.add("xero_verify_card_transaction", {
         },
     ],
 });
+
+tours.add("xero_dashboard", {
+    steps: () => [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open the Xero app",
+            trigger: ".o_app[data-menu-xmlid='xero_integration.menu_xero_root']",
+            run: "click",
+        },
+        {
+            content: "The dashboard has the organisation's card, with its document in error",
+            trigger: ".o_kanban_record:contains('Demo Company (NZ)') .o_xero_count_errors:contains('1')",
+            run: "click",
+        },
+        {
+            content: "The count opens the record behind it, still in the Xero app",
+            trigger: ".o_list_renderer .o_data_row:contains('lock')",
+        },
+        {
+            trigger: ".o_menu_brand:contains('Xero')",
+        },
+    ],
+});
