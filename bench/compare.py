@@ -20,7 +20,8 @@ the Odoo options). This script bootstraps Odoo itself (real registry, real commi
 4. seeds ``each`` differences of each kind, chosen with ``random.Random(seed)`` on distinct
    records: invoices voided in Xero, payments deleted in Xero (through Xero's API), documents
    edited in Xero (the date moved back 3 days), contact balances changed in Xero (the contact's
-   ``Balances``, which the simulator otherwise keeps equal to its invoices' amounts due),
+   ``Balances``, which the simulator computes from its documents, moved by 10.00 with its
+   ``_BalanceAdjust``),
    documents only in Odoo (synced in Odoo, gone from Xero), documents only in Xero (made in Xero,
    never pulled);
 5. runs ``env['xero.difference']._compare(organisation)`` once, timed, and prints one
@@ -162,7 +163,7 @@ def seed_bulk(registry, sim, tenant_id, real, n_contacts, n_documents):
         partner_of = {n: partner for partner, n in cr.fetchall()}
         copy_rows(cr, 'xero_partner_link', real['partner_link_id'], n_contacts, {
             'partner_id': "(SELECT id FROM res_partner WHERE ref = 'CMP' || n)",
-            'xero_id': f"lpad(to_hex(n), 8, '0') || '{CONTACT_ID[8:]}'", 'xero_number': 'NULL'})
+            'xero_id': f"lpad(to_hex(n), 8, '0') || '{CONTACT_ID.split('}')[1]}'", 'xero_number': 'NULL'})
         # Invoices: invoice n belongs to customer 1 + (n - 1) % contacts.
         cr.execute("CREATE TEMP TABLE cmp_partner AS SELECT n, (SELECT id FROM res_partner WHERE ref = 'CMP' || "
                    "(1 + (n - 1) %% %s)) AS partner_id FROM generate_series(1, %s) n", (n_contacts, n_copies))
@@ -194,7 +195,7 @@ def seed_bulk(registry, sim, tenant_id, real, n_contacts, n_documents):
                 SELECT new.id, r.account_account_tag_id FROM new, account_account_tag_account_move_line_rel r
                  WHERE r.account_move_line_id = %s""", (line_id, line_id, line_id))
         link_cols = columns(cr, 'xero_move_link')
-        overrides = {'move_id': 'm.move_id', 'xero_id': f"lpad(to_hex(m.n), 8, '0') || '{INVOICE_ID[8:]}'",
+        overrides = {'move_id': 'm.move_id', 'xero_id': f"lpad(to_hex(m.n), 8, '0') || '{INVOICE_ID.split('}')[1]}'",
                      'xero_number': "'INV/CMP/' || lpad(m.n::text, 6, '0')"}
         cr.execute(f"""INSERT INTO xero_move_link ({', '.join(f'"{c}"' for c in link_cols)})
                        SELECT {', '.join(overrides.get(c, f't."{c}"') for c in link_cols)}
@@ -230,19 +231,6 @@ def seed_bulk(registry, sim, tenant_id, real, n_contacts, n_documents):
     contact_of_move = {move_of[n]: (partner_of[1 + (n - 1) % n_contacts], CONTACT_ID.format(1 + (n - 1) % n_contacts))
                        for n in move_of}
     return move_xero, contact_of_move, partner_of
-
-
-def set_balances(org):
-    """Xero's per-contact outstanding amounts, as its Contacts endpoint gives them."""
-    receivable, payable = Counter(), Counter()
-    for doc in org.invoices.values():
-        if doc.get('Status') in ('AUTHORISED', 'SUBMITTED'):
-            side = receivable if doc['Type'] == 'ACCREC' else payable
-            side[doc['Contact']['ContactID']] += doc.get('AmountDue') or 0
-    for contact_id, contact in org.contacts.items():
-        contact['Balances'] = {
-            'AccountsReceivable': {'Outstanding': round(receivable[contact_id], 2), 'Overdue': 0.0},
-            'AccountsPayable': {'Outstanding': round(payable[contact_id], 2), 'Overdue': 0.0}}
 
 
 def seed_differences(registry, sim, tenant_id, org_id, real, move_xero, contact_of_move, partner_of, each, seed):
@@ -297,13 +285,12 @@ def seed_differences(registry, sim, tenant_id, org_id, real, move_xero, contact_
             affected.update({('res.partner', partner_id), contact_id})
         for move_id in (*voided, *only_odoo):
             affected.update({('res.partner', contact_of_move[move_id][0]), contact_of_move[move_id][1]})
-        set_balances(org)
         # Contact balances: customers with no other seed, their Xero balance off by 10.00.
         touched = {partner for partner, _contact in (contact_of_move[m] for m in picked)}
         free = sorted(p for p in partner_of.items() if p[1] not in touched)
         for n, partner_id in rng.sample(free, each):
             contact = org.contacts[CONTACT_ID.format(n)]
-            contact['Balances']['AccountsReceivable']['Outstanding'] += 10.0
+            contact['_BalanceAdjust'] = {'AR': 10.0}  # the simulator's own knob (e.g. a conversion balance)
             touch(contact)
             seeded['balance'].append(('res.partner', partner_id, CONTACT_ID.format(n)))
     return seeded, affected
