@@ -121,10 +121,11 @@ def push_real(registry, org_id, taxes, accounts, paid):
         partner_link = env['xero.partner.link'].search([('organisation_id', '=', org_id),
                                                         ('partner_id', '=', partner.id)])
         template = moves[-1]
+        template_link = links.filtered(lambda link: link.move_id == template)
         return {
             'partner_id': partner.id, 'partner_link_id': partner_link.id, 'contact_xero_id': partner_link.xero_id,
-            'template_move_id': template.id, 'template_link_id': links.filtered(lambda l: l.move_id == template).id,
-            'template_xero_id': links.filtered(lambda l: l.move_id == template).xero_id,
+            'template_move_id': template.id, 'template_link_id': template_link.id,
+            'template_xero_id': template_link.xero_id,
             'paid_move_ids': paid_moves.ids,
             'payments': [(link.payment_id.id, link.xero_id, link.move_id.id) for link in pay_links],
             'move_xero_ids': {link.move_id.id: link.xero_id for link in links},
