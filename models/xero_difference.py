@@ -252,7 +252,8 @@ class XeroDifference(models.Model):
             if not payment or payment['status'] == 'DELETED':
                 rows.append(dict(base, field_label=self.env._('Only in Odoo'), odoo_value=amount,
                                  xero_value=self.env._('Deleted') if payment else self.env._('Missing'),
-                                 reason=False, fix='pull' if payment else 'open_odoo'))
+                                 reason=self.env._('Deleted in Xero; Odoo still holds it: Sync now sends it again.'),
+                                 fix='sync'))
                 continue
             xero_amount = float(payment['amount'] or 0.0)
             if currency and float_compare(link.amount, xero_amount, precision_rounding=currency.rounding):
@@ -404,10 +405,12 @@ class XeroDifference(models.Model):
         link = self._link()
         if not link:
             raise UserError(self.env._('The Odoo record of this difference is gone.'))
-        if link._name == 'xero.statement.line.link' and self.field_label == self.env._('Removed in Xero'):
-            # Removed in Xero: sent again as new.
+        if self.xero_id and self.field_label in (self.env._('Removed in Xero'), self.env._('Only in Odoo')):
+            # Removed (or deleted) in Xero behind Odoo's back: sent again, as new.
             link.write({'xero_id': False, 'xero_number': False, 'xero_status': False, 'pushed_hash': False,
                         'maybe_sent': False})
+        # Xero changed behind Odoo's back: the same payload goes again (never skipped as unchanged).
+        link.write({'pushed_hash': False})
         link._mark_pending()._request()
         self.env['xero.sync.engine']._push_organisation(self.organisation_id)
         return True
