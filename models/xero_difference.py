@@ -151,6 +151,8 @@ class XeroDifference(models.Model):
         known = {link.xero_id.lower() for link in links if link.xero_id}
         known |= {link.xero_id.lower() for link in self.env['xero.statement.line.link'].sudo().search(
             [('organisation_id', '=', organisation.id), ('xero_id', '!=', False)])}
+        contacts = {link.partner_id.id: link.xero_id for link in self.env['xero.partner.link'].sudo().search(
+            [('organisation_id', '=', organisation.id), ('xero_id', '!=', False)])}
         for link in links:
             move = link.move_id
             base = {'kind': 'document', 'name': move.name or move.display_name, 'res_model': 'account.move',
@@ -166,7 +168,7 @@ class XeroDifference(models.Model):
                                      self.env._('Waiting to be sent.') if link.sync_state == 'pending' else False),
                                  fix='sync'))
                 continue
-            rows += self._document_fields(organisation, link, document, base, move.id in explained_moves)
+            rows += self._document_fields(organisation, link, document, base, move.id in explained_moves, contacts)
         for xero_id, document in documents.items():
             if xero_id in known or document['status'] in GONE + ('DRAFT',):
                 continue
@@ -184,22 +186,23 @@ class XeroDifference(models.Model):
         return rows
 
     @api.model
-    def _document_fields(self, organisation, link, document, base, payment_explained):
+    def _document_fields(self, organisation, link, document, base, payment_explained, contacts):
         move = link.move_id
         currency = move.currency_id
-        reason = self._document_reason(organisation, link)
         xero_gone = document['status'] in GONE
         if move.state == 'cancel' or xero_gone:
             if (move.state == 'cancel') == xero_gone:
                 return []
             states = dict(move._fields['state']._description_selection(self.env))
             return [dict(base, field_label=self.env._('Status'), odoo_value=states.get(move.state),
-                         xero_value=document['status'], reason=reason,
+                         xero_value=document['status'], reason=self._document_reason(organisation, link),
                          fix='pull' if xero_gone else 'sync')]
         rows = []
 
         def differ(label, odoo, xero, fix='sync'):
-            rows.append(dict(base, field_label=label, odoo_value=odoo, xero_value=xero, reason=reason, fix=fix))
+            # Why, read only for a record that differs (no query per record compared).
+            rows.append(dict(base, field_label=label, odoo_value=odoo, xero_value=xero,
+                             reason=self._document_reason(organisation, link), fix=fix))
 
         total = float(document['total'] or 0.0)
         if float_compare(move.amount_total, total, precision_rounding=currency.rounding):
@@ -214,10 +217,8 @@ class XeroDifference(models.Model):
             differ(self.env._('Date'), fields.Date.to_string(date), fields.Date.to_string(xero_date))
         if document['currency'] and document['currency'] != currency.name:
             differ(self.env._('Currency'), currency.name, document['currency'])
-        partner_link = self.env['xero.partner.link'].sudo().search([
-            ('organisation_id', '=', organisation.id), ('partner_id', '=', move.commercial_partner_id.id)], limit=1)
-        if partner_link.xero_id and document['contact_id'] and \
-                partner_link.xero_id.lower() != document['contact_id'].lower():
+        contact_id = contacts.get(move.commercial_partner_id.id)
+        if contact_id and document['contact_id'] and contact_id.lower() != document['contact_id'].lower():
             differ(self.env._('Contact'), move.commercial_partner_id.display_name, document['contact_name'] or '')
         if link.xero_number and document['number'] and link.xero_number != document['number']:
             differ(self.env._('Number'), link.xero_number, document['number'], fix='open_xero')
