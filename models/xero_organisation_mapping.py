@@ -435,6 +435,9 @@ class XeroOrganisation(models.Model):
                                                   compute='_compute_onboarding')
     onboarding_done = fields.Boolean(compute='_compute_onboarding',
                                      help='Every required step of the checklist is done.')
+    connecting_user_role = fields.Char(
+        string='Xero role of the connecting user', readonly=True, copy=False,
+        help="Read from Xero's /Users when the chart is imported; the bank feed reads it again daily.")
     role_warning = fields.Text(compute='_compute_role_warning')
 
     @api.depends('tax_mapping_ids.state', 'account_mapping_ids', 'mapping_check_ok', 'auto_sync_invoices',
@@ -451,10 +454,11 @@ class XeroOrganisation(models.Model):
             org.onboarding_done = all(org[f'onboarding_{step}_state'] == 'done'
                                       for step in ONBOARDING_REQUIRED)
 
-    @api.depends('xero_user_role')
+    @api.depends('xero_user_role', 'connecting_user_role')
     def _compute_role_warning(self):
         for org in self:
-            role = org.xero_user_role
+            # The bank feed's reading when it has one (refreshed daily), else the import's.
+            role = org.xero_user_role or org.connecting_user_role
             org.role_warning = org._role_warning(role) if role and role not in APPROVER_ROLES else False
 
     def _role_warning(self, role):
@@ -470,8 +474,9 @@ class XeroOrganisation(models.Model):
         self.sudo().write({'mapping_check_date': fields.Datetime.now(), 'mapping_check_ok': not problems})
 
     def _read_user_role(self):
-        """Read the connecting user's OrganisationRole (GET /Users) into the bank feed, where the
-        lock-date check reads it too. Xero's refusal leaves the role unknown: nothing fails."""
+        """Read the connecting user's OrganisationRole (GET /Users), and give it to the bank feed
+        when there is one (its lock-date check reads it). Xero's refusal leaves the role as it
+        was: nothing fails."""
         self.ensure_one()
         user_id = self.sudo().token_id.xero_user_id
         if not user_id:
@@ -482,9 +487,12 @@ class XeroOrganisation(models.Model):
             _logger.info('Xero organisation %s: could not read the users (%s)', self.id, e)
             return
         role = next((u['role'] for u in users if (u['user_id'] or '').lower() == user_id.lower()), False)
-        feed = self.env['xero.bank.feed']._of(self)
-        if feed.user_role != role:
-            feed.sudo().user_role = role or False
+        role = role or False
+        if self.connecting_user_role != role:
+            self.sudo().connecting_user_role = role
+        feed = self.sudo().bank_feed_id
+        if feed and feed.user_role != role:
+            feed.user_role = role
 
     def action_onboarding_taxes(self):
         return self._open_related('xero_integration.xero_tax_mapping_action')

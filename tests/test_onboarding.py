@@ -99,9 +99,8 @@ class TestOnboarding(BankFeedCase):
         self.assertEqual(action['context']['xero_open_tab'], 'bank_feed')
 
         # Opened again, the wizard starts from what the feed holds.
-        again = self.env['xero.bank.feed.wizard'].with_context(
-            default_organisation_id=self.org.id).default_get(['organisation_id', 'account_id', 'auto_sync'])
-        self.assertEqual((again['account_id'], again['auto_sync']), (general.id, False))
+        again = self.env['xero.bank.feed.wizard'].create({'organisation_id': self.org.id})
+        self.assertEqual((again.account_id, again.auto_sync), (general, False))
         self.wizard(auto_sync=True).action_activate()
         self.assertTrue(self.org.auto_sync_bank_feed)
         self.assertEqual(self.org.bank_feed_account_id, general, 'no account chosen keeps the one set')
@@ -159,14 +158,18 @@ class TestOnboarding(BankFeedCase):
     # --- the connecting user's role ---------------------------------------------------------
 
     def test_a_user_who_cannot_approve_and_pay_is_warned_about_before_anything_fails(self):
-        self.assertEqual(self.org.xero_user_role, 'STANDARD', 'read from /Users at connect')
+        self.assertFalse(self.org.bank_feed_id, 'no bank feed yet: the warning comes before it')
+        self.assertEqual(self.org.connecting_user_role, 'STANDARD', 'read from /Users at connect')
         self.assertIn('STANDARD', self.org.role_warning)
         self.assertIn('card transactions', self.org.role_warning)
         # The spec's OrganisationRole enum has no ADMIN: an Adviser is the role that approves and pays.
         self.sim.set_user_role(NZ_TENANT_ID, 'FINANCIALADVISER')
         self.org.action_import_chart()
-        self.assertEqual(self.org.xero_user_role, 'FINANCIALADVISER')
+        self.assertEqual(self.org.connecting_user_role, 'FINANCIALADVISER')
         self.assertFalse(self.org.role_warning)
+        # With a bank feed, the import gives the role to the feed too: both say the same.
+        self.wizard().action_activate()
         self.sim.set_user_role(NZ_TENANT_ID, 'READONLY')
         self.org.action_import_chart()
+        self.assertEqual((self.org.connecting_user_role, self.org.xero_user_role), ('READONLY', 'READONLY'))
         self.assertIn('READONLY', self.org.role_warning)

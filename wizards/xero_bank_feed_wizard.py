@@ -30,26 +30,21 @@ class XeroBankFeedWizard(models.TransientModel):
     tax_rate_id = fields.Many2one('xero.tax.rate', string='Default tax',
                                   domain="[('organisation_id', '=', organisation_id)]",
                                   help='Applies to transactions without a tax.')
+    # From the organisation's feed as it stands; what the user leaves is written back unchanged.
     account_id = fields.Many2one(
-        'xero.account', string='Default account',
+        'xero.account', string='Default account', compute='_compute_from_feed', store=True, readonly=False,
         domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]",
         help='Where a transaction goes when no vendor rule, reconciliation or category says '
              'otherwise. Without it, such a transaction is refused when it is sent.')
     auto_sync = fields.Boolean(
-        string='Send verified lines on their own',
+        string='Send verified lines on their own', compute='_compute_from_feed', store=True, readonly=False,
         help='On: a verified line goes to Xero by itself. Off: only when someone presses Sync now.')
 
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        org = self.env['xero.organisation'].browse(
-            values.get('organisation_id') or self.env.context.get('default_organisation_id'))
-        if org:
-            if 'account_id' in fields_list and org.bank_feed_account_id:
-                values['account_id'] = org.bank_feed_account_id.id
-            if 'auto_sync' in fields_list:
-                values['auto_sync'] = org.auto_sync_bank_feed
-        return values
+    @api.depends('organisation_id')
+    def _compute_from_feed(self):
+        for wizard in self:
+            wizard.account_id = wizard.organisation_id.bank_feed_account_id
+            wizard.auto_sync = wizard.organisation_id.auto_sync_bank_feed
 
     @api.depends('journal_ids')
     def _compute_available_currencies(self):
