@@ -127,11 +127,34 @@ class XeroOrganisationHealth(models.Model):
                 'name': error.record_name, 'kind': error.kind, 'message': error.last_error or '',
                 'url': record and f'{base_url}/odoo/{record._name}/{record.id}' or '',
             })
+        recipients = self._admin_emails()
+        if not recipients:
+            self._digest_without_recipients(errors)
+            return
         template = self.env.ref('xero_integration.mail_template_xero_failure_digest')
-        template.with_context(xero_admin_emails=self._admin_emails(), xero_failures=failures,
+        template.with_context(xero_admin_emails=recipients, xero_failures=failures,
                               xero_failure_count=len(errors)).send_mail(org.id, force_send=False)
         org.message_post(body=_('Failure digest sent: 1 record newly in error.') if len(errors) == 1 else
                          _('Failure digest sent: %s records newly in error.', len(errors)))
+
+    def _digest_without_recipients(self, errors):
+        """Nobody has an address to receive the digest: say so on the organisation, and give a
+        person (a Xero administrator, else the current user) an activity, rather than claim a
+        digest went."""
+        org = self.organisation_id
+        admins = org._xero_administrators()
+        reason = (_('no user is a Xero administrator and the organisation has no follower with an email address')
+                  if not admins else
+                  _('no Xero administrator (%s) and no follower of the organisation has an email address',
+                    ', '.join(admins.mapped('name'))))
+        message = _('Failure digest not sent: %(count)s record(s) newly in error, but nobody could be told '
+                    'because %(reason)s. Give a Xero administrator an email address (Settings > Users).',
+                    count=len(errors), reason=reason)
+        org.message_post(body=message)
+        user = admins[:1] or self.env.user
+        org.activity_schedule('mail.mail_activity_data_todo', user_id=user.id,
+                              summary=_('Xero: %s record(s) in error, nobody emailed', len(errors)),
+                              note=message)
 
     # --- inactivity ---------------------------------------------------------------------------
 
