@@ -60,8 +60,10 @@ class XeroMoveLink(models.Model):
         if not self.xero_id:
             return False
         if self._xero_kind() == 'credit_notes':
-            return f'https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={self.xero_id}'
-        return f'https://go.xero.com/app/invoicing/view/{self.xero_id}'
+            kind = 'credit_note'
+        else:
+            kind = 'invoice' if self.move_id.move_type in ('out_invoice', 'out_refund') else 'bill'
+        return self.organisation_id._xero_deep_link(kind, self.xero_id)
 
     # --- dependencies -------------------------------------------------------------------------
 

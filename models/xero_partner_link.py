@@ -34,7 +34,7 @@ class XeroPartnerLink(models.Model):
         return 'contacts'
 
     def _xero_url(self):
-        return self.xero_id and f'https://go.xero.com/Contacts/View/{self.xero_id}'
+        return self.organisation_id._xero_deep_link('contact', self.xero_id)
 
     @api.model
     def _contact_number_prefix(self):

@@ -35,8 +35,7 @@ class XeroPaymentLink(models.Model):
         return 'payment_deletes' if self.to_delete else self.kind
 
     def _xero_url(self):
-        return self.xero_id and self.kind == 'payments' and \
-            f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_id}'
+        return self.kind == 'payments' and self.organisation_id._xero_deep_link('bank_transaction', self.xero_id)
 
     # --- what is queued -----------------------------------------------------------------------
 

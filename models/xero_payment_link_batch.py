@@ -55,8 +55,7 @@ class XeroPaymentLinkBatch(models.Model):
 
     def _xero_url(self):
         if self.kind == BATCH:
-            return self.xero_batch_id and \
-                f'https://go.xero.com/Bank/ViewBatchPayment.aspx?batchPaymentID={self.xero_batch_id}'
+            return self.organisation_id._xero_deep_link('batch_payment', self.xero_batch_id)
         return super()._xero_url()
 
     # --- what is queued -----------------------------------------------------------------------

@@ -82,9 +82,8 @@ class XeroStatementLineLink(models.Model):
             lambda r: partner and r.partner_id == partner)[:1]
 
     def _xero_url(self):
-        if self.xero_id and self.feed_form == 'bill':
-            return f'https://go.xero.com/AccountsPayable/View.aspx?InvoiceID={self.xero_id}'
-        return self.xero_id and f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_id}'
+        return self.organisation_id._xero_deep_link(
+            'bill' if self.feed_form == 'bill' else 'bank_transaction', self.xero_id)
 
     def _reference(self):
         """Stable and unique per database: the line's id under the database's own prefix."""
