@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import format_datetime
 
 from .xero_sync_error import ERROR_SOURCES
 
@@ -72,7 +73,7 @@ class XeroOrganisationHealth(models.Model):
                 log = Log.search([('organisation_id', '=', org_id), ('kind', '=', kind),
                                   ('failed', '=', 0), ('direction', '!=', 'request')], limit=1)
                 if log:
-                    lines.append(f'{label}: {fields.Datetime.to_string(log.start_date)}')
+                    lines.append(f'{label}: {format_datetime(self.env, log.start_date)}')
             health.last_sync_summary = '\n'.join(lines) or _('Nothing synced yet')
             last_event = org and self.env['xero.webhook.event']._last_received(org)
             health.webhook_status = (_('Last event received %s', fields.Datetime.to_string(last_event))
@@ -127,7 +128,8 @@ class XeroOrganisationHealth(models.Model):
                 'name': error.record_name, 'kind': error.kind, 'message': error.last_error or '',
                 'url': record and f'{base_url}/odoo/{record._name}/{record.id}' or '',
             })
-        recipients = self._admin_emails()
+        # The template falls back on the company's address: that is someone too.
+        recipients = self._admin_emails() or org.company_id.email
         if not recipients:
             self._digest_without_recipients(errors)
             return
@@ -143,18 +145,20 @@ class XeroOrganisationHealth(models.Model):
         digest went."""
         org = self.organisation_id
         admins = org._xero_administrators()
-        reason = (_('no user is a Xero administrator and the organisation has no follower with an email address')
-                  if not admins else
-                  _('no Xero administrator (%s) and no follower of the organisation has an email address',
-                    ', '.join(admins.mapped('name'))))
-        message = _('Failure digest not sent: %(count)s record(s) newly in error, but nobody could be told '
-                    'because %(reason)s. Give a Xero administrator an email address (Settings > Users).',
-                    count=len(errors), reason=reason)
+        if admins:
+            reason = _('no Xero administrator (%s), no follower of the organisation and not the company '
+                       'has an email address', ', '.join(admins.mapped('name')))
+        else:
+            reason = _('no user is a Xero administrator, and neither a follower of the organisation nor '
+                       'the company has an email address')
+        records = (_('1 record newly in error') if len(errors) == 1 else
+                   _('%s records newly in error', len(errors)))
+        message = _('Failure digest not sent (%(records)s): nobody could be told, because %(reason)s. '
+                    'Give a Xero administrator an email address (Settings > Users).',
+                    records=records, reason=reason)
         org.message_post(body=message)
-        user = admins[:1] or self.env.user
-        org.activity_schedule('mail.mail_activity_data_todo', user_id=user.id,
-                              summary=_('Xero: %s record(s) in error, nobody emailed', len(errors)),
-                              note=message)
+        org.activity_schedule('mail.mail_activity_data_todo', user_id=(admins[:1] or self.env.user).id,
+                              summary=_('Xero: %s, and nobody emailed', records), note=message)
 
     # --- inactivity ---------------------------------------------------------------------------
 

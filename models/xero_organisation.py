@@ -75,7 +75,8 @@ class XeroOrganisation(models.Model):
     bank_feed_ids = fields.One2many('xero.bank.feed', 'organisation_id', string='Bank feeds')
     bank_feed_id = fields.Many2one('xero.bank.feed', string='Bank feed configuration',
                                    compute='_compute_bank_feed_id', search='_search_bank_feed_id')
-    bank_feed_active = fields.Boolean(related='bank_feed_id.activated', readonly=False, tracking=True)
+    bank_feed_active = fields.Boolean(related='bank_feed_id.activated', string='Bank feed active', readonly=False,
+                                      tracking=True)
     bank_feed_journal_ids = fields.Many2many(related='bank_feed_id.journal_ids',
                                              groups='xero_integration.group_xero_manager')
     bank_feed_start_date = fields.Date(related='bank_feed_id.start_date', readonly=False, tracking=True)

@@ -333,7 +333,8 @@ class XeroPaymentLinkBatch(models.Model):
         if element.status != 'DELETED':
             self.write({'xero_batch_id': element.echo['batch_payment_id']})
             document._message_log(body=_('Payment of %(amount)s sent to Xero in batch payment %(batch)s (%(org)s).',
-                                         amount=self.amount, batch=self.batch_reference, org=self.organisation_id.name))
+                                         amount=self._amount_label(), batch=self.batch_reference,
+                                         org=self.organisation_id.name))
             members = self.sudo().search([('organisation_id', '=', self.organisation_id.id), ('kind', '=', BATCH),
                                           ('batch_reference', '=', self.batch_reference),
                                           ('sync_state', '!=', 'skipped')])
