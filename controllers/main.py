@@ -42,7 +42,7 @@ class XeroOAuthController(http.Controller):
     @http.route(CONNECT_ROUTE, type='http', auth='user', methods=['GET'], readonly=False)
     def connect(self, code=None, state=None, error=None, error_description=None, **kw):
         if not request.env.user.has_group('base.group_system'):
-            return self._page(403, 'Only administrators can connect Xero organisations.')
+            return self._page(403, request.env._('Only administrators can connect Xero organisations.'))
         if error or code or state:
             return self._callback(code, state, error, error_description)
         return self._start()
@@ -51,8 +51,8 @@ class XeroOAuthController(http.Controller):
         icp = request.env['ir.config_parameter'].sudo()
         client_id = icp.get_param('xero_integration.client_id')
         if not client_id or not request.env['xero.token']._get_client_secret():
-            return self._page(400, 'Enter the Xero Client ID and Client Secret in Settings, save, '
-                                   'then press Connect.')
+            return self._page(400, request.env._('Enter the Xero Client ID and Client Secret in Settings, save, '
+                                                 'then press Connect.'))
         org_model = request.env['xero.organisation']
         redirect_uri = self._redirect_uri()
         verifier, challenge = make_pkce_pair()
@@ -72,18 +72,21 @@ class XeroOAuthController(http.Controller):
         if problem:
             return self._page(*problem)
         if error == 'access_denied':
-            return self._page(200, 'Access was declined on Xero\'s consent page, so nothing was '
-                                   'connected. Press Connect again to retry.', title='Not connected')
+            return self._page(200, request.env._('Access was declined on Xero\'s consent page, so nothing was '
+                                                 'connected. Press Connect again to retry.'),
+                              title=request.env._('Not connected'))
         if error:
-            return self._page(400, 'Xero did not authorise the connection: %s' % (error_description or error))
+            return self._page(400, request.env._('Xero did not authorise the connection: %(reason)s',
+                                                 reason=error_description or error))
         if not code:
-            return self._page(400, 'Xero sent no authorisation code. Start again from the Connect button.')
+            return self._page(400, request.env._(
+                'Xero sent no authorisation code. Start again from the Connect button.'))
         try:
             token_data = request.env['xero.token']._oauth_client().exchange_code(
                 code, pending['redirect_uri'], pending['code_verifier'])
         except XeroError as e:
             _logger.warning('Xero connect failed: %s', e)
-            return self._page(502, 'Xero did not complete the connection: %s' % e.message)
+            return self._page(502, request.env._('Xero did not complete the connection: %(reason)s', reason=e.message))
         # The single-use code is spent. Nothing from here on may reach Odoo's retry loop (it
         # re-runs the whole request on a serialization failure, exchanging the code again), and
         # nothing is kept unless everything worked: a transaction of its own, committed at once.
@@ -96,8 +99,8 @@ class XeroOAuthController(http.Controller):
             return self._connect_failed(e, token_data)
         if not connected:
             request.env['xero.token']._revoke_unstored(token_data)
-            return self._page(400, 'No Xero organisation was selected on the consent page, so nothing '
-                                   'was connected.', title='Not connected')
+            return self._page(400, request.env._('No Xero organisation was selected on the consent page, so nothing '
+                                                 'was connected.'), title=request.env._('Not connected'))
         return request.redirect(CONNECTED_URL, code=303)
 
     def _connect_failed(self, error, token_data):
@@ -108,16 +111,20 @@ class XeroOAuthController(http.Controller):
         elif isinstance(error, UserError):
             what = error.args[0]
         elif isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
-            what = 'another change to the same records was being saved at the same moment'
+            what = request.env._('another change to the same records was being saved at the same moment')
         else:
-            what, foreseen = 'an unexpected error (%s)' % type(error).__name__, False
+            what, foreseen = request.env._('an unexpected error (%(type)s)', type=type(error).__name__), False
         # A traceback in the log only for what was not foreseen; never on the page.
         _logger.warning('Xero connect failed after the code exchange: %s', what,
                         exc_info=None if foreseen else error)
         revoked = request.env['xero.token']._revoke_unstored(token_data)
-        return self._page(502, 'Xero authorised the connection, but Odoo could not complete it: %s. '
-                               'Nothing was kept%s. Press Connect to try again.'
-                          % (what, ', and the authorisation was withdrawn in Xero' if revoked else ''))
+        if revoked:
+            return self._page(502, request.env._(
+                'Xero authorised the connection, but Odoo could not complete it: %(reason)s. Nothing was kept, '
+                'and the authorisation was withdrawn in Xero. Press Connect to try again.', reason=what))
+        return self._page(502, request.env._(
+            'Xero authorised the connection, but Odoo could not complete it: %(reason)s. Nothing was kept. '
+            'Press Connect to try again.', reason=what))
 
     def _current_company(self):
         """The company selected in the web client's switcher (the first of its `cids` cookie),
@@ -133,7 +140,8 @@ class XeroOAuthController(http.Controller):
         return base_url.rstrip('/') + CONNECT_ROUTE
 
     def _page(self, status, message, title=None):
-        titles = {200: 'Xero', 400: 'Xero connection failed', 403: 'Not allowed', 502: 'Xero connection failed'}
+        failed = request.env._('Xero connection failed')
+        titles = {200: 'Xero', 400: failed, 403: request.env._('Not allowed'), 502: failed}
         return request.render('xero_integration.oauth_message', {
             'title': title or titles.get(status, 'Xero'),
             'message': message,

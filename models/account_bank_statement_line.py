@@ -129,7 +129,7 @@ class AccountBankStatementLine(models.Model):
                         "'%(line)s' is verified for Xero, so %(fields)s cannot change. Press "
                         "Unverify first; verifying it again sends the change to Xero.",
                         line=line.payment_ref or line.display_name,
-                        fields=', '.join(sorted(line._fields[f].string for f in changed))))
+                        fields=', '.join(sorted(line._fields[f]._description_string(self.env) for f in changed))))
         return super().write(vals)
 
     # --- actions ------------------------------------------------------------------------------

@@ -251,7 +251,7 @@ class XeroContactPull(models.AbstractModel):
     @api.model
     def _note_losing_values(self, partner, values, side, organisation):
         items = Markup('').join(
-            Markup('<li>%s: %s</li>') % (partner._fields[name].string,
+            Markup('<li>%s: %s</li>') % (partner._fields[name]._description_string(self.env),
                                          value.display_name if hasattr(value, '_name') else value)
             for name, value in values.items())
         partner.message_post(body=Markup('%s<ul>%s</ul>') % (_(

@@ -59,7 +59,7 @@ class XeroOrganisationHealth(models.Model):
     def _compute_health(self):
         Log = self.env['xero.sync.log'].sudo()
         days = self._inactivity_days()
-        kinds = dict(Log._fields['kind'].selection)
+        kinds = dict(Log._fields['kind']._description_selection(self.env))
         for health in self:
             org = health.organisation_id._origin
             org_id = org.id or 0

@@ -109,7 +109,8 @@ class XeroMigrationRun(models.Model):
         models_ = [m for m, _label in MODELS if any(k[0] == m for k in counts if k != 'applied')]
         if not models_:
             return False
-        labels, model_labels = dict(CLASSES), dict(MODELS)
+        line_fields = self.env['xero.migration.line']._fields  # the labels in the user's language
+        labels, model_labels = (dict(line_fields[f]._description_selection(self.env)) for f in ('state', 'model'))
         head = Markup('').join(Markup('<th class="text-end">%s</th>') % labels[s] for s in states)
         body = Markup('').join(
             Markup('<tr><td>%s</td>%s</tr>') % (model_labels[m], Markup('').join(

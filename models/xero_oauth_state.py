@@ -54,21 +54,24 @@ class XeroOauthState(models.Model):
             readable from cache), or ``(None, (http_status, message))``.
         """
         if not state:
-            return None, (400, 'The request has no OAuth state. Start again from the Connect button.')
+            return None, (400, self.env._('The request has no OAuth state. Start again from the Connect button.'))
         nonce, _sep, signature = state.partition('.')
         if not nonce or not signature or not consteq(signature, self._sign(nonce, user.id)):
-            return None, (403, 'The OAuth state is not valid for this user. Start again from the Connect button.')
+            return None, (403, self.env._(
+                'The OAuth state is not valid for this user. Start again from the Connect button.'))
         record = self.sudo().search([('nonce', '=', nonce)], limit=1)
         if not record:
-            return None, (400, 'This authorisation link was already used. Start again from the Connect button.')
+            return None, (400, self.env._(
+                'This authorisation link was already used. Start again from the Connect button.'))
         if record.user_id != user:
-            return None, (403, 'This authorisation was started by another user.')
+            return None, (403, self.env._('This authorisation was started by another user.'))
         values = {'company': record.company_id, 'code_verifier': record.code_verifier,
                   'redirect_uri': record.redirect_uri, 'expired': record.expires_at < fields.Datetime.now()}
         record.unlink()
         if values['expired']:
-            return None, (400, 'This authorisation link has expired (after %d minutes). '
-                               'Start again from the Connect button.' % OAUTH_STATE_LIFETIME_MINUTES)
+            return None, (400, self.env._('This authorisation link has expired (after %(minutes)s minutes). '
+                                          'Start again from the Connect button.',
+                                          minutes=OAUTH_STATE_LIFETIME_MINUTES))
         return values, None
 
     @api.autovacuum

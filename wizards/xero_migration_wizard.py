@@ -120,7 +120,7 @@ class XeroMigrationWizard(models.TransientModel):
             if column.kind != KIND_OF_MODEL[column.model]:
                 raise UserError(_('Column %(column)s of %(model)s cannot hold a %(kind)s.',
                                   column=column.column, model=column.model,
-                                  kind=dict(COLUMN_KINDS)[column.kind]))
+                                  kind=dict(column._fields['kind']._description_selection(self.env))[column.kind]))
             columns.append({'model': column.model, 'column': column.column, 'kind': column.kind})
         if not self.use_legacy and not columns:
             raise UserError(_('Choose at least one source of Xero ids.'))
