@@ -37,6 +37,7 @@
         'views/xero_migration_views.xml',
         'wizards/xero_migration_wizard_views.xml',
         'views/xero_bank_feed_views.xml',
+        'views/xero_difference_views.xml',
         'views/menus.xml',
         'views/mapping_menus.xml',
         'views/xero_organisation_header_views.xml',

@@ -61,3 +61,4 @@ from . import xero_allocation_link_credit
 from . import xero_overpayment_pull
 from . import xero_payment_link_direction
 from . import xero_feed_bill_pull
+from . import xero_difference

@@ -22,6 +22,7 @@ from .exceptions import (XeroAuthError, XeroDecodeError, XeroError, XeroFatalErr
                          XeroRateLimited, XeroRetryableError, XeroTokenExpired,
                          XeroValidationError)
 from .batch_payments import BatchPaymentOperations
+from .compare_reads import CompareReads
 from .converters import reads_answer
 from .credit import CreditOperations
 from .reads import Reads
@@ -80,7 +81,7 @@ def _admit_always():
     return nullcontext()
 
 
-class XeroApi(Writes, Reads, BatchPaymentOperations, CreditOperations):
+class XeroApi(Writes, Reads, BatchPaymentOperations, CreditOperations, CompareReads):
     """The SDK bound to one access token and, for accounting calls, one tenant.
 
     Not thread-safe (neither is the SDK): build one per job, and reuse it for every call of
@@ -253,5 +254,5 @@ def _validation_error(body, status, method):
 # The typed operations, in plain values: all that the addon may ask of an organisation's
 # door (``organisation._xero().<operation>``). The raw ``call`` and the connection flow's
 # identity calls are not among them.
-OPERATIONS = frozenset(name for mixin in (Writes, Reads, BatchPaymentOperations, CreditOperations)
+OPERATIONS = frozenset(name for mixin in (Writes, Reads, BatchPaymentOperations, CreditOperations, CompareReads)
                        for name, value in vars(mixin).items() if callable(value) and not name.startswith('_'))

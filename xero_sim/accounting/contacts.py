@@ -2,6 +2,8 @@
 includeArchived), GET /Contacts/{id|ContactNumber}, PUT/POST batches,
 POST /Contacts/{id}. Name and ContactNumber are unique among active
 contacts; IsCustomer/IsSupplier are derived from transactions only."""
+import datetime as dt
+
 from ..messages import json_response
 from ..state import public
 from ..util import is_uuid, new_id
@@ -67,8 +69,47 @@ def add_contact(sim, org, data):
     return contact
 
 
-def present(org, contact):
+def balances(org):
+    """Xero's contact ``Balances``: the raw receivable (sales invoices less customer credit)
+    and payable (bills less supplier credit) outstanding and overdue per contact, in the
+    documents' currencies (not converted). ``_BalanceAdjust`` on a contact ({'AR': x, 'AP': y},
+    e.g. conversion balances entered in Xero) is added to the outstanding amounts."""
+    today = dt.date.today()
+    sums = {}
+    for doc in [*org.invoices.values(), *org.credit_notes.values()]:
+        if doc.get('Status') != 'AUTHORISED':
+            continue
+        contact_id = (doc.get('Contact') or {}).get('ContactID')
+        side = 'AR' if doc['Type'] in ('ACCREC', 'ACCRECCREDIT') else 'AP'
+        credit = doc['Type'].endswith('CREDIT')
+        amount = float(doc.get('RemainingCredit' if credit else 'AmountDue') or 0)
+        amount = -amount if credit else amount
+        entry = sums.setdefault(contact_id, {'AR': [0.0, 0.0], 'AP': [0.0, 0.0]})
+        entry[side][0] += amount
+        due = doc.get('DueDate')
+        if not credit and due and today and _as_date(due) < today:
+            entry[side][1] += amount
+    return sums
+
+
+def _as_date(value):
+    return value.date() if hasattr(value, 'date') else value
+
+
+def _balances_of(contact, sums):
+    entry = sums.get(contact['ContactID'], {'AR': [0.0, 0.0], 'AP': [0.0, 0.0]})
+    adjust = contact.get('_BalanceAdjust') or {}
+    return {
+        'AccountsReceivable': {'Outstanding': round(entry['AR'][0] + adjust.get('AR', 0.0), 2),
+                               'Overdue': round(entry['AR'][1], 2)},
+        'AccountsPayable': {'Outstanding': round(entry['AP'][0] + adjust.get('AP', 0.0), 2),
+                            'Overdue': round(entry['AP'][1], 2)},
+    }
+
+
+def present(org, contact, sums=None):
     out = public(contact)
+    out['Balances'] = _balances_of(contact, balances(org) if sums is None else sums)
     out['ContactGroups'] = [{'ContactGroupID': g['ContactGroupID'], 'Name': g['Name'],
                              'Status': g['Status'], 'Contacts': []}
                             for g in org.contact_groups.values()
@@ -99,7 +140,8 @@ def get_contacts(sim, req, org):
     items = filter_where(req, items)
     items = apply_order(req, items)
     page_items, extra = paginate(req, items)
-    return json_response(200, envelope(sim, 'Contacts', [present(org, c) for c in page_items],
+    sums = balances(org)
+    return json_response(200, envelope(sim, 'Contacts', [present(org, c, sums) for c in page_items],
                                        extra))
 
 
