@@ -1,3 +1,5 @@
+import logging
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -8,6 +10,14 @@ from .xero_account import EXPENSE_CLASS, REVENUE_CLASS
 from .xero_journal_mapping import PAYMENT_JOURNAL_TYPES
 from .xero_organisation_mixin import check_same_organisation
 from .xero_tax_mapping import same_rate
+
+_logger = logging.getLogger(__name__)
+
+# The checklist of a new organisation: each step is done, still to do, or optional.
+ONBOARDING_STATES = [('done', 'Done'), ('todo', 'To do'), ('optional', 'Optional')]
+ONBOARDING_REQUIRED = ('taxes', 'accounts', 'check', 'auto_sync')
+# Xero's OrganisationRoles that may approve and pay, and that card-feed products require.
+APPROVER_ROLES = ('ADMIN', 'FINANCIALADVISER')
 
 # The posted documents that sync to Xero as invoices, bills and credit notes.
 SYNCED_MOVE_TYPES = ('out_invoice', 'out_refund', 'in_invoice', 'in_refund')
@@ -204,6 +214,7 @@ class XeroOrganisation(models.Model):
         self.chart_import_date = fields.Datetime.now()
         self._suggest_mappings()
         self._import_currencies()
+        self._read_user_role()
 
     def _import_currencies(self):
         self.ensure_one()
@@ -405,3 +416,134 @@ class XeroOrganisation(models.Model):
                               "'%(org)s': add %(currency)s under Settings > Currencies in Xero, then "
                               "press Import chart & taxes", what=what, currency=currency.name, org=self.name))
         return problems
+
+    # --- onboarding -----------------------------------------------------------------------
+    # A connected organisation shows what is left to do before its books sync, computed from
+    # what exists: no step is ticked by hand.
+
+    mapping_check_date = fields.Datetime(string='Mappings last checked', readonly=True, copy=False)
+    mapping_check_ok = fields.Boolean(string='Last mapping check passed', readonly=True, copy=False)
+    onboarding_taxes_state = fields.Selection(ONBOARDING_STATES, string='Confirm taxes',
+                                              compute='_compute_onboarding')
+    onboarding_accounts_state = fields.Selection(ONBOARDING_STATES, string='Map accounts',
+                                                 compute='_compute_onboarding')
+    onboarding_check_state = fields.Selection(ONBOARDING_STATES, string='Check mappings',
+                                              compute='_compute_onboarding')
+    onboarding_auto_sync_state = fields.Selection(ONBOARDING_STATES, string='Switch auto-sync on',
+                                                  compute='_compute_onboarding')
+    onboarding_bank_feed_state = fields.Selection(ONBOARDING_STATES, string='Activate the bank feed',
+                                                  compute='_compute_onboarding')
+    onboarding_done = fields.Boolean(compute='_compute_onboarding',
+                                     help='Every required step of the checklist is done.')
+    connecting_user_role = fields.Char(
+        string='Xero role of the connecting user', readonly=True, copy=False,
+        help="Read from Xero's /Users when the chart is imported; the bank feed reads it again daily.")
+    role_warning = fields.Text(compute='_compute_role_warning')
+
+    @api.depends('tax_mapping_ids.state', 'account_mapping_ids', 'mapping_check_ok', 'auto_sync_invoices',
+                 'bank_feed_active')
+    def _compute_onboarding(self):
+        for org in self:
+            taxes = org.tax_mapping_ids
+            org.onboarding_taxes_state = 'done' if taxes and all(
+                m.state == 'confirmed' for m in taxes) else 'todo'
+            org.onboarding_accounts_state = 'done' if org.account_mapping_ids else 'todo'
+            org.onboarding_check_state = 'done' if org.mapping_check_ok else 'todo'
+            org.onboarding_auto_sync_state = 'done' if org.auto_sync_invoices else 'todo'
+            org.onboarding_bank_feed_state = 'done' if org.bank_feed_active else 'optional'
+            org.onboarding_done = all(org[f'onboarding_{step}_state'] == 'done'
+                                      for step in ONBOARDING_REQUIRED)
+
+    @api.depends('xero_user_role', 'connecting_user_role')
+    def _compute_role_warning(self):
+        for org in self:
+            # The bank feed's reading when it has one (refreshed daily), else the import's.
+            role = org.xero_user_role or org.connecting_user_role
+            org.role_warning = org._role_warning(role) if role and role not in APPROVER_ROLES else False
+
+    def _role_warning(self, role):
+        return _("The Xero user who connected %(org)s has the role %(role)s, not Admin or Adviser. "
+                 "Xero will refuse card transactions sent by the bank feed (bank feed products need "
+                 "an Admin or Adviser), approving and paying bills and invoices, and anything dated in "
+                 "a locked period. Connect again as a Xero user with the Admin or Adviser role.",
+                 org=self.name, role=role)
+
+    def _record_mapping_check(self, problems):
+        """What the last *Check mappings* found: the checklist's "Check mappings" step."""
+        self.ensure_one()
+        self.sudo().write({'mapping_check_date': fields.Datetime.now(), 'mapping_check_ok': not problems})
+
+    def _read_user_role(self):
+        """Read the connecting user's OrganisationRole (GET /Users), and give it to the bank feed
+        when there is one (its lock-date check reads it). Xero's refusal leaves the role as it
+        was: nothing fails."""
+        self.ensure_one()
+        user_id = self.sudo().token_id.xero_user_id
+        if not user_id:
+            return
+        try:
+            users = self._xero().users()
+        except XeroError as e:
+            _logger.info('Xero organisation %s: could not read the users (%s)', self.id, e)
+            return
+        role = next((u['role'] for u in users if (u['user_id'] or '').lower() == user_id.lower()), False)
+        role = role or False
+        if self.connecting_user_role != role:
+            self.sudo().connecting_user_role = role
+        feed = self.sudo().bank_feed_id
+        if feed and feed.user_role != role:
+            feed.user_role = role
+
+    def action_onboarding_taxes(self):
+        return self._open_related('xero_integration.xero_tax_mapping_action')
+
+    def action_onboarding_accounts(self):
+        return self._open_related('xero_integration.xero_account_mapping_action')
+
+    def action_onboarding_auto_sync(self):
+        """Switch contacts, invoices and payments to sync on their own."""
+        self.check_access('write')
+        self.write({'auto_sync_contacts': True, 'auto_sync_invoices': True, 'auto_sync_payments': True})
+        return self._notify(_('Auto-sync is on: contacts, invoices and payments go to Xero on their own.'))
+
+    def action_onboarding_bank_feed(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('xero_integration.action_xero_bank_feed_activate')
+        action['context'] = {'default_organisation_id': self.id}
+        return action
+
+    def _check_bank_feed_lines(self):
+        """What the bank feed will need: the verified card lines not yet in Xero, each with a Xero
+        account (its vendor's rule, its category's mapping, else the feed's default account).
+        One sentence per vendor and category without one. Lines reconciled in Odoo take the
+        account of their counterpart (the account mappings, checked above)."""
+        self.ensure_one()
+        if not self.bank_feed_active:
+            return []
+        domain = [('journal_id.xero_feed_organisation_id', '=', self.id),
+                  ('xero_feed_state', 'in', ('verified', 'error')), ('is_reconciled', '=', False)]
+        if self.bank_feed_start_date:
+            domain.append(('date', '>=', self.bank_feed_start_date))
+        lines = self.env['account.bank.statement.line'].sudo().search(domain)
+        rules = {r.partner_id: r for r in self.bank_feed_rule_ids if r.xero_account_id}
+        categories = {m.categ_id: m for m in self.category_mapping_ids}
+        missing = {}
+        for line in lines:
+            partner = line.partner_id.commercial_partner_id
+            if partner in rules:
+                continue
+            mapping = categories.get(line.xero_category_id)
+            if mapping and (mapping.xero_purchase_account_id if line.amount < 0 else mapping.xero_sales_account_id):
+                continue
+            if self.bank_feed_account_id:
+                continue
+            key = (partner, line.xero_category_id)
+            missing[key] = missing.get(key, 0) + 1
+        none = self.env._('none')
+        return [self.env._("%(count)s verified card line(s) of vendor '%(vendor)s', category '%(category)s' "
+                           "have no Xero account: add a vendor rule, map the category (or confirm its "
+                           "suggestion), or set a default account on the Bank feed tab",
+                           count=count, vendor=partner.display_name or none,
+                           category=category.display_name or none)
+                for (partner, category), count in sorted(
+                    missing.items(), key=lambda item: (item[0][0].display_name or '', item[0][1].display_name or ''))]

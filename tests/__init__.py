@@ -55,5 +55,6 @@ from . import test_allocation_links
 from . import test_sync_run
 from . import test_link_indexes
 from . import test_frictions
+from . import test_onboarding
 from . import test_differences
 from . import test_translations

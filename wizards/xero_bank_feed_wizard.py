@@ -30,6 +30,21 @@ class XeroBankFeedWizard(models.TransientModel):
     tax_rate_id = fields.Many2one('xero.tax.rate', string='Default tax',
                                   domain="[('organisation_id', '=', organisation_id)]",
                                   help='Applies to transactions without a tax.')
+    # From the organisation's feed as it stands; what the user leaves is written back unchanged.
+    account_id = fields.Many2one(
+        'xero.account', string='Default account', compute='_compute_from_feed', store=True, readonly=False,
+        domain="[('organisation_id', '=', organisation_id), ('account_type', '!=', 'BANK')]",
+        help='Where a transaction goes when no vendor rule, reconciliation or category says '
+             'otherwise. Without it, such a transaction is refused when it is sent.')
+    auto_sync = fields.Boolean(
+        string='Send verified lines on their own', compute='_compute_from_feed', store=True, readonly=False,
+        help='On: a verified line goes to Xero by itself. Off: only when someone presses Sync now.')
+
+    @api.depends('organisation_id')
+    def _compute_from_feed(self):
+        for wizard in self:
+            wizard.account_id = wizard.organisation_id.bank_feed_account_id
+            wizard.auto_sync = wizard.organisation_id.auto_sync_bank_feed
 
     @api.depends('journal_ids')
     def _compute_available_currencies(self):
@@ -68,6 +83,10 @@ class XeroBankFeedWizard(models.TransientModel):
         values = {'bank_feed_active': True, 'bank_feed_start_date': self.start_date}
         if self.tax_rate_id:
             values['bank_feed_tax_rate_id'] = self.tax_rate_id.id
+        if self.account_id:
+            values['bank_feed_account_id'] = self.account_id.id
+        if self.auto_sync != org.auto_sync_bank_feed:
+            values['auto_sync_bank_feed'] = self.auto_sync
         if not feed.contact_id:
             values['bank_feed_contact_id'] = self.env['res.partner'].create({
                 'name': _('%s card transactions', org.company_id.name), 'is_company': True,
@@ -82,7 +101,9 @@ class XeroBankFeedWizard(models.TransientModel):
                                 journals=', '.join(self.journal_ids.mapped('name')),
                                 currencies=', '.join(self.currency_ids.mapped('name')) or '-',
                                 date=self.start_date))
+        # The organisation's form, where the Bank feed tab now shows; 'main' keeps one breadcrumb
+        # to it instead of stacking the organisation on itself.
         return {'type': 'ir.actions.act_window', 'res_model': 'xero.organisation',
-                'res_id': org.id, 'view_mode': 'form', 'target': 'current',
-                'context': {'xero_open_tab': 'bank_feed'}}
+                'name': org.name, 'res_id': org.id, 'view_mode': 'form', 'target': 'main',
+                'views': [(False, 'form')], 'context': {'xero_open_tab': 'bank_feed'}}
 

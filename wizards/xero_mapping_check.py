@@ -18,7 +18,11 @@ class XeroMappingCheck(models.TransientModel):
     @api.depends('organisation_id')
     def _compute_problems(self):
         for wizard in self:
-            problems = wizard.organisation_id._check_mappings() if wizard.organisation_id else []
+            org = wizard.organisation_id
+            # The posted documents, then what the bank feed's verified lines will need.
+            problems = org._check_mappings() + org._check_bank_feed_lines() if org else []
+            if org:
+                org._record_mapping_check(problems)
             wizard.problems = problems
             wizard.problem_count = len(problems)
 
@@ -28,7 +32,8 @@ class XeroMappingCheck(models.TransientModel):
             count = len(wizard.problems or [])
             wizard.headline = (_('1 problem to fix before the posted documents can sync to Xero:')
                                if count == 1 else
-                               _('%s problems to fix before the posted documents can sync to Xero:', count))
+                               _('%s problems to fix before the posted documents can sync to Xero:',
+                                 count))
             if not wizard.problems:
                 if not wizard.organisation_id:
                     wizard.summary = False
