@@ -41,6 +41,7 @@
         'views/xero_dashboard_views.xml',
         'views/menus.xml',
         'views/mapping_menus.xml',
+        'views/xero_organisation_header_views.xml',
     ],
     'assets': {
         # The accountant's paths, run as tours by tests/test_tours.py.

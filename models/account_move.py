@@ -17,7 +17,7 @@ class AccountMove(models.Model):
     _inherit = ['account.move', 'xero.synced.mixin']
     _xero_synced_fields = XERO_SYNCED_FIELDS
 
-    xero_link_ids = fields.One2many('xero.move.link', 'move_id', string='Xero',
+    xero_link_ids = fields.One2many('xero.move.link', 'move_id', string='Xero links',
                                     groups='xero_integration.group_xero_user')
     xero_state = fields.Selection(selection_add=[('draft_in_xero', 'Draft in Odoo, approved in Xero')])
     xero_number = fields.Char(compute='_compute_xero_state', groups='xero_integration.group_xero_user')

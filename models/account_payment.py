@@ -7,7 +7,7 @@ class AccountPayment(models.Model):
     # A payment deleted in Odoo is deleted in Xero too (see xero.payment.link).
     _xero_unlink_guard = False
 
-    xero_link_ids = fields.One2many('xero.payment.link', 'payment_id', string='Xero',
+    xero_link_ids = fields.One2many('xero.payment.link', 'payment_id', string='Xero links',
                                     groups='xero_integration.group_xero_user')
 
     def action_xero_sync(self):

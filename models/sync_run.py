@@ -16,6 +16,7 @@ PostgreSQL rolls back with the savepoint or transaction that set it and keeps on
 The setting holds how many of the run's counts are standing; the run keeps the counts
 themselves, in order, and reads the setting back to know which stand.
 """
+import time
 import uuid
 from collections import Counter
 
@@ -49,6 +50,7 @@ class SyncRun:
         self.kind = kind
         self.direction = direction
         self.start = start
+        self.started = time.monotonic()  # the duration to the millisecond (start has whole seconds)
         self._cr = cr
         self._token = uuid.uuid4().hex
         self._entries = []  # (key, n, error), in the order counted; the first ones stand

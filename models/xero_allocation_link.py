@@ -153,11 +153,11 @@ class XeroAllocationLink(models.Model):
         if self.to_delete:
             self.write({'xero_status': 'DELETED', 'to_delete': False})
         if element.status == 'DELETED':
-            body = _('Payment of %(amount)s deleted in Xero (%(org)s).', amount=self.amount,
+            body = _('Payment of %(amount)s deleted in Xero (%(org)s).', amount=self._amount_label(),
                      org=self.organisation_id.name)
         else:
             body = _('Credit note %(note)s allocated in Xero (%(amount)s).', note=self.credit_note_id.name,
-                     amount=self.amount)
+                     amount=self._amount_label())
         self.move_id._message_log(body=body)
 
 

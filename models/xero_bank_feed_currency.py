@@ -42,8 +42,7 @@ class XeroBankFeedCurrency(models.Model):
             return self.env['xero.organisation']._notify(
                 _('The account is not in Xero yet: it is created in the background.'), kind='info')
         return {'type': 'ir.actions.act_url', 'target': 'new',
-                'url': 'https://go.xero.com/Bank/BankTransactions.aspx?accountID=%s'
-                       % self.xero_account_id.xero_id}
+                'url': self.organisation_id._xero_deep_link('bank_account', self.xero_account_id.xero_id)}
 
     # --- the Balance account ------------------------------------------------------------------
 

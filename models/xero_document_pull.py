@@ -210,8 +210,8 @@ class XeroDocumentPull(models.AbstractModel):
     def _account(self, organisation, code):
         mapping = organisation.account_mapping_ids.filtered(lambda m: m.xero_account_id.code == code)[:1]
         if not mapping:
-            raise NeedsMapping(_('Xero account %s has no Odoo account: map it in Xero > Mapping, then try again.',
-                                 code))
+            raise NeedsMapping(_('Xero account %s has no Odoo account: map it in Xero > Configuration > '
+                                 'Account Mappings, then try again.', code))
         return mapping.account_id
 
     @api.model
@@ -222,8 +222,8 @@ class XeroDocumentPull(models.AbstractModel):
         if not mappings:
             if organisation.xero_default_tax_rate_id.tax_type == tax_type:
                 return self.env['account.tax']  # Odoo's untaxed lines go to Xero as this one
-            raise NeedsMapping(_('Xero tax type %(tax_type)s has no Odoo %(use)s tax: map it in Xero > Mapping, '
-                                 'then try again.', tax_type=tax_type, use=use))
+            raise NeedsMapping(_('Xero tax type %(tax_type)s has no Odoo %(use)s tax: map it in Xero > '
+                                 'Configuration > Tax Mappings, then try again.', tax_type=tax_type, use=use))
         fitting = mappings.filtered(lambda m: bool(m.tax_id.price_include) == inclusive)
         if not fitting:
             raise NeedsMapping(_('Xero tax type %(type)s is mapped, but not to a tax %(how)s the price.',

@@ -39,7 +39,7 @@ class XeroFeedPaymentLink(models.Model):
         return 'feed_payment_deletes' if self.to_delete else 'feed_payments'
 
     def _xero_url(self):
-        return self.xero_id and f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_id}'
+        return self.organisation_id._xero_deep_link('bank_transaction', self.xero_id)
 
     def _chatter(self, body):
         self.statement_line_id.move_id.message_post(body=body)

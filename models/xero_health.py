@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import format_datetime
 
 from .xero_sync_error import ERROR_SOURCES
 
@@ -72,7 +73,7 @@ class XeroOrganisationHealth(models.Model):
                 log = Log.search([('organisation_id', '=', org_id), ('kind', '=', kind),
                                   ('failed', '=', 0), ('direction', '!=', 'request')], limit=1)
                 if log:
-                    lines.append(f'{label}: {fields.Datetime.to_string(log.start_date)}')
+                    lines.append(f'{label}: {format_datetime(self.env, log.start_date)}')
             health.last_sync_summary = '\n'.join(lines) or _('Nothing synced yet')
             last_event = org and self.env['xero.webhook.event']._last_received(org)
             health.webhook_status = (_('Last event received %s', fields.Datetime.to_string(last_event))
@@ -127,11 +128,37 @@ class XeroOrganisationHealth(models.Model):
                 'name': error.record_name, 'kind': error.kind, 'message': error.last_error or '',
                 'url': record and f'{base_url}/odoo/{record._name}/{record.id}' or '',
             })
+        # The template falls back on the company's address: that is someone too.
+        recipients = self._admin_emails() or org.company_id.email
+        if not recipients:
+            self._digest_without_recipients(errors)
+            return
         template = self.env.ref('xero_integration.mail_template_xero_failure_digest')
-        template.with_context(xero_admin_emails=self._admin_emails(), xero_failures=failures,
+        template.with_context(xero_admin_emails=recipients, xero_failures=failures,
                               xero_failure_count=len(errors)).send_mail(org.id, force_send=False)
         org.message_post(body=_('Failure digest sent: 1 record newly in error.') if len(errors) == 1 else
                          _('Failure digest sent: %s records newly in error.', len(errors)))
+
+    def _digest_without_recipients(self, errors):
+        """Nobody has an address to receive the digest: say so on the organisation, and give a
+        person (a Xero administrator, else the current user) an activity, rather than claim a
+        digest went."""
+        org = self.organisation_id
+        admins = org._xero_administrators()
+        if admins:
+            reason = _('no Xero administrator (%s), no follower of the organisation and not the company '
+                       'has an email address', ', '.join(admins.mapped('name')))
+        else:
+            reason = _('no user is a Xero administrator, and neither a follower of the organisation nor '
+                       'the company has an email address')
+        records = (_('1 record newly in error') if len(errors) == 1 else
+                   _('%s records newly in error', len(errors)))
+        message = _('Failure digest not sent (%(records)s): nobody could be told, because %(reason)s. '
+                    'Give a Xero administrator an email address (Settings > Users).',
+                    records=records, reason=reason)
+        org.message_post(body=message)
+        org.activity_schedule('mail.mail_activity_data_todo', user_id=(admins[:1] or self.env.user).id,
+                              summary=_('Xero: %s, and nobody emailed', records), note=message)
 
     # --- inactivity ---------------------------------------------------------------------------
 

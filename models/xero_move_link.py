@@ -60,8 +60,10 @@ class XeroMoveLink(models.Model):
         if not self.xero_id:
             return False
         if self._xero_kind() == 'credit_notes':
-            return f'https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={self.xero_id}'
-        return f'https://go.xero.com/app/invoicing/view/{self.xero_id}'
+            kind = 'credit_note'
+        else:
+            kind = 'invoice' if self.move_id.move_type in ('out_invoice', 'out_refund') else 'bill'
+        return self.organisation_id._xero_deep_link(kind, self.xero_id)
 
     # --- dependencies -------------------------------------------------------------------------
 
@@ -128,11 +130,11 @@ class XeroMoveLink(models.Model):
                         payload, predicted = document_payload(values)
             except (UserError, ValueError) as e:
                 link._record_refusal(str(e))
-                link._xero_note_refused()
+                link._odoo_note_refused()
                 continue
             if predicted['drift'] or predicted['tax_drift']:
                 link._record_refusal(unfixable or link._drift_reason(values, predicted))
-                link._xero_note_refused()
+                link._odoo_note_refused()
                 continue
             prepared.append((link, payload))
         return prepared
@@ -281,8 +283,8 @@ class XeroMoveLink(models.Model):
         if taxes:
             mapping = org.tax_mapping_ids.filtered(lambda m: m.tax_id == taxes and m.state == 'confirmed')
             if not mapping:
-                raise UserError(_("Tax '%s' has no confirmed Xero tax type: map it in Xero > Mapping.",
-                                  taxes.name))
+                raise UserError(_("Tax '%s' has no confirmed Xero tax type: map it in Xero > Configuration > "
+                                  "Tax Mappings.", taxes.name))
             rate = mapping.xero_tax_rate_id
         else:
             rate = org.xero_default_tax_rate_id
@@ -290,7 +292,7 @@ class XeroMoveLink(models.Model):
                 raise UserError(_('Lines without tax need a default Xero tax type on %s.', org.name))
         account = org.account_mapping_ids.filtered(lambda m: m.account_id == line.account_id).xero_account_id
         if not account:
-            raise UserError(_("Account '%s' has no Xero account: map it in Xero > Mapping.",
+            raise UserError(_("Account '%s' has no Xero account: map it in Xero > Configuration > Account Mappings.",
                               line.account_id.display_name))
         return {
             'display_type': 'product',
@@ -376,6 +378,13 @@ class XeroMoveLink(models.Model):
                                             status=element.status)
         # Log notes, one batch of rows: no followers to notify, no mail run per document.
         self.env['account.move'].browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    def _odoo_note_refused(self):
+        """Odoo's own check stopped the document before any call to Xero: say whose check it was."""
+        for link in self:
+            link.move_id.message_post(body=_('Not sent to Xero (%(org)s): Odoo\'s check before sending refused '
+                                             'this document: %(error)s',
+                                             org=link.organisation_id.name, error=link.last_error))
 
     def _xero_note_refused(self):
         for link in self:

@@ -1,5 +1,6 @@
 import logging
 import weakref
+from urllib.parse import urlencode
 
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
@@ -9,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo import sql_db
 from odoo.tools import SQL
 
-from ..const import CONNECT_ROUTE, HOST_PARAMS
+from ..const import CONNECT_ROUTE, DEEP_LINK_PATHS, HOST_PARAMS
 from ..xero_client import OPERATIONS, XeroApi, XeroAuthError, XeroError, XeroTokenExpired, jwt_claims
 from ..xero_client.governor import Governor, Limits
 from .sync_run import count
@@ -74,7 +75,8 @@ class XeroOrganisation(models.Model):
     bank_feed_ids = fields.One2many('xero.bank.feed', 'organisation_id', string='Bank feeds')
     bank_feed_id = fields.Many2one('xero.bank.feed', string='Bank feed configuration',
                                    compute='_compute_bank_feed_id', search='_search_bank_feed_id')
-    bank_feed_active = fields.Boolean(related='bank_feed_id.activated', readonly=False, tracking=True)
+    bank_feed_active = fields.Boolean(related='bank_feed_id.activated', string='Bank feed active', readonly=False,
+                                      tracking=True)
     bank_feed_journal_ids = fields.Many2many(related='bank_feed_id.journal_ids',
                                              groups='xero_integration.group_xero_manager')
     bank_feed_start_date = fields.Date(related='bank_feed_id.start_date', readonly=False, tracking=True)
@@ -216,6 +218,18 @@ class XeroOrganisation(models.Model):
         param, default = HOST_PARAMS[key]
         return (self.env['ir.config_parameter'].sudo().get_param(param) or default).rstrip('/')
 
+    def _xero_deep_link(self, kind, xero_id):
+        """The "Open in Xero" address of a record of ``kind`` (a key of ``DEEP_LINK_PATHS``):
+        through Xero's organisation login with this organisation's short code, so that a user of
+        several organisations lands in the right one (XERO_API.md §10 "Deep links")."""
+        if not xero_id:
+            return False
+        path = DEEP_LINK_PATHS[kind] % xero_id
+        if len(self) != 1 or not self.short_code:  # a legacy link, no organisation: Xero's own choice
+            return f"{self._host('go_url')}{path}"
+        query = urlencode({'shortcode': self.short_code, 'redirecturl': path})
+        return f"{self._host('go_url')}/organisationlogin/default.aspx?{query}"
+
     @api.model
     def _connect_authorised(self, token_data, company):
         """Create or update one organisation per tenant the consent `token_data` just authorised.
@@ -292,6 +306,13 @@ class XeroOrganisation(models.Model):
             next_steps = _('Auto-sync is on: posted invoices go to Xero within minutes. Press Check '
                            'mappings on an organisation to see that nothing is missing.')
         title = _('Connected to Xero') if len(orgs) == 1 else _('%s organisations connected to Xero', len(orgs))
+        # The list shows only the companies selected in the switcher: say which are not.
+        hidden = orgs.filtered(lambda org: org.company_id not in self.env.companies)
+        if hidden:
+            next_steps = _('%(orgs)s: company %(companies)s is not selected in the company switcher, so '
+                           'the list does not show it; select that company to see it. %(next)s',
+                           orgs=', '.join(hidden.mapped('name')),
+                           companies=', '.join(hidden.company_id.mapped('name')), next=next_steps)
         return {'type': 'ir.actions.client', 'tag': 'display_notification',
                 'params': {'title': title, 'message': f'{names}. {next_steps}', 'type': 'success',
                            'sticky': True, 'next': action}}

@@ -40,7 +40,7 @@ class XeroOrganisation(models.Model):
                                           string='Payment accounts')
     category_mapping_ids = fields.One2many('xero.product.category.mapping', 'organisation_id',
                                            string='Product category mappings')
-    product_link_ids = fields.One2many('xero.product.link', 'organisation_id', string='Items')
+    product_link_ids = fields.One2many('xero.product.link', 'organisation_id', string='Xero items')
     chart_import_date = fields.Datetime(string='Chart imported on', readonly=True, copy=False)
     xero_account_count = fields.Integer(compute='_compute_mapping_counts')
     xero_tax_rate_count = fields.Integer(compute='_compute_mapping_counts')

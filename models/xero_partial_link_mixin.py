@@ -1,4 +1,5 @@
 from odoo import _, fields, models
+from odoo.tools import formatLang
 
 
 class XeroPartialLinkMixin(models.AbstractModel):
@@ -28,6 +29,10 @@ class XeroPartialLinkMixin(models.AbstractModel):
     date = fields.Date(readonly=True)
     to_delete = fields.Boolean(readonly=True, copy=False, help='Undone in Odoo: to be deleted in Xero.')
     from_xero = fields.Boolean(string='Made in Xero', readonly=True, copy=False)
+
+    def _amount_label(self):
+        """The amount as the user reads money: "$ 517.50", not 517.5."""
+        return formatLang(self.env, self.amount, currency_obj=self.currency_id or self.move_id.currency_id)
 
     def _xero_match_key_of_element(self, element):
         # A payment or allocation echoes the document it settles; a deletion answers with the

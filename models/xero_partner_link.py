@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 
 from ..xero_client import XeroError
 from ..xero_client.governor import Wait
-from ..xero_mappers.contact import contact_payload, same_party
+from ..xero_mappers.contact import NAME_MAX, contact_payload, same_party
 
 
 class XeroPartnerLink(models.Model):
@@ -34,7 +34,7 @@ class XeroPartnerLink(models.Model):
         return 'contacts'
 
     def _xero_url(self):
-        return self.xero_id and f'https://go.xero.com/Contacts/View/{self.xero_id}'
+        return self.organisation_id._xero_deep_link('contact', self.xero_id)
 
     @api.model
     def _contact_number_prefix(self):
@@ -98,6 +98,13 @@ class XeroPartnerLink(models.Model):
 
     def _xero_bind_extra(self, element, payload):
         """Documents and transactions held for this contact can go now."""
+        full = (self.partner_id.name or '').strip()
+        if len(full) + len(self.name_suffix or '') > NAME_MAX:
+            # Xero takes 255 characters of a name: say what it holds rather than cut silently.
+            self.partner_id.message_post(body=_(
+                'The name has %(length)s characters and Xero takes at most %(max)s: it is "%(name)s" '
+                'in %(org)s.', length=len(full), max=NAME_MAX, name=payload.get('name'),
+                org=self.organisation_id.name))
         self.env['xero.move.link'].sudo().search([
             ('organisation_id', '=', self.organisation_id.id), ('waiting_dependency', '=', True),
             ('move_id.commercial_partner_id', '=', self.partner_id.id)])._mark_pending()

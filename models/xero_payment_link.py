@@ -35,8 +35,7 @@ class XeroPaymentLink(models.Model):
         return 'payment_deletes' if self.to_delete else self.kind
 
     def _xero_url(self):
-        return self.xero_id and self.kind == 'payments' and \
-            f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_id}'
+        return self.kind == 'payments' and self.organisation_id._xero_deep_link('bank_transaction', self.xero_id)
 
     # --- what is queued -----------------------------------------------------------------------
 
@@ -248,7 +247,8 @@ class XeroPaymentLink(models.Model):
                                          'xero_amount_due': element.echo.get('document_amount_due') or 0.0})
         if element.status == 'DELETED':
             body = _('Payment of %(amount)s deleted in Xero (%(org)s).',
-                     amount=self.amount, org=self.organisation_id.name)
+                     amount=self._amount_label(), org=self.organisation_id.name)
         else:
-            body = _('Payment of %(amount)s sent to Xero (%(org)s).', amount=self.amount, org=self.organisation_id.name)
+            body = _('Payment of %(amount)s sent to Xero (%(org)s).', amount=self._amount_label(),
+                     org=self.organisation_id.name)
         document._message_log(body=body)

@@ -55,8 +55,7 @@ class XeroPaymentLinkBatch(models.Model):
 
     def _xero_url(self):
         if self.kind == BATCH:
-            return self.xero_batch_id and \
-                f'https://go.xero.com/Bank/ViewBatchPayment.aspx?batchPaymentID={self.xero_batch_id}'
+            return self.organisation_id._xero_deep_link('batch_payment', self.xero_batch_id)
         return super()._xero_url()
 
     # --- what is queued -----------------------------------------------------------------------
@@ -334,7 +333,8 @@ class XeroPaymentLinkBatch(models.Model):
         if element.status != 'DELETED':
             self.write({'xero_batch_id': element.echo['batch_payment_id']})
             document._message_log(body=_('Payment of %(amount)s sent to Xero in batch payment %(batch)s (%(org)s).',
-                                         amount=self.amount, batch=self.batch_reference, org=self.organisation_id.name))
+                                         amount=self._amount_label(), batch=self.batch_reference,
+                                         org=self.organisation_id.name))
             members = self.sudo().search([('organisation_id', '=', self.organisation_id.id), ('kind', '=', BATCH),
                                           ('batch_reference', '=', self.batch_reference),
                                           ('sync_state', '!=', 'skipped')])

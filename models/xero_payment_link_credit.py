@@ -214,7 +214,7 @@ class XeroPaymentLinkCredit(models.Model):
 
     def _xero_url(self):
         if self.kind == 'credits' and self.xero_bank_transaction_id:
-            return f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_bank_transaction_id}'
+            return self.organisation_id._xero_deep_link('bank_transaction', self.xero_bank_transaction_id)
         return super()._xero_url()
 
     def _credit_partner(self):

@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_compare, format_date
+from odoo.tools import SQL, float_compare, formatLang, format_date
 
 from .xero_sync_exceptions import CONCURRENCY_ERRORS
 
@@ -194,7 +194,8 @@ class XeroPaymentRegister(models.AbstractModel):
         bodies = {}
         for move, move_plan in self._by_move(plan).items():
             bodies[move.id] = _('Payment of %(amount)s made in Xero (%(org)s), registered in %(journal)s.',
-                                amount=', '.join(str(item['payment']['amount']) for item in move_plan),
+                                amount=', '.join(formatLang(self.env, item['payment']['amount'],
+                                                            currency_obj=move.currency_id) for item in move_plan),
                                 org=organisation.name,
                                 journal=', '.join(dict.fromkeys(item['journal'].name for item in move_plan)))
             notes = [moved[item['payment']['xero_id']] for item in move_plan if item['payment']['xero_id'] in moved]

@@ -82,9 +82,8 @@ class XeroStatementLineLink(models.Model):
             lambda r: partner and r.partner_id == partner)[:1]
 
     def _xero_url(self):
-        if self.xero_id and self.feed_form == 'bill':
-            return f'https://go.xero.com/AccountsPayable/View.aspx?InvoiceID={self.xero_id}'
-        return self.xero_id and f'https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={self.xero_id}'
+        return self.organisation_id._xero_deep_link(
+            'bill' if self.feed_form == 'bill' else 'bank_transaction', self.xero_id)
 
     def _reference(self):
         """Stable and unique per database: the line's id under the database's own prefix."""
@@ -332,7 +331,7 @@ class XeroStatementLineLink(models.Model):
             missing = others.account_id - mapped.account_id
             if missing:
                 raise UserError(_("This line is reconciled in Odoo against account '%s', which has "
-                                  "no Xero account: map it in Xero > Mapping.",
+                                  "no Xero account: map it in Xero > Configuration > Account Mappings.",
                                   missing[0].display_name))
             if len(mapped.xero_account_id) == 1:
                 return mapped.xero_account_id, others.tax_ids
@@ -362,7 +361,7 @@ class XeroStatementLineLink(models.Model):
         mapping = self.organisation_id.tax_mapping_ids.filtered(
             lambda m: m.tax_id == taxes and m.state == 'confirmed')
         if not mapping:
-            raise UserError(_("Tax '%s' has no confirmed Xero tax type: map it in Xero > Mapping.",
+            raise UserError(_("Tax '%s' has no confirmed Xero tax type: map it in Xero > Configuration > Tax Mappings.",
                               taxes.name))
         return mapping.xero_tax_rate_id
 

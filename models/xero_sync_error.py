@@ -27,7 +27,7 @@ class XeroSyncError(models.Model):
     link_model = fields.Char(readonly=True)
     link_id = fields.Integer(readonly=True)
     record_name = fields.Char(string='Record', compute='_compute_record')
-    last_error = fields.Text(string="Xero's message", readonly=True)
+    last_error = fields.Text(string='Message', readonly=True)
     write_date = fields.Datetime(string='Failed on', readonly=True)
     error_notified = fields.Boolean(readonly=True)
 

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -16,7 +17,7 @@ class XeroSyncLog(models.Model):
     direction = fields.Selection([('push', 'Odoo → Xero'), ('pull', 'Xero → Odoo'), ('request', 'Asked')],
                                  required=True, readonly=True)
     start_date = fields.Datetime(string='Start', required=True, readonly=True, index=True)
-    duration = fields.Float(string='Seconds', readonly=True, digits=(16, 1))
+    duration = fields.Float(string='Seconds', readonly=True, digits=(16, 3))
     sent = fields.Integer(readonly=True)
     created = fields.Integer(readonly=True)
     updated = fields.Integer(readonly=True)
@@ -50,7 +51,7 @@ class XeroSyncLog(models.Model):
         return self.sudo().create({
             'organisation_id': run.organisation_id, 'kind': run.kind, 'direction': run.direction,
             'start_date': run.start,
-            'duration': (fields.Datetime.now() - run.start).total_seconds(),
+            'duration': round(time.monotonic() - run.started, 3),
             'errors': '\n'.join(errors) or False,
             **{key: counts[key] for key in COUNTS},
         })

@@ -54,6 +54,7 @@ from . import test_cover_documents
 from . import test_allocation_links
 from . import test_sync_run
 from . import test_link_indexes
+from . import test_frictions
 from . import test_onboarding
 from . import test_differences
 from . import test_dashboard

@@ -9,7 +9,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import accounting, control, identity_http
+from . import accounting, control, deep_link, identity_http
 from .accounting.base import ApiError, check_boolean_query
 from .faults import garble
 from .messages import Response, json_response
@@ -35,6 +35,8 @@ def classify(method, path):
         return 'connections', '/connections/{id}'
     if low == API or low.startswith(API + '/'):
         return 'api', accounting.canonical_endpoint(method, path[len(API):])
+    if low == deep_link.DEEP_LINK_PATH:
+        return 'deep_link', deep_link.DEEP_LINK_PATH
     return 'unknown', path
 
 
@@ -254,6 +256,10 @@ def dispatch(sim, req, area, slow_delay):
         return control.handle(sim, req)
     if slow_delay and area != 'api':
         time.sleep(slow_delay)
+    if area == 'deep_link':
+        if req.method != 'GET':
+            return _problem(405, 'Method Not Allowed', '')
+        return deep_link.deep_link(sim, req)
     if area == 'authorize':
         if req.method not in ('GET', 'POST'):
             return _problem(405, 'Method Not Allowed', '')

@@ -34,7 +34,7 @@ def load_demo_data(env, sim_url, base_url=None):
     """Point the addon at the simulator and create the demo companies, customers and posted
     invoices. Returns the posted invoices."""
     icp = env['ir.config_parameter'].sudo()
-    for key in ('login_url', 'identity_url', 'api_url'):
+    for key in ('login_url', 'identity_url', 'api_url', 'go_url'):  # go_url: "Open in Xero"
         icp.set_param(f'xero_integration.{key}', sim_url)
     icp.set_param('xero_integration.client_id', 'demo-client-id')
     env['xero.token']._set_client_secret('demo-client-secret')
