@@ -8,7 +8,6 @@ import datetime
 import itertools
 import logging
 import multiprocessing
-import os
 import uuid
 
 import psycopg2
@@ -18,63 +17,12 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 from xero_client import governor as gov_module
 from xero_client.api import RateLimits
 from xero_client.governor import LOCK_NAMESPACE, Governor, Limits, Wait, read_state
+from xero_client.tests.governor_db import Cursor, fresh
+from xero_client.tests.governor_db import connect as _connect
 
 T0 = datetime.datetime(2026, 3, 2, 9, 0, 0)
 PROCESSES = 6
 ROUNDS = 3
-
-
-def _connect(dbname):
-    return psycopg2.connect(
-        host=os.environ.get('PGHOST', '127.0.0.1'), port=int(os.environ.get('PGPORT', 5432)),
-        user=os.environ.get('XERO_DB_USER', 'odoo'), dbname=dbname,
-        password=os.environ.get('XERO_DB_PASSWORD') or os.environ.get('PGPASSWORD') or 'odoo')
-
-
-class Cursor:
-    """What the governor needs of an Odoo cursor: execute, fetch, commit, rollback, and a
-    context manager that commits (or rolls back) and gives the connection back."""
-
-    def __init__(self, connection, close=True):
-        self.connection = connection
-        self._cr = connection.cursor()
-        self._close = close
-
-    def execute(self, query, params=None):
-        self._cr.execute(query, params)
-
-    def fetchone(self):
-        return self._cr.fetchone()
-
-    def fetchall(self):
-        return self._cr.fetchall()
-
-    def commit(self):
-        self.connection.commit()
-
-    def rollback(self):
-        self.connection.rollback()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.commit()
-        else:
-            self.rollback()
-        self._cr.close()
-        if self._close:
-            self.connection.close()
-
-
-def fresh(dbname):
-    """A cursor on a connection of its own, as ``xero.organisation._budget_cursor`` gives."""
-    def factory():
-        connection = _connect(dbname)
-        connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-        return Cursor(connection)
-    return factory
 
 
 def pooled(dbname):
