@@ -5,22 +5,19 @@ columns Odoo creates for ``xero.organisation.runtime``. The server and role are 
 ``scripts/test.sh`` sets up (PGHOST, PGPORT, XERO_DB_USER, XERO_DB_PASSWORD / PGPASSWORD).
 """
 import datetime
-import itertools
 import logging
 import multiprocessing
-import uuid
 
-import psycopg2
 import pytest
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from xero_client import governor as gov_module
 from xero_client.api import RateLimits
-from xero_client.governor import LOCK_NAMESPACE, Governor, Limits, Wait, read_state
-from xero_client.tests.governor_db import Cursor, fresh
+from xero_client.governor import Governor, Limits, Wait, read_state
+from xero_client.tests.governor_db import (T0, Clock, Cursor, dbname, fresh, held_slots,  # noqa: F401
+                                           org_id)
 from xero_client.tests.governor_db import connect as _connect
 
-T0 = datetime.datetime(2026, 3, 2, 9, 0, 0)
 PROCESSES = 6
 ROUNDS = 3
 
@@ -35,68 +32,6 @@ def pooled(dbname):
         return Cursor(connection, close=False)
     factory.connection = connection
     return factory
-
-
-class Clock:
-    def __init__(self, now=T0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += datetime.timedelta(**delta)
-
-
-@pytest.fixture(scope='module')
-def dbname():
-    try:
-        admin = _connect('postgres')
-    except psycopg2.OperationalError as e:
-        pytest.skip(f'no PostgreSQL for the governor tests: {e}')
-    admin.autocommit = True
-    name = f'xero_gov_{uuid.uuid4().hex[:12]}'
-    with admin.cursor() as cr:
-        cr.execute(f'CREATE DATABASE "{name}"')
-    connection = _connect(name)
-    with connection, connection.cursor() as cr:
-        # The columns Odoo creates for xero.organisation.runtime.
-        cr.execute(f"""CREATE TABLE {gov_module.TABLE} (
-            id serial PRIMARY KEY, key varchar NOT NULL, organisation_id integer,
-            last_call_date timestamp, minute_window_start timestamp, minute_calls integer,
-            minute_remaining integer, day_window_start timestamp, day_calls integer,
-            day_remaining integer, retry_at timestamp, paused_until timestamp)""")
-        cr.execute(f'CREATE UNIQUE INDEX ON {gov_module.TABLE} (key)')
-    connection.close()
-    yield name
-    with admin.cursor() as cr:
-        cr.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
-
-
-_ORG_IDS = itertools.count(101)
-
-
-@pytest.fixture
-def org_id():
-    """An organisation id of its own per test, so that tests share no budget (a test that needs
-    several uses ``org_id * 10 + n``)."""
-    return next(_ORG_IDS)
-
-
-def held_slots(dbname):
-    """The governor's advisory locks held by any session on this database."""
-    connection = _connect(dbname)
-    try:
-        with connection.cursor() as cr:
-            # pg_locks is the whole server's: other databases' governors use the same keys.
-            cr.execute("""SELECT count(*) FROM pg_locks
-                           WHERE locktype = 'advisory' AND classid = %s AND granted
-                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())""",
-                       (LOCK_NAMESPACE,))
-            return cr.fetchone()[0]
-    finally:
-        connection.close()
 
 
 # --- several processes, one budget --------------------------------------------------------------
